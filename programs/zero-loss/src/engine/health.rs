@@ -1,0 +1,144 @@
+//! Loan-to-value and health zones.
+//!
+//! `LTV = debt / (collateral * price)`. Debt is rounded up and collateral
+//! value down, so a reported LTV is never below the true one.
+
+use super::error::MathError;
+use super::fixed::Fp;
+
+/// An LTV that stands for "debt against worthless collateral".
+pub const LTV_INFINITE: Fp = Fp(u128::MAX);
+
+/// Where an account stands. Ordered from safest to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Zone {
+    /// `trigger LTV <= liq_ltv_eff`.
+    Healthy = 0,
+    /// `liq_ltv_eff < trigger LTV <= liq_ltv`: partial liquidation allowed.
+    Buffer = 1,
+    /// `trigger LTV > liq_ltv`: a slice goes to auction.
+    Distressed = 2,
+    /// `spot LTV >= full_ltv`: the whole position goes to auction.
+    Emergency = 3,
+}
+
+/// The thresholds a zone is judged by (fractions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub liq_ltv: Fp,
+    pub full_ltv: Fp,
+    /// The volatility buffer `b` in force.
+    pub buffer: Fp,
+}
+
+impl Thresholds {
+    /// `liq_ltv * (1 - b)`, rounded down (a lower threshold liquidates
+    /// earlier: the protocol's side).
+    pub fn liq_ltv_eff(&self) -> Result<Fp, MathError> {
+        self.liq_ltv.mul_floor(Fp::ONE.checked_sub(self.buffer)?)
+    }
+}
+
+/// `collateral * price` in debt units, rounded down.
+pub fn collateral_value_floor(collateral: u64, price: Fp) -> Result<u128, MathError> {
+    price.mul_int_floor(collateral as u128)
+}
+
+/// `debt / (collateral * price)`, rounded up; [`LTV_INFINITE`] when debt is
+/// owed against collateral worth nothing, zero when nothing is owed.
+pub fn ltv_ceil(debt: u128, collateral: u64, price: Fp) -> Result<Fp, MathError> {
+    if debt == 0 {
+        return Ok(Fp::ZERO);
+    }
+    let value = collateral_value_floor(collateral, price)?;
+    if value == 0 {
+        return Ok(LTV_INFINITE);
+    }
+    match Fp::ratio_ceil(debt, value) {
+        Ok(v) => Ok(v),
+        Err(MathError::Overflow) => Ok(LTV_INFINITE),
+        Err(e) => Err(e),
+    }
+}
+
+/// The zone for an account whose LTV is `trigger_ltv` on the EMA reading
+/// and `spot_ltv` on the spot reading.
+pub fn zone(trigger_ltv: Fp, spot_ltv: Fp, t: &Thresholds) -> Result<Zone, MathError> {
+    if spot_ltv >= t.full_ltv {
+        return Ok(Zone::Emergency);
+    }
+    if trigger_ltv > t.liq_ltv {
+        return Ok(Zone::Distressed);
+    }
+    if trigger_ltv > t.liq_ltv_eff()? {
+        return Ok(Zone::Buffer);
+    }
+    Ok(Zone::Healthy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(buffer_bps: u64) -> Thresholds {
+        Thresholds {
+            liq_ltv: Fp::from_bps(8_000),
+            full_ltv: Fp::from_bps(9_500),
+            buffer: Fp::from_bps(buffer_bps),
+        }
+    }
+
+    #[test]
+    fn ltv_rounds_against_the_borrower() {
+        // 1 debt against 3 units at price 1: 0.333...4
+        let l = ltv_ceil(1, 3, Fp::ONE).unwrap();
+        assert_eq!(l, Fp(333_333_333_333_333_334));
+        assert_eq!(ltv_ceil(0, 0, Fp::ONE).unwrap(), Fp::ZERO);
+        assert_eq!(ltv_ceil(1, 0, Fp::ONE).unwrap(), LTV_INFINITE);
+    }
+
+    #[test]
+    fn zones_at_their_edges() {
+        let th = t(1_000); // eff = 0.72
+        assert_eq!(th.liq_ltv_eff().unwrap(), Fp::from_bps(7_200));
+        let z = |trig: u64, spot: u64| zone(Fp::from_bps(trig), Fp::from_bps(spot), &th).unwrap();
+        assert_eq!(z(7_200, 7_200), Zone::Healthy);
+        assert_eq!(z(7_201, 7_000), Zone::Buffer);
+        assert_eq!(z(8_000, 8_000), Zone::Buffer);
+        assert_eq!(z(8_001, 8_000), Zone::Distressed);
+        // Spot at full_ltv forces emergency even when the EMA lags.
+        assert_eq!(z(7_000, 9_500), Zone::Emergency);
+    }
+
+    proptest! {
+        #[test]
+        fn zone_is_monotone_in_ltv(a in 0u64..20_000, b in 0u64..20_000, buf in 0u64..3_000) {
+            let th = t(buf);
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            let z_lo = zone(Fp::from_bps(lo), Fp::from_bps(lo), &th).unwrap();
+            let z_hi = zone(Fp::from_bps(hi), Fp::from_bps(hi), &th).unwrap();
+            prop_assert!(z_lo <= z_hi);
+        }
+
+        #[test]
+        fn a_wider_buffer_never_makes_an_account_healthier(l in 0u64..20_000, b1 in 0u64..3_000, b2 in 0u64..3_000) {
+            let (lo, hi) = if b1 <= b2 { (b1, b2) } else { (b2, b1) };
+            let z1 = zone(Fp::from_bps(l), Fp::from_bps(l), &t(lo)).unwrap();
+            let z2 = zone(Fp::from_bps(l), Fp::from_bps(l), &t(hi)).unwrap();
+            prop_assert!(z1 <= z2);
+        }
+
+        #[test]
+        fn ltv_is_never_understated(debt in 1u64..u64::MAX, coll in 1u64..u64::MAX, price_raw in 1u128..(1u128 << 90)) {
+            let price = Fp(price_raw);
+            let l = ltv_ceil(debt as u128, coll, price).unwrap();
+            // l * value >= debt (within exact arithmetic)
+            let value = collateral_value_floor(coll, price).unwrap();
+            if l != LTV_INFINITE && value > 0 {
+                prop_assert!(l.mul_int_ceil(value).unwrap() >= debt as u128);
+            }
+        }
+    }
+}

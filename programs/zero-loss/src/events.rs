@@ -1,0 +1,166 @@
+//! Events an indexer can decode (Anchor `emit!`: base64 in "Program data:"
+//! log lines, an 8-byte discriminator then Borsh). Amounts are native units.
+
+use anchor_lang::prelude::*;
+
+#[event]
+pub struct ProtocolInitialized {
+    pub admin: Pubkey,
+}
+
+#[event]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    pub pending_admin: Pubkey,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub old_admin: Pubkey,
+    pub new_admin: Pubkey,
+}
+
+#[event]
+pub struct PauseSet {
+    pub paused: u16,
+}
+
+#[event]
+pub struct MarketInitialized {
+    pub market: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub debt_mint: Pubkey,
+    pub lp_mint: Pubkey,
+}
+
+#[event]
+pub struct MarketParamsUpdated {
+    pub market: Pubkey,
+}
+
+#[event]
+pub struct LpDeposited {
+    pub market: Pubkey,
+    pub lp: Pubkey,
+    pub amount: u64,
+    pub shares: u64,
+}
+
+#[event]
+pub struct LpWithdrawn {
+    pub market: Pubkey,
+    pub lp: Pubkey,
+    pub amount: u64,
+    pub shares: u64,
+}
+
+#[event]
+pub struct InsuranceFunded {
+    pub market: Pubkey,
+    pub funder: Pubkey,
+    pub amount: u64,
+}
+
+#[event]
+pub struct PolFunded {
+    pub market: Pubkey,
+    pub amount: u64,
+}
+
+#[event]
+pub struct PolWithdrawn {
+    pub market: Pubkey,
+    /// 0 = debt asset, 1 = collateral.
+    pub asset: u8,
+    pub amount: u64,
+}
+
+#[event]
+pub struct MarginAccountOpened {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub owner: Pubkey,
+}
+
+#[event]
+pub struct MarginAccountClosed {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+}
+
+#[event]
+pub struct CollateralDeposited {
+    pub margin_account: Pubkey,
+    pub amount: u64,
+    pub collateral: u64,
+}
+
+#[event]
+pub struct CollateralWithdrawn {
+    pub margin_account: Pubkey,
+    pub amount: u64,
+    pub collateral: u64,
+}
+
+#[event]
+pub struct Borrowed {
+    pub margin_account: Pubkey,
+    pub amount: u64,
+    pub debt: u64,
+    /// Post-borrow LTV on the conservative price, bps.
+    pub ltv_bps: u64,
+}
+
+#[event]
+pub struct Repaid {
+    pub margin_account: Pubkey,
+    pub payer: Pubkey,
+    pub amount: u64,
+    pub debt: u64,
+}
+
+#[event]
+pub struct MarketRefreshed {
+    pub market: Pubkey,
+    pub borrow_index: u128,
+    pub interest: u64,
+    pub reserves_swept: u64,
+    /// Spot price (mid), WAD debt units per collateral unit.
+    pub spot_price: u128,
+    /// EMA price (mid), WAD.
+    pub ema_price: u128,
+    /// Variance per second, WAD.
+    pub variance: u128,
+    pub buffer_bps: u64,
+    pub breaker_reasons: u8,
+}
+
+#[event]
+pub struct BreakerTripped {
+    pub market: Pubkey,
+    pub reasons: u8,
+    pub divergence_bps: u64,
+    pub conf_bps: u64,
+}
+
+#[event]
+pub struct BreakerCleared {
+    pub market: Pubkey,
+    pub tripped_secs: i64,
+}
+
+#[event]
+pub struct HealthChecked {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub collateral: u64,
+    pub debt: u64,
+    /// LTV on the EMA trigger price, bps, rounded up (u64::MAX: worthless).
+    pub trigger_ltv_bps: u64,
+    /// LTV on the spot price, bps.
+    pub spot_ltv_bps: u64,
+    pub buffer_bps: u64,
+    pub liq_ltv_eff_bps: u64,
+    /// `engine::health::Zone` as u8: 0 healthy, 1 buffer, 2 distressed, 3 emergency.
+    pub zone: u8,
+}

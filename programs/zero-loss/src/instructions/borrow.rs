@@ -1,0 +1,89 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::engine::fixed::to_u64;
+use crate::engine::shares;
+use crate::errors::{zl, ZlError};
+use crate::events::Borrowed;
+use crate::oracle;
+use crate::risk;
+use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
+use crate::token_ops;
+
+/// The owner borrows the debt asset against the account's collateral.
+#[derive(Accounts)]
+pub struct Borrow<'info> {
+    pub owner: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ ZlError::WrongMarket, has_one = owner @ ZlError::NotOwner)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
+    pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = destination.mint == market.debt_mint @ ZlError::WrongMint)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    pub collateral_oracle: UncheckedAccount<'info>,
+    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    pub debt_oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::BORROW)?;
+    let market = &mut a.market;
+    market.require_breaker_clear()?;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
+    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    risk::require_breaker_clear_now(market, &prices)?;
+
+    let available = market
+        .liquidity_amount
+        .saturating_sub(market.pending_reserves);
+    require!(amount <= available, ZlError::InsufficientLiquidity);
+    // Shares rounded up: the borrower owes at least `amount`.
+    let new_shares = shares::shares_for_borrow_ceil(amount as u128, market.index())
+        .and_then(to_u64)
+        .map_err(zl)?;
+    let m = &mut a.margin_account;
+    let account_shares = m
+        .debt_shares
+        .checked_add(new_shares)
+        .ok_or(ZlError::MathOverflow)?;
+    let total_shares = market
+        .total_debt_shares
+        .checked_add(new_shares)
+        .ok_or(ZlError::MathOverflow)?;
+    market.total_debt_shares = total_shares;
+    require!(
+        market.total_debt()? <= market.params.borrow_cap,
+        ZlError::BorrowCapExceeded
+    );
+    let report = risk::evaluate(market, m.collateral, account_shares, &prices)?;
+    risk::require_opening_risk_ok(market, &report)?;
+
+    m.debt_shares = account_shares;
+    market.liquidity_amount -= amount;
+    m.invariant()?;
+    market.invariant()?;
+
+    token_ops::transfer_out(
+        &a.token_program,
+        market,
+        a.liquidity_vault.to_account_info(),
+        a.destination.to_account_info(),
+        amount,
+    )?;
+    emit!(Borrowed {
+        margin_account: m.key(),
+        amount,
+        debt: report.debt,
+        ltv_bps: risk::ltv_bps(report.opening_ltv),
+    });
+    Ok(())
+}

@@ -1,0 +1,48 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ZlError;
+use crate::events::HealthChecked;
+use crate::oracle;
+use crate::risk::{self, ltv_bps};
+use crate::state::{MarginAccount, Market};
+
+/// Permissionless: computes an account's LTVs, the volatility buffer, the
+/// effective threshold and the zone at current prices; emits them and
+/// stores a snapshot on the account. Other instructions recompute health
+/// themselves and never trust the snapshot.
+#[derive(Accounts)]
+pub struct CheckHealth<'info> {
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ ZlError::WrongMarket)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    pub collateral_oracle: UncheckedAccount<'info>,
+    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    pub debt_oracle: UncheckedAccount<'info>,
+}
+
+pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
+    let a = ctx.accounts;
+    let market = &mut a.market;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
+    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let m = &mut a.margin_account;
+    let r = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
+    m.last_zone = r.zone as u8;
+    m.last_ltv_bps = u32::try_from(ltv_bps(r.trigger_ltv)).unwrap_or(u32::MAX);
+    m.last_health_ts = now;
+    emit!(HealthChecked {
+        market: market.key(),
+        margin_account: m.key(),
+        collateral: m.collateral,
+        debt: r.debt,
+        trigger_ltv_bps: ltv_bps(r.trigger_ltv),
+        spot_ltv_bps: ltv_bps(r.spot_ltv),
+        buffer_bps: ltv_bps(r.buffer),
+        liq_ltv_eff_bps: ltv_bps(r.liq_ltv_eff),
+        zone: r.zone as u8,
+    });
+    Ok(())
+}

@@ -1,0 +1,25 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ZlError;
+use crate::events::MarginAccountClosed;
+use crate::state::MarginAccount;
+
+/// Closes an empty margin account (no collateral, no debt, no auctions) and
+/// returns its rent to the owner.
+#[derive(Accounts)]
+pub struct CloseMarginAccount<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut, close = owner, has_one = owner @ ZlError::NotOwner,
+        constraint = margin_account.is_empty() @ ZlError::AccountNotEmpty)]
+    pub margin_account: Account<'info, MarginAccount>,
+}
+
+pub fn handler(ctx: Context<CloseMarginAccount>) -> Result<()> {
+    let m = &ctx.accounts.margin_account;
+    emit!(MarginAccountClosed {
+        market: m.market,
+        margin_account: m.key()
+    });
+    Ok(())
+}

@@ -1,0 +1,61 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::errors::ZlError;
+use crate::events::CollateralDeposited;
+use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
+use crate::token_ops;
+
+/// Adds collateral to a margin account. Anyone may deposit into any
+/// account: it only makes the account safer.
+#[derive(Accounts)]
+pub struct DepositCollateral<'info> {
+    pub depositor: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ ZlError::WrongMarket)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
+    pub source: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::DEPOSIT)?;
+    let market = &mut a.market;
+    let total = market
+        .total_collateral
+        .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    require!(
+        total <= market.params.collateral_cap,
+        ZlError::CollateralCapExceeded
+    );
+    market.total_collateral = total;
+    let m = &mut a.margin_account;
+    m.collateral = m
+        .collateral
+        .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    m.invariant()?;
+
+    token_ops::transfer_in(
+        &a.token_program,
+        a.source.to_account_info(),
+        a.collateral_vault.to_account_info(),
+        a.depositor.to_account_info(),
+        amount,
+    )?;
+    emit!(CollateralDeposited {
+        margin_account: m.key(),
+        amount,
+        collateral: m.collateral
+    });
+    Ok(())
+}

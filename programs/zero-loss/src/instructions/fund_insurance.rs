@@ -1,0 +1,46 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::errors::ZlError;
+use crate::events::InsuranceFunded;
+use crate::state::{pause, seeds, Market, Protocol, VaultKind};
+use crate::token_ops;
+
+/// Anyone may add the debt asset to a market's insurance fund.
+#[derive(Accounts)]
+pub struct FundInsurance<'info> {
+    pub funder: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    pub source: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(ctx: Context<FundInsurance>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::TREASURY)?;
+    a.market.insurance_amount = a
+        .market
+        .insurance_amount
+        .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    token_ops::transfer_in(
+        &a.token_program,
+        a.source.to_account_info(),
+        a.insurance_vault.to_account_info(),
+        a.funder.to_account_info(),
+        amount,
+    )?;
+    emit!(InsuranceFunded {
+        market: a.market.key(),
+        funder: a.funder.key(),
+        amount
+    });
+    Ok(())
+}

@@ -1,0 +1,77 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+
+use crate::engine::fixed::to_u64;
+use crate::engine::shares;
+use crate::errors::{zl, ZlError};
+use crate::events::LpDeposited;
+use crate::state::{pause, seeds, Market, Protocol, VaultKind};
+use crate::token_ops;
+
+/// The accounts of `lp_deposit` and `lp_withdraw`: an LP, its debt-asset
+/// account, its LP-share account, and the market's liquidity vault and mint.
+#[derive(Accounts)]
+pub struct LpLiquidity<'info> {
+    pub lp: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
+    pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.lp_mint @ ZlError::WrongMint)]
+    pub lp_mint: Box<Account<'info, Mint>>,
+    /// The LP's debt-asset account (source on deposit, destination on withdraw).
+    #[account(mut, constraint = lp_token.mint == market.debt_mint @ ZlError::WrongMint)]
+    pub lp_token: Box<Account<'info, TokenAccount>>,
+    /// The LP's share account.
+    #[account(mut, constraint = lp_shares.mint == market.lp_mint @ ZlError::WrongMint)]
+    pub lp_shares: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Deposits `amount` of the debt asset for LP shares (rounded down).
+pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::LP)?;
+    let market = &mut a.market;
+    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+
+    let supply = a.lp_mint.supply;
+    let assets = market.lp_assets()?;
+    require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
+    let minted =
+        shares::lp_shares_for_deposit_floor(amount as u128, assets as u128, supply as u128)
+            .and_then(to_u64)
+            .map_err(zl)?;
+    require!(minted > 0, ZlError::AmountTooSmall);
+
+    market.liquidity_amount = market
+        .liquidity_amount
+        .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    market.invariant()?;
+
+    token_ops::transfer_in(
+        &a.token_program,
+        a.lp_token.to_account_info(),
+        a.liquidity_vault.to_account_info(),
+        a.lp.to_account_info(),
+        amount,
+    )?;
+    token_ops::mint_shares(
+        &a.token_program,
+        market,
+        a.lp_mint.to_account_info(),
+        a.lp_shares.to_account_info(),
+        minted,
+    )?;
+    emit!(LpDeposited {
+        market: market.key(),
+        lp: a.lp.key(),
+        amount,
+        shares: minted
+    });
+    Ok(())
+}

@@ -1,0 +1,59 @@
+use anchor_lang::prelude::*;
+
+use super::lp_deposit::LpLiquidity;
+use crate::engine::fixed::to_u64;
+use crate::engine::shares;
+use crate::errors::{zl, ZlError};
+use crate::events::LpWithdrawn;
+use crate::state::pause;
+use crate::token_ops;
+
+/// Burns `shares` LP shares for the debt asset (rounded down). Refused while
+/// the circuit breaker is tripped, and beyond the liquidity not lent out.
+pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
+    require!(shares_in > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::LP)?;
+    let market = &mut a.market;
+    market.require_breaker_clear()?;
+    require!(a.lp_shares.amount >= shares_in, ZlError::InsufficientShares);
+    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+
+    let amount = shares::lp_amount_for_withdraw_floor(
+        shares_in as u128,
+        market.lp_assets()? as u128,
+        a.lp_mint.supply as u128,
+    )
+    .and_then(to_u64)
+    .map_err(zl)?;
+    require!(amount > 0, ZlError::AmountTooSmall);
+    // Reserves owed to insurance are not the LPs' to take.
+    let available = market
+        .liquidity_amount
+        .saturating_sub(market.pending_reserves);
+    require!(amount <= available, ZlError::InsufficientLiquidity);
+    market.liquidity_amount -= amount;
+    market.invariant()?;
+
+    token_ops::burn_shares(
+        &a.token_program,
+        a.lp_mint.to_account_info(),
+        a.lp_shares.to_account_info(),
+        a.lp.to_account_info(),
+        shares_in,
+    )?;
+    token_ops::transfer_out(
+        &a.token_program,
+        market,
+        a.liquidity_vault.to_account_info(),
+        a.lp_token.to_account_info(),
+        amount,
+    )?;
+    emit!(LpWithdrawn {
+        market: market.key(),
+        lp: a.lp.key(),
+        amount,
+        shares: shares_in
+    });
+    Ok(())
+}

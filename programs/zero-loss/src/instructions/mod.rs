@@ -1,0 +1,30 @@
+//! One file per instruction: its Accounts struct and its handler.
+
+pub mod admin_transfer;
+pub mod borrow;
+pub mod check_health;
+pub mod close_margin_account;
+pub mod deposit_collateral;
+pub mod fund_insurance;
+pub mod init_market;
+pub mod init_protocol;
+pub mod lp_deposit;
+pub mod lp_withdraw;
+pub mod open_margin_account;
+pub mod pol;
+pub mod refresh_market;
+pub mod repay;
+pub mod set_pause;
+pub mod update_market_params;
+pub mod withdraw_collateral;
+
+// Anchor's #[program] needs each Accounts type and its generated client
+// module at the crate root; the per-file `handler` names collide under the
+// glob and are always called by path.
+#[allow(ambiguous_glob_reexports)]
+pub use {
+    admin_transfer::*, borrow::*, check_health::*, close_margin_account::*, deposit_collateral::*,
+    fund_insurance::*, init_market::*, init_protocol::*, lp_deposit::*, open_margin_account::*,
+    pol::*, refresh_market::*, repay::*, set_pause::*, update_market_params::*,
+    withdraw_collateral::*,
+};

@@ -1,0 +1,94 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::errors::ZlError;
+use crate::events::{PolFunded, PolWithdrawn};
+use crate::state::{pause, seeds, Market, Protocol, VaultKind};
+use crate::token_ops;
+
+/// Which POL vault `withdraw_pol` draws from.
+pub mod pol_asset {
+    pub const DEBT: u8 = 0;
+    pub const COLLATERAL: u8 = 1;
+}
+
+/// The admin adds the debt asset to the POL vault that backstops auctions.
+#[derive(Accounts)]
+pub struct FundPol<'info> {
+    pub admin: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
+    pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    pub source: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::TREASURY)?;
+    a.market.pol_debt_amount = a
+        .market
+        .pol_debt_amount
+        .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    token_ops::transfer_in(
+        &a.token_program,
+        a.source.to_account_info(),
+        a.pol_debt_vault.to_account_info(),
+        a.admin.to_account_info(),
+        amount,
+    )?;
+    emit!(PolFunded {
+        market: a.market.key(),
+        amount
+    });
+    Ok(())
+}
+
+/// The admin takes the debt asset or collateral out of POL.
+#[derive(Accounts)]
+pub struct WithdrawPol<'info> {
+    pub admin: Signer<'info>,
+    #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
+    pub protocol: Box<Account<'info, Protocol>>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    /// The POL vault named by `asset`.
+    #[account(mut)]
+    pub pol_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = destination.mint == pol_vault.mint @ ZlError::WrongMint)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: u8, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    a.protocol.require_not_paused(pause::TREASURY)?;
+    let market = &mut a.market;
+    let (kind, held) = match asset {
+        pol_asset::DEBT => (VaultKind::PolDebt, &mut market.pol_debt_amount),
+        pol_asset::COLLATERAL => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),
+        _ => return err!(ZlError::InvalidParam),
+    };
+    *held = held.checked_sub(amount).ok_or(ZlError::InsufficientPol)?;
+    require_keys_eq!(a.pol_vault.key(), market.vault(kind), ZlError::WrongVault);
+    token_ops::transfer_out(
+        &a.token_program,
+        market,
+        a.pol_vault.to_account_info(),
+        a.destination.to_account_info(),
+        amount,
+    )?;
+    emit!(PolWithdrawn {
+        market: market.key(),
+        asset,
+        amount
+    });
+    Ok(())
+}

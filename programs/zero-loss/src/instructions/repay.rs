@@ -1,0 +1,74 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::engine::fixed::to_u64;
+use crate::engine::shares;
+use crate::errors::{zl, ZlError};
+use crate::events::Repaid;
+use crate::state::{MarginAccount, Market, VaultKind};
+use crate::token_ops;
+
+/// Anyone repays debt for any margin account. `amount` above the debt
+/// repays exactly the debt (so `u64::MAX` means "all of it"). Never paused.
+#[derive(Accounts)]
+pub struct Repay<'info> {
+    pub payer: Signer<'info>,
+    #[account(mut)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ ZlError::WrongMarket)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
+    pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    pub source: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
+    require!(amount > 0, ZlError::ZeroAmount);
+    let a = ctx.accounts;
+    let market = &mut a.market;
+    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let m = &mut a.margin_account;
+    require!(m.debt_shares > 0, ZlError::NothingToRepay);
+    let debt = market.debt_of(m.debt_shares)?;
+
+    // Retire shares rounded down, then charge exactly what they are worth
+    // (rounded up): the payer never pays for debt it does not retire.
+    let (retired, paid) = if amount >= debt {
+        (m.debt_shares, debt)
+    } else {
+        let retired = shares::shares_for_repay_floor(amount as u128, market.index())
+            .and_then(to_u64)
+            .map_err(zl)?;
+        require!(retired > 0, ZlError::AmountTooSmall);
+        (retired, market.debt_of(retired)?.min(amount))
+    };
+    m.debt_shares -= retired;
+    market.total_debt_shares = market
+        .total_debt_shares
+        .checked_sub(retired)
+        .ok_or(ZlError::MathUnderflow)?;
+    market.liquidity_amount = market
+        .liquidity_amount
+        .checked_add(paid)
+        .ok_or(ZlError::MathOverflow)?;
+    m.invariant()?;
+    market.invariant()?;
+
+    token_ops::transfer_in(
+        &a.token_program,
+        a.source.to_account_info(),
+        a.liquidity_vault.to_account_info(),
+        a.payer.to_account_info(),
+        paid,
+    )?;
+    let remaining = market.debt_of(m.debt_shares)?;
+    emit!(Repaid {
+        margin_account: m.key(),
+        payer: a.payer.key(),
+        amount: paid,
+        debt: remaining
+    });
+    Ok(())
+}

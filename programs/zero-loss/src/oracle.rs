@@ -1,0 +1,230 @@
+//! Pyth pull-oracle prices, validated per market, and which reading each
+//! action uses.
+//!
+//! A market names two USD feeds, one for its collateral and one for its debt
+//! asset. Each `PriceUpdateV2` account must be owned by the Pyth receiver
+//! program, carry the market's feed id, be fully verified, be no older than
+//! `oracle_max_age_secs`, not be published in the future, and have
+//! `conf / price` (spot and EMA) within `oracle_max_conf_bps`.
+
+use anchor_lang::prelude::*;
+use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+
+use crate::engine::fixed::Fp;
+use crate::engine::price::{self, Reading};
+use crate::errors::{zl, ZlError};
+use crate::state::Market;
+
+/// What a price is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Opening risk: `borrow`.
+    Borrow,
+    /// Opening risk: `withdraw_collateral`.
+    WithdrawCollateral,
+    /// The normal liquidation trigger: zone, partial liquidation, kick.
+    LiquidationTrigger,
+    /// The emergency test `spot LTV >= full_ltv`.
+    Emergency,
+    /// Auction top and floor prices.
+    AuctionPricing,
+}
+
+/// Which reading of the two feeds an action uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// EMA prices, collateral at `ema - k*ema_conf`, debt at `ema + k*ema_conf`.
+    Trigger,
+    /// Spot prices, adjusted the same way with the spot confidence.
+    Spot,
+    /// The lower collateral price of `Trigger` and `Spot`.
+    Conservative,
+}
+
+/// The price table: every action and the reading it uses. Opening risk
+/// takes the worse of spot and EMA (a wick cannot be borrowed against, nor
+/// can a lagging EMA); the liquidation trigger takes the EMA so that a wick
+/// does not liquidate; the emergency path and auction prices take spot,
+/// because there the EMA's lag is the danger.
+pub const PRICE_TABLE: [(Action, Basis); 5] = [
+    (Action::Borrow, Basis::Conservative),
+    (Action::WithdrawCollateral, Basis::Conservative),
+    (Action::LiquidationTrigger, Basis::Trigger),
+    (Action::Emergency, Basis::Spot),
+    (Action::AuctionPricing, Basis::Spot),
+];
+
+pub const fn basis_for(action: Action) -> Basis {
+    let mut i = 0;
+    while i < PRICE_TABLE.len() {
+        if PRICE_TABLE[i].0 as u8 == action as u8 {
+            return PRICE_TABLE[i].1;
+        }
+        i += 1;
+    }
+    // Every action is in the table (checked by a unit test).
+    Basis::Conservative
+}
+
+/// One feed's validated readings.
+#[derive(Clone, Copy, Debug)]
+pub struct FeedPrice {
+    pub spot: Reading,
+    pub ema: Reading,
+    pub publish_time: i64,
+}
+
+/// The market's prices at this instruction (collateral in debt units).
+#[derive(Clone, Copy, Debug)]
+pub struct MarketPrices {
+    /// EMA, confidence-adjusted.
+    pub trigger: Fp,
+    /// Spot, confidence-adjusted.
+    pub spot: Fp,
+    /// Spot, no confidence adjustment (volatility samples, divergence).
+    pub spot_mid: Fp,
+    /// EMA, no confidence adjustment.
+    pub ema_mid: Fp,
+    /// The wider `conf / price` of the two feeds' spot readings.
+    pub conf_ratio: Fp,
+    /// The older publish time of the two feeds.
+    pub publish_time: i64,
+}
+
+impl MarketPrices {
+    pub fn price(&self, action: Action) -> Fp {
+        match basis_for(action) {
+            Basis::Trigger => self.trigger,
+            Basis::Spot => self.spot,
+            Basis::Conservative => self.trigger.min(self.spot),
+        }
+    }
+}
+
+/// Reads and validates one `PriceUpdateV2` account.
+pub fn load_feed(
+    account: &AccountInfo,
+    feed_id: &[u8; 32],
+    max_age_secs: u32,
+    max_conf_bps: u16,
+    now: i64,
+) -> Result<FeedPrice> {
+    require_keys_eq!(
+        *account.owner,
+        pyth_solana_receiver_sdk::ID,
+        ZlError::OracleWrongOwner
+    );
+    let data = account.try_borrow_data()?;
+    let update = PriceUpdateV2::try_deserialize(&mut &data[..])
+        .map_err(|_| error!(ZlError::OracleInvalidAccount))?;
+    let m = &update.price_message;
+    require!(m.feed_id == *feed_id, ZlError::OracleWrongFeed);
+    require!(
+        update.verification_level == VerificationLevel::Full,
+        ZlError::OracleUnverified
+    );
+    require!(m.publish_time <= now, ZlError::OracleFromFuture);
+    require!(
+        now - m.publish_time <= max_age_secs as i64,
+        ZlError::OracleStale
+    );
+    let spot = Reading {
+        price: m.price,
+        conf: m.conf,
+        expo: m.exponent,
+    };
+    let ema = Reading {
+        price: m.ema_price,
+        conf: m.ema_conf,
+        expo: m.exponent,
+    };
+    let max_conf = Fp::from_bps(max_conf_bps as u64);
+    for r in [spot, ema] {
+        let ratio = price::conf_ratio_ceil(r).map_err(zl)?;
+        require!(ratio <= max_conf, ZlError::OracleConfidenceTooWide);
+    }
+    Ok(FeedPrice {
+        spot,
+        ema,
+        publish_time: m.publish_time,
+    })
+}
+
+/// Reads both of a market's feeds and derives its prices.
+pub fn load_prices(
+    market: &Market,
+    collateral_oracle: &AccountInfo,
+    debt_oracle: &AccountInfo,
+    now: i64,
+) -> Result<MarketPrices> {
+    let p = &market.params;
+    let c = load_feed(
+        collateral_oracle,
+        &market.collateral_feed_id,
+        p.oracle_max_age_secs,
+        p.oracle_max_conf_bps,
+        now,
+    )?;
+    let d = load_feed(
+        debt_oracle,
+        &market.debt_feed_id,
+        p.oracle_max_age_secs,
+        p.oracle_max_conf_bps,
+        now,
+    )?;
+    let (cd, dd) = (market.collateral_decimals, market.debt_decimals);
+    let k = p.conf_k();
+    let quote = |cr: Reading, dr: Reading, k: Fp| -> Result<Fp> {
+        price::collateral_in_debt(cr, dr, k, cd, dd).map_err(zl)
+    };
+    let conf_ratio = price::conf_ratio_ceil(c.spot)
+        .map_err(zl)?
+        .max(price::conf_ratio_ceil(d.spot).map_err(zl)?);
+    Ok(MarketPrices {
+        trigger: quote(c.ema, d.ema, k)?,
+        spot: quote(c.spot, d.spot, k)?,
+        spot_mid: quote(c.spot, d.spot, Fp::ZERO)?,
+        ema_mid: quote(c.ema, d.ema, Fp::ZERO)?,
+        conf_ratio,
+        publish_time: c.publish_time.min(d.publish_time),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_row() {
+        let actions = [
+            Action::Borrow,
+            Action::WithdrawCollateral,
+            Action::LiquidationTrigger,
+            Action::Emergency,
+            Action::AuctionPricing,
+        ];
+        for a in actions {
+            assert!(PRICE_TABLE.iter().any(|(x, _)| *x == a), "{a:?}");
+        }
+        assert_eq!(basis_for(Action::LiquidationTrigger), Basis::Trigger);
+        assert_eq!(basis_for(Action::AuctionPricing), Basis::Spot);
+        assert_eq!(basis_for(Action::Borrow), Basis::Conservative);
+    }
+
+    #[test]
+    fn conservative_takes_the_lower_price() {
+        let p = MarketPrices {
+            trigger: Fp::from_int(3).unwrap(),
+            spot: Fp::from_int(2).unwrap(),
+            spot_mid: Fp::ZERO,
+            ema_mid: Fp::ZERO,
+            conf_ratio: Fp::ZERO,
+            publish_time: 0,
+        };
+        assert_eq!(p.price(Action::Borrow), Fp::from_int(2).unwrap());
+        assert_eq!(
+            p.price(Action::LiquidationTrigger),
+            Fp::from_int(3).unwrap()
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! Glue between accounts and the health engine: one place that turns a
+//! market, a position and validated prices into a health report.
+
+use anchor_lang::prelude::*;
+
+use crate::engine::fixed::Fp;
+use crate::engine::health::{self, Zone};
+use crate::engine::price::divergence_ceil;
+use crate::errors::{zl, ZlError};
+use crate::oracle::{Action, MarketPrices};
+use crate::state::{breaker, Market};
+
+/// A position's health at the current prices.
+#[derive(Clone, Copy, Debug)]
+pub struct HealthReport {
+    /// Debt owed, rounded up.
+    pub debt: u64,
+    /// LTV on the EMA trigger price.
+    pub trigger_ltv: Fp,
+    /// LTV on the spot price.
+    pub spot_ltv: Fp,
+    /// LTV on the conservative (opening-risk) price.
+    pub opening_ltv: Fp,
+    pub buffer: Fp,
+    pub liq_ltv_eff: Fp,
+    pub zone: Zone,
+}
+
+/// Computes the health of `collateral` against `debt_shares` in `market`.
+pub fn evaluate(
+    market: &Market,
+    collateral: u64,
+    debt_shares: u64,
+    prices: &MarketPrices,
+) -> Result<HealthReport> {
+    let debt = market.debt_of(debt_shares)?;
+    let ltv = |action: Action| {
+        health::ltv_ceil(debt as u128, collateral, prices.price(action)).map_err(zl)
+    };
+    let trigger_ltv = ltv(Action::LiquidationTrigger)?;
+    let spot_ltv = ltv(Action::Emergency)?;
+    let opening_ltv = ltv(Action::Borrow)?;
+    let buffer = market.buffer()?;
+    let thresholds = market.params.thresholds(buffer);
+    let zone = health::zone(trigger_ltv, spot_ltv, &thresholds).map_err(zl)?;
+    Ok(HealthReport {
+        debt,
+        trigger_ltv,
+        spot_ltv,
+        opening_ltv,
+        buffer,
+        liq_ltv_eff: thresholds.liq_ltv_eff().map_err(zl)?,
+        zone,
+    })
+}
+
+/// After a borrow or withdrawal: within `max_ltv` on the conservative price
+/// and still in the healthy zone.
+pub fn require_opening_risk_ok(market: &Market, report: &HealthReport) -> Result<()> {
+    require!(
+        report.opening_ltv <= market.params.max_ltv(),
+        ZlError::MaxLtvExceeded
+    );
+    require!(report.zone == Zone::Healthy, ZlError::Unhealthy);
+    Ok(())
+}
+
+/// Reasons the current reading is abnormal for the circuit breaker, with
+/// the divergence and confidence figures (bps).
+pub fn abnormal_reasons(market: &Market, prices: &MarketPrices) -> Result<(u8, u64, u64)> {
+    let p = &market.params;
+    let divergence = divergence_ceil(prices.spot_mid, prices.ema_mid).map_err(zl)?;
+    let mut reasons = 0;
+    if divergence > Fp::from_bps(p.breaker_divergence_bps as u64) {
+        reasons |= breaker::DIVERGENCE;
+    }
+    if prices.conf_ratio > Fp::from_bps(p.breaker_conf_bps as u64) {
+        reasons |= breaker::CONFIDENCE;
+    }
+    let bps = |f: Fp| f.to_bps_ceil().unwrap_or(u64::MAX);
+    Ok((reasons, bps(divergence), bps(prices.conf_ratio)))
+}
+
+/// Refuses opening risk while the breaker is tripped or the current reading
+/// would trip it (the stored flag may lag until the next refresh).
+pub fn require_breaker_clear_now(market: &Market, prices: &MarketPrices) -> Result<()> {
+    market.require_breaker_clear()?;
+    let (reasons, _, _) = abnormal_reasons(market, prices)?;
+    require!(reasons == 0, ZlError::CircuitBreakerTripped);
+    Ok(())
+}
+
+/// Fits an LTV into bps for events, saturating for "worthless".
+pub fn ltv_bps(ltv: Fp) -> u64 {
+    ltv.to_bps_ceil().unwrap_or(u64::MAX)
+}

@@ -1,0 +1,55 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ZlError;
+
+/// Account status.
+pub mod status {
+    pub const ACTIVE: u8 = 0;
+    /// At least one auction holds a slice of this account.
+    pub const IN_AUCTION: u8 = 1;
+}
+
+/// A borrower's position in one market. PDA `["margin", market, owner]`.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct MarginAccount {
+    pub version: u8,
+    pub bump: u8,
+    /// [`status`] value.
+    pub status: u8,
+    /// Zone at the last health computation (`engine::health::Zone` as u8).
+    pub last_zone: u8,
+    /// Auctions holding a slice of this account.
+    pub open_auctions: u16,
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    /// Collateral held, collateral native units.
+    pub collateral: u64,
+    /// Debt shares against the market's borrow index.
+    pub debt_shares: u64,
+    /// Trigger-price LTV at the last health computation, bps (rounded up;
+    /// `u32::MAX` for worthless collateral).
+    pub last_ltv_bps: u32,
+    /// When that computation ran, unix seconds.
+    pub last_health_ts: i64,
+    pub reserved: [u8; 70],
+}
+
+impl MarginAccount {
+    pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    pub fn is_empty(&self) -> bool {
+        self.collateral == 0 && self.debt_shares == 0 && self.open_auctions == 0
+    }
+
+    pub fn invariant(&self) -> Result<()> {
+        let in_auction = self.open_auctions > 0;
+        require!(
+            (self.status == status::IN_AUCTION) == in_auction,
+            ZlError::InvalidParam
+        );
+        Ok(())
+    }
+}
+
+const _: () = assert!(MarginAccount::SIZE == 176);

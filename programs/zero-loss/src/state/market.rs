@@ -1,0 +1,236 @@
+use anchor_lang::prelude::*;
+
+use super::params::RiskParams;
+use super::seeds::{self, VaultKind};
+use crate::engine::fixed::{to_u64, Fp};
+use crate::engine::{interest, shares, volatility};
+use crate::errors::{zl, ZlError};
+
+/// Why the circuit breaker tripped (bitset; 0 = not tripped).
+pub mod breaker {
+    pub const DIVERGENCE: u8 = 1 << 0;
+    pub const CONFIDENCE: u8 = 1 << 1;
+    pub const BUDGET: u8 = 1 << 2;
+}
+
+/// An isolated lending market: one collateral asset, one debt asset.
+/// PDA `["market", collateral_mint, debt_mint]`; it is the authority of its
+/// five vaults and of its LP-share mint.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Market {
+    pub version: u8,
+    pub bump: u8,
+    /// Bumps of the vaults, indexed by [`VaultKind`].
+    pub vault_bumps: [u8; 5],
+    pub lp_mint_bump: u8,
+    pub collateral_decimals: u8,
+    pub debt_decimals: u8,
+
+    pub collateral_mint: Pubkey,
+    pub debt_mint: Pubkey,
+    /// SPL mint of the LP shares (decimals = the debt asset's).
+    pub lp_mint: Pubkey,
+    /// Token accounts owned by this PDA, indexed by [`VaultKind`].
+    pub vaults: [Pubkey; 5],
+    /// Pyth feed id of the collateral (USD quote).
+    pub collateral_feed_id: [u8; 32],
+    /// Pyth feed id of the debt asset (USD quote).
+    pub debt_feed_id: [u8; 32],
+
+    pub params: RiskParams,
+
+    // --- lending ---
+    /// Borrow index, WAD (starts at 1.0).
+    pub borrow_index: u128,
+    /// Sum of all margin accounts' debt shares (and auctions' later).
+    pub total_debt_shares: u64,
+    /// Last interest accrual, unix seconds.
+    pub last_accrual_ts: i64,
+
+    // --- vault accounting (native units; each equals its vault's balance) ---
+    /// Collateral vault: all margin accounts' collateral plus auction lots.
+    pub total_collateral: u64,
+    /// Liquidity vault: LP deposits not lent out.
+    pub liquidity_amount: u64,
+    /// Interest owed to the insurance fund, not yet moved out of liquidity.
+    pub pending_reserves: u64,
+    /// Insurance vault.
+    pub insurance_amount: u64,
+    /// POL debt-asset vault.
+    pub pol_debt_amount: u64,
+    /// POL collateral vault.
+    pub pol_collateral_amount: u64,
+    /// Bad debt written off against the LPs, cumulative, debt native units.
+    pub recorded_bad_debt: u64,
+
+    // --- volatility (see engine::volatility) ---
+    /// EWMA of squared returns per second, WAD.
+    pub vol_variance: u128,
+    /// Last sampled spot price (debt units per collateral unit), WAD.
+    pub vol_last_price: u128,
+    /// Publish time of that sample.
+    pub vol_last_time: i64,
+
+    // --- liquidity budget (token bucket, debt native units) ---
+    pub budget_level: u64,
+    pub budget_last_ts: i64,
+
+    // --- circuit breaker ---
+    /// [`breaker`] reasons while tripped; 0 when clear.
+    pub breaker_reasons: u8,
+    /// When it last tripped, unix seconds.
+    pub breaker_tripped_at: i64,
+    /// Last refresh that saw an abnormal reading, unix seconds.
+    pub breaker_last_abnormal_ts: i64,
+
+    // --- auctions ---
+    pub next_auction_id: u64,
+    pub open_auctions: u32,
+
+    pub reserved: [u8; 375],
+}
+
+/// The signer seeds of a market PDA, built once per handler.
+pub struct MarketSigner {
+    collateral_mint: Pubkey,
+    debt_mint: Pubkey,
+    bump: [u8; 1],
+}
+
+impl MarketSigner {
+    pub fn seeds(&self) -> [&[u8]; 4] {
+        [
+            seeds::MARKET,
+            self.collateral_mint.as_ref(),
+            self.debt_mint.as_ref(),
+            &self.bump,
+        ]
+    }
+}
+
+impl Market {
+    /// Account size including the 8-byte discriminator.
+    pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    pub fn vault(&self, kind: VaultKind) -> Pubkey {
+        self.vaults[kind as usize]
+    }
+
+    pub fn signer(&self) -> MarketSigner {
+        MarketSigner {
+            collateral_mint: self.collateral_mint,
+            debt_mint: self.debt_mint,
+            bump: [self.bump],
+        }
+    }
+
+    pub fn index(&self) -> Fp {
+        Fp(self.borrow_index)
+    }
+
+    /// Total debt outstanding, rounded up.
+    pub fn total_debt(&self) -> Result<u64> {
+        let d = shares::debt_of_ceil(self.total_debt_shares as u128, self.index()).map_err(zl)?;
+        to_u64(d).map_err(zl)
+    }
+
+    /// Debt of `shares`, rounded up.
+    pub fn debt_of(&self, shares: u64) -> Result<u64> {
+        let d = shares::debt_of_ceil(shares as u128, self.index()).map_err(zl)?;
+        to_u64(d).map_err(zl)
+    }
+
+    /// What the LPs own, debt native units.
+    pub fn lp_assets(&self) -> Result<u64> {
+        let a = shares::lp_assets(
+            self.liquidity_amount as u128,
+            self.total_debt()? as u128,
+            self.pending_reserves as u128,
+        )
+        .map_err(zl)?;
+        to_u64(a).map_err(zl)
+    }
+
+    /// Accrues interest up to `now`; returns the interest accrued.
+    pub fn accrue_interest(&mut self, now: i64) -> Result<u64> {
+        if now <= self.last_accrual_ts {
+            return Ok(0);
+        }
+        let dt = (now - self.last_accrual_ts) as u64;
+        let a = interest::accrue(
+            &self.params.rate_model(),
+            self.index(),
+            self.total_debt_shares as u128,
+            self.liquidity_amount as u128,
+            dt,
+            Fp::from_bps(self.params.reserve_factor_bps as u64),
+        )
+        .map_err(zl)?;
+        self.borrow_index = a.index.0;
+        self.last_accrual_ts = now;
+        let reserve = to_u64(a.reserve).map_err(zl)?;
+        self.pending_reserves = self
+            .pending_reserves
+            .checked_add(reserve)
+            .ok_or(ZlError::MathOverflow)?;
+        to_u64(a.interest).map_err(zl)
+    }
+
+    /// Moves as much of the pending reserves as liquidity allows from the
+    /// liquidity vault's accounting to the insurance fund's; returns the
+    /// amount, which the caller must transfer between the two vaults.
+    pub fn take_reserve_sweep(&mut self) -> Result<u64> {
+        let amount = self.pending_reserves.min(self.liquidity_amount);
+        self.pending_reserves -= amount;
+        self.liquidity_amount -= amount;
+        self.insurance_amount = self
+            .insurance_amount
+            .checked_add(amount)
+            .ok_or(ZlError::MathOverflow)?;
+        Ok(amount)
+    }
+
+    pub fn vol_state(&self) -> volatility::VolState {
+        volatility::VolState {
+            variance: Fp(self.vol_variance),
+            last_price: Fp(self.vol_last_price),
+            last_time: self.vol_last_time,
+        }
+    }
+
+    pub fn set_vol_state(&mut self, s: volatility::VolState) {
+        self.vol_variance = s.variance.0;
+        self.vol_last_price = s.last_price.0;
+        self.vol_last_time = s.last_time;
+    }
+
+    /// The volatility buffer `b` in force.
+    pub fn buffer(&self) -> Result<Fp> {
+        volatility::buffer(Fp(self.vol_variance), &self.params.buffer_params()).map_err(zl)
+    }
+
+    pub fn breaker_tripped(&self) -> bool {
+        self.breaker_reasons != 0
+    }
+
+    /// Refuses while the circuit breaker is tripped.
+    pub fn require_breaker_clear(&self) -> Result<()> {
+        require!(!self.breaker_tripped(), ZlError::CircuitBreakerTripped);
+        Ok(())
+    }
+
+    /// Accounting identities that hold after every instruction.
+    pub fn invariant(&self) -> Result<()> {
+        require!(self.borrow_index >= Fp::ONE.0, ZlError::InvalidParam);
+        // Reserves are a claim on liquidity + debt, never more.
+        let claimable = (self.liquidity_amount as u128) + (self.total_debt()? as u128);
+        require!(
+            (self.pending_reserves as u128) <= claimable,
+            ZlError::MathUnderflow
+        );
+        self.params.validate()
+    }
+}
+
+const _: () = assert!(Market::SIZE == 1_024);

@@ -1,0 +1,317 @@
+//! A market's risk parameters, their units, and the bounds they must meet.
+//!
+//! Ratios are basis points of one (`bps`, 10_000 = 1.0); multipliers such as
+//! `vol_z` and `oracle_conf_k` are ten-thousandths (`x1e4`); amounts are
+//! native units of the asset named; times are seconds.
+
+use anchor_lang::prelude::*;
+
+use crate::engine::fixed::Fp;
+use crate::engine::health::Thresholds;
+use crate::engine::interest::RateModel;
+use crate::engine::volatility::BufferParams;
+use crate::errors::ZlError;
+
+/// The auction price curve.
+pub mod curve {
+    /// `top * (1 - t / tau)`, linear to zero at `tau`.
+    pub const LINEAR: u8 = 0;
+    /// `top * cut^(t / step)`, a stair-step exponential.
+    pub const STEP_EXP: u8 = 1;
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct RiskParams {
+    // --- health ---
+    /// Borrow / withdraw limit (initial LTV), bps.
+    pub max_ltv_bps: u16,
+    /// Liquidation threshold (maintenance LTV), bps.
+    pub liq_ltv_bps: u16,
+    /// Emergency threshold on the spot reading, bps.
+    pub full_ltv_bps: u16,
+    /// Where a partial liquidation stops, bps.
+    pub target_ltv_bps: u16,
+
+    // --- volatility buffer: b = clamp(z * sigma * sqrt(T), min, max) ---
+    /// `z`, x1e4 (20_000 = two standard deviations).
+    pub vol_z_x1e4: u32,
+    /// `T`, the recovery duration, seconds.
+    pub recovery_secs: u32,
+    /// Time constant of the variance EWMA, seconds.
+    pub vol_window_secs: u32,
+    /// Lower clamp of `b`, bps.
+    pub buffer_min_bps: u16,
+    /// Upper clamp of `b`, bps.
+    pub buffer_max_bps: u16,
+
+    // --- oracle ---
+    /// Oldest accepted publish time, seconds before now.
+    pub oracle_max_age_secs: u32,
+    /// Widest accepted `conf / price` (spot and EMA), bps.
+    pub oracle_max_conf_bps: u16,
+    /// `k` in `price -/+ k * conf`, x1e4.
+    pub oracle_conf_k_x1e4: u32,
+
+    // --- interest (annual rates) ---
+    pub base_rate_bps: u16,
+    pub slope1_bps: u16,
+    pub slope2_bps: u16,
+    /// Utilization at the kink, bps.
+    pub kink_bps: u16,
+    /// Share of interest that feeds the insurance fund, bps.
+    pub reserve_factor_bps: u16,
+
+    // --- caps ---
+    /// Most collateral the market holds, collateral native units.
+    pub collateral_cap: u64,
+    /// Most debt outstanding, debt native units.
+    pub borrow_cap: u64,
+
+    // --- partial liquidation ---
+    /// Bonus at the top edge of the buffer zone, bps.
+    pub min_bonus_bps: u16,
+    /// Bonus at `liq_ltv`, bps.
+    pub max_bonus_bps: u16,
+    /// Liquidity budget: bucket capacity, debt native units.
+    pub budget_capacity: u64,
+    /// Liquidity budget: refill, debt native units per second.
+    pub budget_refill_per_sec: u64,
+    /// Dust: the least debt a position may be left with, debt native units.
+    pub min_position: u64,
+
+    // --- auctions ---
+    /// Penalty added to the tab, bps of the debt slice.
+    pub penalty_bps: u16,
+    /// Starting price over spot (`top = spot * buf`), bps (>= 10_000).
+    pub auction_buf_bps: u16,
+    /// [`curve`] kind.
+    pub auction_curve: u8,
+    /// Linear: seconds to reach zero.
+    pub auction_tau_secs: u32,
+    /// Stair-step: seconds per step.
+    pub auction_step_secs: u32,
+    /// Stair-step: price kept per step, bps.
+    pub auction_cut_bps: u16,
+    /// Restart once an auction is older than this, seconds.
+    pub auction_tail_secs: u32,
+    /// Restart once `price < cusp * top`, bps.
+    pub auction_cusp_bps: u16,
+    /// Floor below spot: `floor = spot * (1 - max_discount)`, bps.
+    pub auction_max_discount_bps: u16,
+    /// Restarts before the POL backstop takes the rest.
+    pub auction_max_stages: u8,
+    /// Flat keeper reward per kick or restart, debt native units.
+    pub keeper_tip: u64,
+    /// Proportional keeper reward, bps of the tab.
+    pub keeper_chip_bps: u16,
+    /// Cap on one keeper reward, debt native units.
+    pub keeper_reward_cap: u64,
+
+    // --- circuit breaker ---
+    /// Trip when `|spot - ema| / ema` exceeds this, bps.
+    pub breaker_divergence_bps: u16,
+    /// Trip when `conf / price` exceeds this, bps.
+    pub breaker_conf_bps: u16,
+    /// Seconds of normal readings before it clears.
+    pub breaker_cooldown_secs: u32,
+}
+
+/// Longest accepted duration for the time parameters: 30 days.
+const MAX_SECS: u32 = 30 * 24 * 3_600;
+
+impl RiskParams {
+    /// Checks every parameter against its bounds; see docs/design.md.
+    pub fn validate(&self) -> Result<()> {
+        let p = self;
+        let ok = |c: bool| -> Result<()> {
+            require!(c, ZlError::InvalidParam);
+            Ok(())
+        };
+        // Health ladder: 0 < target <= max < liq < full <= 100%.
+        ok(p.target_ltv_bps > 0)?;
+        ok(p.target_ltv_bps <= p.max_ltv_bps)?;
+        ok(p.max_ltv_bps < p.liq_ltv_bps)?;
+        ok(p.liq_ltv_bps < p.full_ltv_bps)?;
+        ok(p.full_ltv_bps <= 10_000)?;
+        // Buffer: the target must stay healthy at the widest buffer, or a
+        // partial liquidation could never bring an account home.
+        ok(p.buffer_min_bps <= p.buffer_max_bps && p.buffer_max_bps < 5_000)?;
+        ok((p.liq_ltv_bps as u64) * (10_000 - p.buffer_max_bps as u64)
+            > (p.target_ltv_bps as u64) * 10_000)?;
+        ok(p.vol_z_x1e4 <= 100_000)?;
+        ok(p.recovery_secs > 0 && p.recovery_secs <= MAX_SECS)?;
+        ok(p.vol_window_secs >= 60 && p.vol_window_secs <= MAX_SECS)?;
+        // Oracle.
+        ok(p.oracle_max_age_secs > 0 && p.oracle_max_age_secs <= 3_600)?;
+        ok(p.oracle_max_conf_bps > 0 && p.oracle_max_conf_bps <= 2_000)?;
+        ok(p.oracle_conf_k_x1e4 <= 50_000)?;
+        // Interest.
+        ok(p.kink_bps >= 100 && p.kink_bps <= 9_900)?;
+        ok(p.reserve_factor_bps <= 5_000)?;
+        // Caps.
+        ok(p.collateral_cap > 0 && p.borrow_cap > 0)?;
+        // Partial liquidation: the bonus at liq_ltv must not create bad debt
+        // (collateral * (1 + bonus) covers the debt while LTV < 1 / (1 + bonus)).
+        ok(p.min_bonus_bps <= p.max_bonus_bps)?;
+        ok((p.max_bonus_bps as u32) + (p.liq_ltv_bps as u32) < 10_000)?;
+        ok(p.budget_capacity > 0 && p.budget_refill_per_sec > 0)?;
+        ok(p.budget_refill_per_sec <= p.budget_capacity)?;
+        // Auctions.
+        ok(p.penalty_bps <= 2_500)?;
+        ok(p.auction_buf_bps >= 10_000 && p.auction_buf_bps <= 20_000)?;
+        ok(p.auction_curve == curve::LINEAR || p.auction_curve == curve::STEP_EXP)?;
+        ok(p.auction_tau_secs > 0 && p.auction_tau_secs <= MAX_SECS)?;
+        ok(p.auction_step_secs > 0 && p.auction_step_secs <= MAX_SECS)?;
+        ok(p.auction_cut_bps > 0 && p.auction_cut_bps < 10_000)?;
+        ok(p.auction_tail_secs > 0 && p.auction_tail_secs <= MAX_SECS)?;
+        ok(p.auction_cusp_bps > 0 && p.auction_cusp_bps < 10_000)?;
+        ok(p.auction_max_discount_bps > 0 && p.auction_max_discount_bps <= 5_000)?;
+        ok(p.auction_max_stages >= 1 && p.auction_max_stages <= 20)?;
+        ok(p.keeper_chip_bps <= 100)?;
+        ok(p.keeper_tip <= p.keeper_reward_cap)?;
+        // Breaker.
+        ok(p.breaker_divergence_bps > 0 && p.breaker_divergence_bps <= 5_000)?;
+        ok(p.breaker_conf_bps > 0 && p.breaker_conf_bps <= p.oracle_max_conf_bps)?;
+        ok(p.breaker_cooldown_secs <= 86_400)?;
+        Ok(())
+    }
+
+    pub fn max_ltv(&self) -> Fp {
+        Fp::from_bps(self.max_ltv_bps as u64)
+    }
+
+    pub fn conf_k(&self) -> Fp {
+        // x1e4 is the same scale as bps.
+        Fp::from_bps(self.oracle_conf_k_x1e4 as u64)
+    }
+
+    pub fn buffer_params(&self) -> BufferParams {
+        BufferParams {
+            z: Fp::from_bps(self.vol_z_x1e4 as u64),
+            recovery_secs: self.recovery_secs as u64,
+            b_min: Fp::from_bps(self.buffer_min_bps as u64),
+            b_max: Fp::from_bps(self.buffer_max_bps as u64),
+        }
+    }
+
+    pub fn thresholds(&self, buffer: Fp) -> Thresholds {
+        Thresholds {
+            liq_ltv: Fp::from_bps(self.liq_ltv_bps as u64),
+            full_ltv: Fp::from_bps(self.full_ltv_bps as u64),
+            buffer,
+        }
+    }
+
+    pub fn rate_model(&self) -> RateModel {
+        RateModel {
+            base: Fp::from_bps(self.base_rate_bps as u64),
+            slope1: Fp::from_bps(self.slope1_bps as u64),
+            slope2: Fp::from_bps(self.slope2_bps as u64),
+            kink: Fp::from_bps(self.kink_bps as u64),
+        }
+    }
+
+    /// A conservative SOL/USDC-like parameter set, used by the docs, tests
+    /// and bootstrap configs as a starting point.
+    pub const fn example() -> RiskParams {
+        RiskParams {
+            max_ltv_bps: 7_000,
+            liq_ltv_bps: 8_000,
+            full_ltv_bps: 9_500,
+            target_ltv_bps: 7_000,
+            vol_z_x1e4: 20_000,
+            recovery_secs: 3_600,
+            vol_window_secs: 3_600,
+            buffer_min_bps: 100,
+            buffer_max_bps: 1_000,
+            oracle_max_age_secs: 60,
+            oracle_max_conf_bps: 200,
+            oracle_conf_k_x1e4: 10_000,
+            base_rate_bps: 100,
+            slope1_bps: 400,
+            slope2_bps: 6_000,
+            kink_bps: 8_000,
+            reserve_factor_bps: 1_000,
+            collateral_cap: u64::MAX,
+            borrow_cap: u64::MAX,
+            min_bonus_bps: 100,
+            max_bonus_bps: 500,
+            budget_capacity: 100_000_000_000,
+            budget_refill_per_sec: 10_000_000,
+            min_position: 10_000_000,
+            penalty_bps: 500,
+            auction_buf_bps: 11_000,
+            auction_curve: curve::STEP_EXP,
+            auction_tau_secs: 1_800,
+            auction_step_secs: 60,
+            auction_cut_bps: 9_900,
+            auction_tail_secs: 1_800,
+            auction_cusp_bps: 6_000,
+            auction_max_discount_bps: 2_000,
+            auction_max_stages: 3,
+            keeper_tip: 1_000_000,
+            keeper_chip_bps: 10,
+            keeper_reward_cap: 100_000_000,
+            breaker_divergence_bps: 500,
+            breaker_conf_bps: 100,
+            breaker_cooldown_secs: 300,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_valid() {
+        RiskParams::example().validate().unwrap();
+    }
+
+    #[test]
+    fn each_bound_is_enforced() {
+        type Edit = fn(&mut RiskParams);
+        let bad: &[(&str, Edit)] = &[
+            ("target 0", |p| p.target_ltv_bps = 0),
+            ("target > max", |p| p.target_ltv_bps = 7_100),
+            ("max >= liq", |p| p.max_ltv_bps = 8_000),
+            ("liq >= full", |p| p.liq_ltv_bps = 9_500),
+            ("full > 100%", |p| p.full_ltv_bps = 10_001),
+            ("buffer min > max", |p| p.buffer_min_bps = 1_100),
+            ("target unhealthy at max buffer", |p| {
+                p.buffer_max_bps = 1_300
+            }),
+            ("z too large", |p| p.vol_z_x1e4 = 100_001),
+            ("recovery 0", |p| p.recovery_secs = 0),
+            ("window < 60", |p| p.vol_window_secs = 59),
+            ("age 0", |p| p.oracle_max_age_secs = 0),
+            ("age > 1h", |p| p.oracle_max_age_secs = 3_601),
+            ("conf 0", |p| p.oracle_max_conf_bps = 0),
+            ("kink 0", |p| p.kink_bps = 0),
+            ("reserve > 50%", |p| p.reserve_factor_bps = 5_001),
+            ("cap 0", |p| p.borrow_cap = 0),
+            ("bonus creates bad debt", |p| p.max_bonus_bps = 2_000),
+            ("min bonus > max", |p| p.min_bonus_bps = 600),
+            ("budget 0", |p| p.budget_capacity = 0),
+            ("refill > capacity", |p| {
+                p.budget_refill_per_sec = p.budget_capacity + 1
+            }),
+            ("penalty > 25%", |p| p.penalty_bps = 2_501),
+            ("buf < 1", |p| p.auction_buf_bps = 9_999),
+            ("unknown curve", |p| p.auction_curve = 2),
+            ("cut 100%", |p| p.auction_cut_bps = 10_000),
+            ("cusp 0", |p| p.auction_cusp_bps = 0),
+            ("discount 0", |p| p.auction_max_discount_bps = 0),
+            ("stages 0", |p| p.auction_max_stages = 0),
+            ("chip > 1%", |p| p.keeper_chip_bps = 101),
+            ("tip > cap", |p| p.keeper_tip = p.keeper_reward_cap + 1),
+            ("divergence 0", |p| p.breaker_divergence_bps = 0),
+            ("breaker conf > oracle conf", |p| p.breaker_conf_bps = 201),
+        ];
+        for (name, edit) in bad {
+            let mut p = RiskParams::example();
+            edit(&mut p);
+            assert!(p.validate().is_err(), "accepted: {name}");
+        }
+    }
+}
