@@ -1,0 +1,551 @@
+//! A protocol and one market, set up the way an operator would, with users
+//! and a builder for every instruction.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use zero_loss::state::{seeds, MarginAccount, Market, Protocol, RiskParams, VaultKind};
+
+use crate::pyth::PriceFixture;
+use crate::{Env, Keypair, Signer};
+
+pub const COLLATERAL_FEED: [u8; 32] = [0xc0; 32];
+pub const DEBT_FEED: [u8; 32] = [0xde; 32];
+/// Collateral: 9 decimals (SOL-like). Debt: 6 decimals (USDC-like).
+pub const COLLATERAL_DECIMALS: u8 = 9;
+pub const DEBT_DECIMALS: u8 = 6;
+/// One whole collateral token, native units.
+pub const ONE_COLL: u64 = 1_000_000_000;
+/// One whole debt token, native units.
+pub const ONE_DEBT: u64 = 1_000_000;
+/// The collateral's starting price: $100, in 1e-8 USD.
+pub const START_PRICE_E8: i64 = 100 * 100_000_000;
+
+/// A user with token accounts for both assets and the LP share.
+pub struct User {
+    pub kp: Keypair,
+    pub collateral_ata: Pubkey,
+    pub debt_ata: Pubkey,
+    pub lp_ata: Pubkey,
+    pub margin: Pubkey,
+}
+
+impl User {
+    pub fn key(&self) -> Pubkey {
+        self.kp.pubkey()
+    }
+}
+
+pub struct MarketFixture {
+    pub env: Env,
+    pub admin: Keypair,
+    pub protocol: Pubkey,
+    pub market: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub debt_mint: Pubkey,
+    pub lp_mint: Pubkey,
+    pub vaults: [Pubkey; 5],
+    pub collateral_oracle: Pubkey,
+    pub debt_oracle: Pubkey,
+    pub collateral_price: PriceFixture,
+    pub debt_price: PriceFixture,
+}
+
+fn pid() -> Pubkey {
+    zero_loss::ID
+}
+
+impl MarketFixture {
+    /// A market with [`RiskParams::example`].
+    pub async fn new() -> Self {
+        Self::with_params(RiskParams::example()).await
+    }
+
+    /// The protocol, a market with `params`, and oracles at $100 / $1.
+    pub async fn with_params(params: RiskParams) -> Self {
+        let mut env = Env::new().await;
+        let admin = env.new_user(100).await;
+        let collateral_mint = env.create_mint(COLLATERAL_DECIMALS).await;
+        let debt_mint = env.create_mint(DEBT_DECIMALS).await;
+        let protocol = seeds::protocol_address(&pid()).0;
+        let market = seeds::market_address(&pid(), &collateral_mint, &debt_mint).0;
+        let vaults = VaultKind::ALL.map(|k| seeds::vault_address(&pid(), &market, k).0);
+        let lp_mint = seeds::lp_mint_address(&pid(), &market).0;
+        let now = env.now();
+        let mut f = MarketFixture {
+            env,
+            admin,
+            protocol,
+            market,
+            collateral_mint,
+            debt_mint,
+            lp_mint,
+            vaults,
+            collateral_oracle: Pubkey::new_unique(),
+            debt_oracle: Pubkey::new_unique(),
+            collateral_price: PriceFixture::new(COLLATERAL_FEED, START_PRICE_E8, now),
+            debt_price: PriceFixture::new(DEBT_FEED, 100_000_000, now),
+        };
+        f.write_oracles();
+        let admin = f.admin.insecure_clone();
+        f.env
+            .exec(&[f.ix_init_protocol(&admin.pubkey())], &[&admin])
+            .await;
+        let ix = f.ix_init_market(&admin.pubkey(), collateral_mint, debt_mint, params);
+        f.env.exec(&[ix], &[&admin]).await;
+        f
+    }
+
+    /// Writes both oracle accounts from their fixtures.
+    pub fn write_oracles(&mut self) {
+        let (c, d) = (
+            self.collateral_price.to_account(),
+            self.debt_price.to_account(),
+        );
+        self.env.set_account(&self.collateral_oracle.clone(), c);
+        self.env.set_account(&self.debt_oracle.clone(), d);
+    }
+
+    /// Sets the collateral's spot and EMA price (1e-8 USD), published now.
+    pub fn set_price(&mut self, price_e8: i64) {
+        self.collateral_price.price = price_e8;
+        self.collateral_price.ema_price = price_e8;
+        self.collateral_price.conf = (price_e8 / 2_000) as u64;
+        self.collateral_price.ema_conf = self.collateral_price.conf;
+        self.publish_now();
+    }
+
+    /// Marks both feeds as published at the current time.
+    pub fn publish_now(&mut self) {
+        let now = self.env.now();
+        self.collateral_price.publish_time = now;
+        self.debt_price.publish_time = now;
+        self.write_oracles();
+    }
+
+    /// Moves the clock forward and republishes the oracles (prices kept).
+    pub async fn advance(&mut self, secs: i64) {
+        self.env.advance(secs).await;
+        self.publish_now();
+    }
+
+    pub fn vault(&self, k: VaultKind) -> Pubkey {
+        self.vaults[k as usize]
+    }
+
+    pub fn margin_of(&self, owner: &Pubkey) -> Pubkey {
+        seeds::margin_address(&pid(), &self.market, owner).0
+    }
+
+    /// A funded user with token accounts and `coll` collateral and `debt`
+    /// debt-asset units in them; its margin account is not opened.
+    pub async fn user(&mut self, coll: u64, debt: u64) -> User {
+        let kp = self.env.new_user(10).await;
+        let owner = kp.pubkey();
+        let collateral_ata = self
+            .env
+            .create_token_account(self.collateral_mint, owner)
+            .await;
+        let debt_ata = self.env.create_token_account(self.debt_mint, owner).await;
+        let lp_ata = self.env.create_token_account(self.lp_mint, owner).await;
+        if coll > 0 {
+            self.env
+                .mint_to(self.collateral_mint, collateral_ata, coll)
+                .await;
+        }
+        if debt > 0 {
+            self.env.mint_to(self.debt_mint, debt_ata, debt).await;
+        }
+        let margin = self.margin_of(&owner);
+        User {
+            kp,
+            collateral_ata,
+            debt_ata,
+            lp_ata,
+            margin,
+        }
+    }
+
+    /// A user with an open margin account holding `coll` collateral.
+    pub async fn borrower(&mut self, coll: u64) -> User {
+        let u = self.user(coll, 0).await;
+        self.env.exec(&[self.ix_open(&u)], &[&u.kp]).await;
+        if coll > 0 {
+            self.env.exec(&[self.ix_deposit(&u, coll)], &[&u.kp]).await;
+        }
+        u
+    }
+
+    /// An LP that has deposited `amount` of the debt asset.
+    pub async fn lp(&mut self, amount: u64) -> User {
+        let u = self.user(0, amount).await;
+        self.env
+            .exec(&[self.ix_lp_deposit(&u, amount)], &[&u.kp])
+            .await;
+        u
+    }
+
+    pub async fn market_state(&mut self) -> Market {
+        self.env.read(self.market).await
+    }
+
+    pub async fn protocol_state(&mut self) -> Protocol {
+        self.env.read(self.protocol).await
+    }
+
+    pub async fn margin_state(&mut self, u: &User) -> MarginAccount {
+        self.env.read(u.margin).await
+    }
+
+    /// Token conservation: every vault holds exactly what the market's
+    /// accounting says, and the LP mint's supply is what it was told.
+    pub async fn assert_conservation(&mut self) {
+        let m = self.market_state().await;
+        let expect = [
+            (VaultKind::Collateral, m.total_collateral),
+            (VaultKind::Liquidity, m.liquidity_amount),
+            (VaultKind::Insurance, m.insurance_amount),
+            (VaultKind::PolDebt, m.pol_debt_amount),
+            (VaultKind::PolCollateral, m.pol_collateral_amount),
+        ];
+        for (k, amount) in expect {
+            let bal = self.env.token_balance(self.vault(k)).await;
+            assert_eq!(
+                bal, amount,
+                "vault {k:?} balance differs from the market's accounting"
+            );
+        }
+    }
+
+    // --- instruction builders ---
+
+    fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+        Instruction {
+            program_id: pid(),
+            accounts: accounts.to_account_metas(None),
+            data: data.data(),
+        }
+    }
+
+    pub fn ix_init_protocol(&self, admin: &Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::InitProtocol {
+                admin: *admin,
+                protocol: self.protocol,
+                system_program: system_program::ID,
+            },
+            zero_loss::instruction::InitProtocol {},
+        )
+    }
+
+    pub fn ix_init_market(
+        &self,
+        admin: &Pubkey,
+        collateral_mint: Pubkey,
+        debt_mint: Pubkey,
+        params: RiskParams,
+    ) -> Instruction {
+        self.ix_init_market_with(
+            admin,
+            collateral_mint,
+            debt_mint,
+            COLLATERAL_FEED,
+            DEBT_FEED,
+            params,
+        )
+    }
+
+    pub fn ix_init_market_with(
+        &self,
+        admin: &Pubkey,
+        collateral_mint: Pubkey,
+        debt_mint: Pubkey,
+        collateral_feed_id: [u8; 32],
+        debt_feed_id: [u8; 32],
+        params: RiskParams,
+    ) -> Instruction {
+        let market = seeds::market_address(&pid(), &collateral_mint, &debt_mint).0;
+        let v = |k| seeds::vault_address(&pid(), &market, k).0;
+        Self::ix(
+            zero_loss::accounts::InitMarket {
+                admin: *admin,
+                protocol: self.protocol,
+                market,
+                collateral_mint,
+                debt_mint,
+                collateral_vault: v(VaultKind::Collateral),
+                liquidity_vault: v(VaultKind::Liquidity),
+                insurance_vault: v(VaultKind::Insurance),
+                pol_debt_vault: v(VaultKind::PolDebt),
+                pol_collateral_vault: v(VaultKind::PolCollateral),
+                lp_mint: seeds::lp_mint_address(&pid(), &market).0,
+                token_program: spl_token::ID,
+                system_program: system_program::ID,
+            },
+            zero_loss::instruction::InitMarket {
+                args: zero_loss::instructions::InitMarketArgs {
+                    collateral_feed_id,
+                    debt_feed_id,
+                    params,
+                },
+            },
+        )
+    }
+
+    pub fn ix_update_params(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::UpdateMarketParams {
+                admin: *admin,
+                protocol: self.protocol,
+                market: self.market,
+            },
+            zero_loss::instruction::UpdateMarketParams { params },
+        )
+    }
+
+    pub fn ix_set_pause(&self, admin: &Pubkey, paused: u16) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::SetPause {
+                admin: *admin,
+                protocol: self.protocol,
+            },
+            zero_loss::instruction::SetPause { paused },
+        )
+    }
+
+    pub fn ix_propose_admin(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::ProposeAdmin {
+                admin: *admin,
+                protocol: self.protocol,
+            },
+            zero_loss::instruction::ProposeAdmin { new_admin },
+        )
+    }
+
+    pub fn ix_accept_admin(&self, pending_admin: &Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::AcceptAdmin {
+                pending_admin: *pending_admin,
+                protocol: self.protocol,
+            },
+            zero_loss::instruction::AcceptAdmin {},
+        )
+    }
+
+    fn lp_accounts(&self, u: &User) -> zero_loss::accounts::LpLiquidity {
+        zero_loss::accounts::LpLiquidity {
+            lp: u.key(),
+            protocol: self.protocol,
+            market: self.market,
+            liquidity_vault: self.vault(VaultKind::Liquidity),
+            lp_mint: self.lp_mint,
+            lp_token: u.debt_ata,
+            lp_shares: u.lp_ata,
+            token_program: spl_token::ID,
+        }
+    }
+
+    pub fn ix_lp_deposit(&self, u: &User, amount: u64) -> Instruction {
+        Self::ix(
+            self.lp_accounts(u),
+            zero_loss::instruction::LpDeposit { amount },
+        )
+    }
+
+    pub fn ix_lp_withdraw(&self, u: &User, shares: u64) -> Instruction {
+        Self::ix(
+            self.lp_accounts(u),
+            zero_loss::instruction::LpWithdraw { shares },
+        )
+    }
+
+    pub fn ix_fund_insurance(&self, funder: &Pubkey, source: Pubkey, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::FundInsurance {
+                funder: *funder,
+                protocol: self.protocol,
+                market: self.market,
+                insurance_vault: self.vault(VaultKind::Insurance),
+                source,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::FundInsurance { amount },
+        )
+    }
+
+    pub fn ix_fund_pol(&self, admin: &Pubkey, source: Pubkey, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::FundPol {
+                admin: *admin,
+                protocol: self.protocol,
+                market: self.market,
+                pol_debt_vault: self.vault(VaultKind::PolDebt),
+                source,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::FundPol { amount },
+        )
+    }
+
+    pub fn ix_withdraw_pol(
+        &self,
+        admin: &Pubkey,
+        pol_vault: Pubkey,
+        destination: Pubkey,
+        asset: u8,
+        amount: u64,
+    ) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::WithdrawPol {
+                admin: *admin,
+                protocol: self.protocol,
+                market: self.market,
+                pol_vault,
+                destination,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::WithdrawPol { asset, amount },
+        )
+    }
+
+    pub fn ix_open(&self, u: &User) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::OpenMarginAccount {
+                owner: u.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: u.margin,
+                system_program: system_program::ID,
+            },
+            zero_loss::instruction::OpenMarginAccount {},
+        )
+    }
+
+    pub fn ix_close(&self, u: &User) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::CloseMarginAccount {
+                owner: u.key(),
+                margin_account: u.margin,
+            },
+            zero_loss::instruction::CloseMarginAccount {},
+        )
+    }
+
+    pub fn ix_deposit(&self, u: &User, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::DepositCollateral {
+                depositor: u.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: u.margin,
+                collateral_vault: self.vault(VaultKind::Collateral),
+                source: u.collateral_ata,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::DepositCollateral { amount },
+        )
+    }
+
+    pub fn ix_withdraw(&self, u: &User, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::WithdrawCollateral {
+                owner: u.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: u.margin,
+                collateral_vault: self.vault(VaultKind::Collateral),
+                destination: u.collateral_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::WithdrawCollateral { amount },
+        )
+    }
+
+    pub fn ix_borrow(&self, u: &User, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::Borrow {
+                owner: u.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: u.margin,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                destination: u.debt_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::Borrow { amount },
+        )
+    }
+
+    /// `payer` repays for the margin account `margin`.
+    pub fn ix_repay(&self, payer: &User, margin: Pubkey, amount: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::Repay {
+                payer: payer.key(),
+                market: self.market,
+                margin_account: margin,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                source: payer.debt_ata,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::Repay { amount },
+        )
+    }
+
+    pub fn ix_refresh(&self) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::RefreshMarket {
+                market: self.market,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                insurance_vault: self.vault(VaultKind::Insurance),
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::RefreshMarket {},
+        )
+    }
+
+    pub fn ix_check_health(&self, margin: Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::CheckHealth {
+                market: self.market,
+                margin_account: margin,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+            },
+            zero_loss::instruction::CheckHealth {},
+        )
+    }
+}
+
+/// Replaces the account at `index` of an instruction (for forged-account tests).
+pub fn with_account(mut ix: Instruction, index: usize, key: Pubkey) -> Instruction {
+    ix.accounts[index].pubkey = key;
+    ix
+}
+
+/// Replaces every occurrence of `from` in an instruction's accounts.
+pub fn replace_account(mut ix: Instruction, from: Pubkey, to: Pubkey) -> Instruction {
+    for m in ix.accounts.iter_mut() {
+        if m.pubkey == from {
+            m.pubkey = to;
+        }
+    }
+    ix
+}
+
+/// Clears the signer flag of `key` (to send a call its owner did not sign).
+pub fn unsign(mut ix: Instruction, key: Pubkey) -> Instruction {
+    for m in ix.accounts.iter_mut() {
+        if m.pubkey == key {
+            m.is_signer = false;
+        }
+    }
+    ix
+}
