@@ -88,10 +88,21 @@ pub fn zl_code(e: ZlError) -> u32 {
     anchor_lang::error::ERROR_CODE_OFFSET + e as u32
 }
 
+/// The code of one of Anchor's own errors (account validation).
+pub fn anchor_code(e: anchor_lang::error::ErrorCode) -> u32 {
+    e.into()
+}
+
 /// Decodes Anchor events (`Program data: <base64>`) of type `E` from logs.
 pub fn decode_events<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<E> {
     logs.iter()
-        .filter_map(|l| l.strip_prefix("Program data: "))
+        // On the VM: `Program data: ..`; natively: `Program log: Program data: ..`
+        // (see stubs.rs).
+        .filter_map(|l| {
+            l.strip_prefix("Program log: ")
+                .unwrap_or(l)
+                .strip_prefix("Program data: ")
+        })
         .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .filter(|bytes| bytes.starts_with(E::DISCRIMINATOR))
         .filter_map(|bytes| E::deserialize(&mut &bytes[E::DISCRIMINATOR.len()..]).ok())

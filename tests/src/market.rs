@@ -37,6 +37,25 @@ impl User {
     }
 }
 
+/// A second market in the same bank (for cross-market account tests).
+pub struct OtherMarket {
+    pub market: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub debt_mint: Pubkey,
+    pub lp_mint: Pubkey,
+    pub vaults: [Pubkey; 5],
+}
+
+impl OtherMarket {
+    pub fn vault(&self, k: VaultKind) -> Pubkey {
+        self.vaults[k as usize]
+    }
+
+    pub fn margin_of(&self, owner: &Pubkey) -> Pubkey {
+        seeds::margin_address(&pid(), &self.market, owner).0
+    }
+}
+
 pub struct MarketFixture {
     pub env: Env,
     pub admin: Keypair,
@@ -95,6 +114,28 @@ impl MarketFixture {
         let ix = f.ix_init_market(&admin.pubkey(), collateral_mint, debt_mint, params);
         f.env.exec(&[ix], &[&admin]).await;
         f
+    }
+
+    /// Creates a second market (fresh mints, same oracles' feed ids).
+    pub async fn other_market(&mut self) -> OtherMarket {
+        let collateral_mint = self.env.create_mint(COLLATERAL_DECIMALS).await;
+        let debt_mint = self.env.create_mint(DEBT_DECIMALS).await;
+        let admin = self.admin.insecure_clone();
+        let ix = self.ix_init_market(
+            &admin.pubkey(),
+            collateral_mint,
+            debt_mint,
+            RiskParams::example(),
+        );
+        self.env.exec(&[ix], &[&admin]).await;
+        let market = seeds::market_address(&pid(), &collateral_mint, &debt_mint).0;
+        OtherMarket {
+            market,
+            collateral_mint,
+            debt_mint,
+            lp_mint: seeds::lp_mint_address(&pid(), &market).0,
+            vaults: VaultKind::ALL.map(|k| seeds::vault_address(&pid(), &market, k).0),
+        }
     }
 
     /// Writes both oracle accounts from their fixtures.
@@ -548,4 +589,38 @@ pub fn unsign(mut ix: Instruction, key: Pubkey) -> Instruction {
         }
     }
     ix
+}
+
+impl MarketFixture {
+    /// The conservative (opening-risk) collateral price, computed here in
+    /// f64 from the fixtures, independently of the program: debt native
+    /// units per collateral native unit.
+    pub fn reference_price(&self, use_ema: bool) -> f64 {
+        let k = zero_loss::state::RiskParams::example().oracle_conf_k_x1e4 as f64 / 1e4;
+        let (c, cc, d, dc) = if use_ema {
+            (
+                self.collateral_price.ema_price,
+                self.collateral_price.ema_conf,
+                self.debt_price.ema_price,
+                self.debt_price.ema_conf,
+            )
+        } else {
+            (
+                self.collateral_price.price,
+                self.collateral_price.conf,
+                self.debt_price.price,
+                self.debt_price.conf,
+            )
+        };
+        let usd_c = (c as f64 - k * cc as f64) * 1e-8;
+        let usd_d = (d as f64 + k * dc as f64) * 1e-8;
+        usd_c / usd_d * 10f64.powi(DEBT_DECIMALS as i32 - COLLATERAL_DECIMALS as i32)
+    }
+
+    /// The largest debt `collateral` supports at `max_ltv` on the
+    /// conservative price (reference computation, f64).
+    pub fn reference_max_borrow(&self, collateral: u64) -> f64 {
+        let p = self.reference_price(false).min(self.reference_price(true));
+        collateral as f64 * p * zero_loss::state::RiskParams::example().max_ltv_bps as f64 / 1e4
+    }
 }

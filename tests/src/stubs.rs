@@ -70,7 +70,7 @@ macro_rules! forward {
             self.0.sol_set_return_data(data)
         }
         fn sol_log_data(&self, fields: &[&[u8]]) {
-            self.0.sol_log_data(fields)
+            log_data(&*self.0, fields)
         }
         fn sol_get_processed_sibling_instruction(&self, index: usize) -> Option<Instruction> {
             self.0.sol_get_processed_sibling_instruction(index)
@@ -87,6 +87,19 @@ impl v3::SyscallStubs for Shared {
 
 impl v4::SyscallStubs for Shared {
     forward!();
+}
+
+/// program-test's stubs lack `sol_log_data` (Anchor's `emit!`): the default
+/// prints to stdout and the event never reaches the transaction's logs. It
+/// is logged instead as `Program log: Program data: <base64>...`, which
+/// [`crate::decode_events`] reads like the VM's `Program data:` line.
+fn log_data(inner: &dyn v4::SyscallStubs, fields: &[&[u8]]) {
+    use base64::Engine;
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| base64::engine::general_purpose::STANDARD.encode(f))
+        .collect();
+    inner.sol_log(&format!("Program data: {}", parts.join(" ")));
 }
 
 struct Placeholder;

@@ -3,6 +3,22 @@
 
 use anchor_lang::prelude::*;
 
+/// Emits an event. On the SBF VM this is exactly Anchor's `emit!`. Off-chain
+/// (program-test running the program natively) Anchor 1.2.2 compiles
+/// `sol_log_data` to nothing, so the same bytes go through the native
+/// syscall stubs instead, where a test harness can log them.
+#[macro_export]
+macro_rules! emit_event {
+    ($event:expr) => {{
+        #[cfg(target_os = "solana")]
+        anchor_lang::prelude::emit!($event);
+        #[cfg(not(target_os = "solana"))]
+        anchor_lang::compat::solana_sysvar::program_stubs::sol_log_data(&[
+            &anchor_lang::Event::data(&$event),
+        ]);
+    }};
+}
+
 #[event]
 pub struct ProtocolInitialized {
     pub admin: Pubkey,

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::errors::ZlError;
 use crate::events::{AdminAccepted, AdminProposed};
 use crate::state::{seeds, Protocol};
@@ -16,7 +18,7 @@ pub struct ProposeAdmin<'info> {
 pub fn propose_handler(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
     let protocol = &mut ctx.accounts.protocol;
     protocol.pending_admin = new_admin;
-    emit!(AdminProposed {
+    emit_event!(AdminProposed {
         admin: protocol.admin,
         pending_admin: new_admin
     });
@@ -42,7 +44,7 @@ pub fn accept_handler(ctx: Context<AcceptAdmin>) -> Result<()> {
     protocol.admin = protocol.pending_admin;
     protocol.pending_admin = Pubkey::default();
     protocol.invariant()?;
-    emit!(AdminAccepted {
+    emit_event!(AdminAccepted {
         old_admin,
         new_admin: protocol.admin
     });

@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::fixed::to_u64;
@@ -79,7 +81,7 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
         a.destination.to_account_info(),
         amount,
     )?;
-    emit!(Borrowed {
+    emit_event!(Borrowed {
         margin_account: m.key(),
         amount,
         debt: report.debt,

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::errors::ZlError;
 use crate::events::HealthChecked;
 use crate::oracle;
@@ -33,7 +35,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
     m.last_zone = r.zone as u8;
     m.last_ltv_bps = u32::try_from(ltv_bps(r.trigger_ltv)).unwrap_or(u32::MAX);
     m.last_health_ts = now;
-    emit!(HealthChecked {
+    emit_event!(HealthChecked {
         market: market.key(),
         margin_account: m.key(),
         collateral: m.collateral,

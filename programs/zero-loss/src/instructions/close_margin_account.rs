@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::errors::ZlError;
 use crate::events::MarginAccountClosed;
 use crate::state::MarginAccount;
@@ -17,7 +19,7 @@ pub struct CloseMarginAccount<'info> {
 
 pub fn handler(ctx: Context<CloseMarginAccount>) -> Result<()> {
     let m = &ctx.accounts.margin_account;
-    emit!(MarginAccountClosed {
+    emit_event!(MarginAccountClosed {
         market: m.market,
         margin_account: m.key()
     });

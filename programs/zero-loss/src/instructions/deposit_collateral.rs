@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
@@ -52,7 +54,7 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         a.depositor.to_account_info(),
         amount,
     )?;
-    emit!(CollateralDeposited {
+    emit_event!(CollateralDeposited {
         margin_account: m.key(),
         amount,
         collateral: m.collateral

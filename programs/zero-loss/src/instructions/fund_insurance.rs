@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
@@ -37,7 +39,7 @@ pub fn handler(ctx: Context<FundInsurance>, amount: u64) -> Result<()> {
         a.funder.to_account_info(),
         amount,
     )?;
-    emit!(InsuranceFunded {
+    emit_event!(InsuranceFunded {
         market: a.market.key(),
         funder: a.funder.key(),
         amount

@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 use crate::engine::fixed::Fp;
@@ -108,7 +110,7 @@ pub fn handler(ctx: Context<InitMarket>, args: InitMarketArgs) -> Result<()> {
     m.budget_level = args.params.budget_capacity;
     m.budget_last_ts = now;
     m.invariant()?;
-    emit!(MarketInitialized {
+    emit_event!(MarketInitialized {
         market: m.key(),
         collateral_mint,
         debt_mint,

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::events::ProtocolInitialized;
 use crate::state::{seeds, Protocol, ACCOUNT_VERSION};
 
@@ -22,7 +24,7 @@ pub fn handler(ctx: Context<InitProtocol>) -> Result<()> {
     protocol.admin = ctx.accounts.admin.key();
     protocol.pending_admin = Pubkey::default();
     protocol.invariant()?;
-    emit!(ProtocolInitialized {
+    emit_event!(ProtocolInitialized {
         admin: protocol.admin
     });
     Ok(())

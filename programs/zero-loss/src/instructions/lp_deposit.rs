@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 use crate::engine::fixed::to_u64;
@@ -67,7 +69,7 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
         a.lp_shares.to_account_info(),
         minted,
     )?;
-    emit!(LpDeposited {
+    emit_event!(LpDeposited {
         market: market.key(),
         lp: a.lp.key(),
         amount,

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use super::lp_deposit::LpLiquidity;
 use crate::engine::fixed::to_u64;
 use crate::engine::shares;
@@ -49,7 +51,7 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
         a.lp_token.to_account_info(),
         amount,
     )?;
-    emit!(LpWithdrawn {
+    emit_event!(LpWithdrawn {
         market: market.key(),
         lp: a.lp.key(),
         amount,

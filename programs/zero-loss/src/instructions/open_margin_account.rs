@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::events::MarginAccountOpened;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, ACCOUNT_VERSION};
 
@@ -27,7 +29,7 @@ pub fn handler(ctx: Context<OpenMarginAccount>) -> Result<()> {
     m.market = market;
     m.owner = owner;
     m.invariant()?;
-    emit!(MarginAccountOpened {
+    emit_event!(MarginAccountOpened {
         market,
         margin_account: m.key(),
         owner

@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
@@ -43,7 +45,7 @@ pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
         a.admin.to_account_info(),
         amount,
     )?;
-    emit!(PolFunded {
+    emit_event!(PolFunded {
         market: a.market.key(),
         amount
     });
@@ -85,7 +87,7 @@ pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: u8, amount: u64) -> Re
         a.destination.to_account_info(),
         amount,
     )?;
-    emit!(PolWithdrawn {
+    emit_event!(PolWithdrawn {
         market: market.key(),
         asset,
         amount

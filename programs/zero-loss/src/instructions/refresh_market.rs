@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::volatility;
@@ -47,7 +49,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     if reasons != 0 {
         if !market.breaker_tripped() {
             market.breaker_tripped_at = now;
-            emit!(BreakerTripped {
+            emit_event!(BreakerTripped {
                 market: market.key(),
                 reasons,
                 divergence_bps,
@@ -60,7 +62,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
         && now - market.breaker_last_abnormal_ts >= market.params.breaker_cooldown_secs as i64
     {
         market.breaker_reasons = 0;
-        emit!(BreakerCleared {
+        emit_event!(BreakerCleared {
             market: market.key(),
             tripped_secs: now - market.breaker_tripped_at
         });
@@ -77,7 +79,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
             swept,
         )?;
     }
-    emit!(MarketRefreshed {
+    emit_event!(MarketRefreshed {
         market: market.key(),
         borrow_index: market.borrow_index,
         interest,

@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::fixed::to_u64;
@@ -64,7 +66,7 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
         paid,
     )?;
     let remaining = market.debt_of(m.debt_shares)?;
-    emit!(Repaid {
+    emit_event!(Repaid {
         margin_account: m.key(),
         payer: a.payer.key(),
         amount: paid,

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::errors::ZlError;
 use crate::events::PauseSet;
 use crate::state::{pause, seeds, Protocol};
@@ -17,6 +19,6 @@ pub fn handler(ctx: Context<SetPause>, paused: u16) -> Result<()> {
     let protocol = &mut ctx.accounts.protocol;
     protocol.paused = paused;
     protocol.invariant()?;
-    emit!(PauseSet { paused });
+    emit_event!(PauseSet { paused });
     Ok(())
 }

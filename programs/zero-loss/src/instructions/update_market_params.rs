@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::emit_event;
+
 use crate::errors::ZlError;
 use crate::events::MarketParamsUpdated;
 use crate::state::{seeds, Market, Protocol, RiskParams};
@@ -23,7 +25,7 @@ pub fn handler(ctx: Context<UpdateMarketParams>, params: RiskParams) -> Result<(
     // A smaller capacity caps the bucket at once.
     market.budget_level = market.budget_level.min(params.budget_capacity);
     market.invariant()?;
-    emit!(MarketParamsUpdated {
+    emit_event!(MarketParamsUpdated {
         market: market.key()
     });
     Ok(())

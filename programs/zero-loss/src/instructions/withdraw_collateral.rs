@@ -1,4 +1,6 @@
 use anchor_lang::prelude::*;
+
+use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
@@ -67,7 +69,7 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
         a.destination.to_account_info(),
         amount,
     )?;
-    emit!(CollateralWithdrawn {
+    emit_event!(CollateralWithdrawn {
         margin_account: m.key(),
         amount,
         collateral: remaining
