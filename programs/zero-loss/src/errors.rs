@@ -93,6 +93,48 @@ pub enum ZlError {
     AccountNotEmpty,
     #[msg("lend/no-lp-value: the pool has shares but no assets to price them")]
     PoolInsolvent,
+    #[msg("lend/in-auction: the account has an auction open")]
+    AccountInAuction,
+
+    // --- liquidation ---
+    #[msg("liq/healthy: the account is healthy")]
+    AccountHealthy,
+    #[msg("liq/not-buffer-zone: partial liquidation needs the buffer zone; distressed accounts go to auction")]
+    NotInBufferZone,
+    #[msg("liq/not-distressed: an auction needs a distressed or emergency account")]
+    NotDistressed,
+    #[msg("liq/self-liquidation: the owner cannot liquidate its own account")]
+    SelfLiquidation,
+    #[msg("liq/budget-exhausted: the market's liquidity budget leaves nothing to liquidate")]
+    BudgetExhausted,
+    #[msg("liq/auction-open: the account already has an auction open (and is not in emergency)")]
+    AuctionInProgress,
+    #[msg("liq/target-unreachable: the parameters put the target LTV out of reach")]
+    TargetUnreachable,
+    #[msg("liq/worse-health: the action would leave the account less healthy")]
+    HealthWorsened,
+
+    // --- auctions ---
+    #[msg("auction/too-expensive: the price is above the bidder's max_price")]
+    TooExpensive,
+    #[msg("auction/dust: the bid would leave a tab below min_position")]
+    AuctionDust,
+    #[msg("auction/done: nothing left to sell or raise")]
+    AuctionDone,
+    #[msg("auction/not-done: the tab is not raised and the lot is not gone")]
+    AuctionNotDone,
+    #[msg("auction/zero-bid: the bid buys nothing")]
+    ZeroBid,
+    #[msg("auction/restart-too-early: the stage is neither past tail nor below cusp")]
+    RestartTooEarly,
+    #[msg("auction/max-stages: the last stage is reached; the backstop takes over")]
+    MaxStagesReached,
+    #[msg("auction/backstop-not-allowed: neither at the last stale stage nor at the floor")]
+    BackstopNotAllowed,
+    #[msg("auction/wrong-owner: the account is not this auction's owner")]
+    WrongAuctionOwner,
+    #[msg("auction/wrong-kind: the instruction does not apply to this auction's owner kind")]
+    WrongAuctionKind,
 }
 
 impl From<MathError> for ZlError {
@@ -101,6 +143,30 @@ impl From<MathError> for ZlError {
             MathError::Overflow => ZlError::MathOverflow,
             MathError::Underflow => ZlError::MathUnderflow,
             MathError::DivisionByZero => ZlError::DivisionByZero,
+        }
+    }
+}
+
+impl From<crate::engine::liquidation::LiqError> for ZlError {
+    fn from(e: crate::engine::liquidation::LiqError) -> Self {
+        use crate::engine::liquidation::LiqError as L;
+        match e {
+            L::NothingToLiquidate => ZlError::BudgetExhausted,
+            L::TargetUnreachable => ZlError::TargetUnreachable,
+            L::Math(m) => m.into(),
+        }
+    }
+}
+
+impl From<crate::engine::auction::AuctionError> for ZlError {
+    fn from(e: crate::engine::auction::AuctionError) -> Self {
+        use crate::engine::auction::AuctionError as A;
+        match e {
+            A::TooExpensive => ZlError::TooExpensive,
+            A::Dust => ZlError::AuctionDust,
+            A::Done => ZlError::AuctionDone,
+            A::ZeroBid => ZlError::ZeroBid,
+            A::Math(m) => m.into(),
         }
     }
 }

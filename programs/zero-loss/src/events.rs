@@ -180,3 +180,97 @@ pub struct HealthChecked {
     /// `engine::health::Zone` as u8: 0 healthy, 1 buffer, 2 distressed, 3 emergency.
     pub zone: u8,
 }
+
+#[event]
+pub struct PartialLiquidated {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub liquidator: Pubkey,
+    /// Debt repaid by the liquidator.
+    pub repaid: u64,
+    /// Collateral it received.
+    pub collateral_out: u64,
+    pub bonus_bps: u64,
+    pub ltv_before_bps: u64,
+    pub ltv_after_bps: u64,
+    /// Liquidity budget left.
+    pub budget_left: u64,
+}
+
+#[event]
+pub struct AuctionStarted {
+    pub market: Pubkey,
+    pub auction: Pubkey,
+    pub id: u64,
+    /// The margin account, or the market for POL collateral.
+    pub owner: Pubkey,
+    pub kicker: Pubkey,
+    pub lot: u64,
+    pub tab: u64,
+    pub principal: u64,
+    /// WAD debt units per collateral unit.
+    pub top: u128,
+    pub emergency: bool,
+    pub whole_position: bool,
+    pub keeper_reward: u64,
+}
+
+#[event]
+pub struct AuctionBid {
+    pub auction: Pubkey,
+    pub bidder: Pubkey,
+    /// WAD debt units per collateral unit.
+    pub price: u128,
+    pub collateral: u64,
+    pub paid: u64,
+    pub principal: u64,
+    pub penalty: u64,
+    pub lot_left: u64,
+    pub tab_left: u64,
+}
+
+#[event]
+pub struct AuctionRestarted {
+    pub auction: Pubkey,
+    pub stage: u8,
+    pub top: u128,
+    pub keeper: Pubkey,
+    pub keeper_reward: u64,
+}
+
+#[event]
+pub struct AuctionBackstopped {
+    pub auction: Pubkey,
+    /// The floor price paid, WAD.
+    pub price: u128,
+    pub collateral: u64,
+    pub paid: u64,
+    pub lot_left: u64,
+    pub tab_left: u64,
+}
+
+#[event]
+pub struct AuctionSettled {
+    pub auction: Pubkey,
+    pub owner: Pubkey,
+    /// Debt units raised over the auction's life.
+    pub raised: u64,
+    /// Collateral returned to the owner.
+    pub collateral_returned: u64,
+    /// Shortfall paid by the insurance fund.
+    pub insurance_paid: u64,
+    /// Shortfall paid by POL.
+    pub pol_paid: u64,
+    /// Shortfall written off against the LPs.
+    pub bad_debt: u64,
+    /// Penalty left unpaid and forgiven.
+    pub penalty_forgiven: u64,
+}
+
+#[event]
+pub struct BadDebtRecorded {
+    pub market: Pubkey,
+    pub auction: Pubkey,
+    pub amount: u64,
+    pub total: u64,
+}

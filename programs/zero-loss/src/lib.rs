@@ -89,4 +89,29 @@ pub mod zero_loss {
     pub fn check_health(ctx: Context<CheckHealth>) -> Result<()> {
         check_health::handler(ctx)
     }
+
+    // --- liquidation (permissionless) ---
+    pub fn liquidate_partial(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
+        liquidate_partial::handler(ctx, max_repay)
+    }
+    pub fn start_auction(ctx: Context<StartAuction>) -> Result<()> {
+        start_auction::handler(ctx)
+    }
+    pub fn bid(ctx: Context<Bid>, max_lot: u64, max_price: u128) -> Result<()> {
+        bid::handler(ctx, max_lot, max_price)
+    }
+    pub fn restart_auction(ctx: Context<RestartAuction>) -> Result<()> {
+        restart_auction::handler(ctx)
+    }
+    pub fn backstop(ctx: Context<Backstop>) -> Result<()> {
+        backstop::handler(ctx)
+    }
+    pub fn settle_auction(ctx: Context<SettleAuction>) -> Result<()> {
+        settle_auction::handler(ctx)
+    }
+
+    // --- POL ---
+    pub fn start_pol_auction(ctx: Context<StartPolAuction>, lot: u64) -> Result<()> {
+        start_pol_auction::handler(ctx, lot)
+    }
 }

@@ -94,3 +94,32 @@ pub fn require_breaker_clear_now(market: &Market, prices: &MarketPrices) -> Resu
 pub fn ltv_bps(ltv: Fp) -> u64 {
     ltv.to_bps_ceil().unwrap_or(u64::MAX)
 }
+
+/// The auction floor on the live spot reading: `spot * (1 - max_discount)`,
+/// rounded up (the least a bidder may pay).
+pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
+    let keep = Fp::ONE
+        .checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))
+        .map_err(zl)?;
+    prices
+        .price(Action::AuctionPricing)
+        .mul_ceil(keep)
+        .map_err(zl)
+}
+
+/// The keeper reward for a kick or restart of an auction with `tab`, as far
+/// as the insurance fund holds; deducted from the market's accounting (the
+/// caller transfers it).
+pub fn take_keeper_reward(market: &mut Market, tab: u64) -> Result<u64> {
+    let p = &market.params;
+    let reward = crate::engine::liquidation::keeper_reward(
+        tab,
+        p.keeper_tip,
+        Fp::from_bps(p.keeper_chip_bps as u64),
+        p.keeper_reward_cap,
+    )
+    .map_err(zl)?
+    .min(market.insurance_amount);
+    market.insurance_amount -= reward;
+    Ok(reward)
+}

@@ -6,13 +6,17 @@
 //! (debt native units per collateral native unit); ratios (LTV, buffer,
 //! rates) are [`Fp`] fractions; times are unix seconds.
 
+pub mod auction;
+pub mod budget;
 pub mod error;
 pub mod fixed;
 pub mod health;
 pub mod interest;
+pub mod liquidation;
 pub mod price;
 pub mod shares;
 pub mod volatility;
+pub mod waterfall;
 
 pub use error::MathError;
 pub use fixed::Fp;

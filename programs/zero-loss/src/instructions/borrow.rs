@@ -39,6 +39,10 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
     a.protocol.require_not_paused(pause::BORROW)?;
     let market = &mut a.market;
     market.require_breaker_clear()?;
+    require!(
+        a.margin_account.open_auctions == 0,
+        ZlError::AccountInAuction
+    );
     let now = Clock::get()?.unix_timestamp;
     market.accrue_interest(now)?;
     let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;

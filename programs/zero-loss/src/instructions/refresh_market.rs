@@ -3,17 +3,18 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::engine::volatility;
+use crate::engine::{budget, volatility};
 use crate::errors::{zl, ZlError};
 use crate::events::{BreakerCleared, BreakerTripped, MarketRefreshed};
 use crate::oracle;
 use crate::risk;
-use crate::state::{Market, VaultKind};
+use crate::state::{breaker, Market, VaultKind};
 use crate::token_ops;
 
 /// Permissionless crank: accrues interest and sweeps the reserve share into
-/// the insurance fund, samples the spot price into the volatility EWMA, and
-/// trips or clears the circuit breaker.
+/// the insurance fund, samples the spot price into the volatility EWMA,
+/// refills the liquidity budget, and trips or clears the circuit breaker
+/// (divergence, confidence, exhausted budget).
 #[derive(Accounts)]
 pub struct RefreshMarket<'info> {
     #[account(mut)]
@@ -45,10 +46,13 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     .map_err(zl)?;
     market.set_vol_state(vol);
 
-    let (reasons, divergence_bps, conf_bps) = risk::abnormal_reasons(market, &prices)?;
+    let (mut reasons, divergence_bps, conf_bps) = risk::abnormal_reasons(market, &prices)?;
+    let bucket = market.refill_budget(now);
+    if budget::exhausted(bucket, market.params.min_position) {
+        reasons |= breaker::BUDGET;
+    }
     if reasons != 0 {
-        if !market.breaker_tripped() {
-            market.breaker_tripped_at = now;
+        if market.trip_breaker(reasons, now) {
             emit_event!(BreakerTripped {
                 market: market.key(),
                 reasons,
@@ -56,8 +60,6 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
                 conf_bps
             });
         }
-        market.breaker_reasons |= reasons;
-        market.breaker_last_abnormal_ts = now;
     } else if market.breaker_tripped()
         && now - market.breaker_last_abnormal_ts >= market.params.breaker_cooldown_secs as i64
     {

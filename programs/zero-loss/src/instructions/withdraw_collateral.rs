@@ -39,6 +39,10 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
     a.protocol.require_not_paused(pause::BORROW)?;
     let market = &mut a.market;
     market.require_breaker_clear()?;
+    require!(
+        a.margin_account.open_auctions == 0,
+        ZlError::AccountInAuction
+    );
     let m = &mut a.margin_account;
     let remaining = m
         .collateral

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
 use crate::engine::fixed::{to_u64, Fp};
-use crate::engine::{interest, shares, volatility};
+use crate::engine::{budget, interest, shares, volatility};
 use crate::errors::{zl, ZlError};
 
 /// Why the circuit breaker tripped (bitset; 0 = not tripped).
@@ -63,6 +63,9 @@ pub struct Market {
     pub pol_collateral_amount: u64,
     /// Bad debt written off against the LPs, cumulative, debt native units.
     pub recorded_bad_debt: u64,
+    /// Principal owed by open auctions (moved out of the debt shares at
+    /// kick time), debt native units.
+    pub auction_debt: u64,
 
     // --- volatility (see engine::volatility) ---
     /// EWMA of squared returns per second, WAD.
@@ -88,7 +91,7 @@ pub struct Market {
     pub next_auction_id: u64,
     pub open_auctions: u32,
 
-    pub reserved: [u8; 375],
+    pub reserved: [u8; 367],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
@@ -141,11 +144,18 @@ impl Market {
         to_u64(d).map_err(zl)
     }
 
+    /// Debt owed to the LPs: margin accounts' debt plus auctions' principal.
+    pub fn debt_owed(&self) -> Result<u64> {
+        self.total_debt()?
+            .checked_add(self.auction_debt)
+            .ok_or_else(|| error!(ZlError::MathOverflow))
+    }
+
     /// What the LPs own, debt native units.
     pub fn lp_assets(&self) -> Result<u64> {
         let a = shares::lp_assets(
             self.liquidity_amount as u128,
-            self.total_debt()? as u128,
+            self.debt_owed()? as u128,
             self.pending_reserves as u128,
         )
         .map_err(zl)?;
@@ -210,6 +220,47 @@ impl Market {
         volatility::buffer(Fp(self.vol_variance), &self.params.buffer_params()).map_err(zl)
     }
 
+    pub fn budget(&self) -> budget::Bucket {
+        budget::Bucket {
+            level: self.budget_level,
+            last_ts: self.budget_last_ts,
+        }
+    }
+
+    /// The budget brought up to `now` (stored).
+    pub fn refill_budget(&mut self, now: i64) -> budget::Bucket {
+        let p = &self.params;
+        let b = budget::refill(
+            self.budget(),
+            now,
+            p.budget_capacity,
+            p.budget_refill_per_sec,
+        );
+        self.budget_level = b.level;
+        self.budget_last_ts = b.last_ts;
+        b
+    }
+
+    /// Draws from the budget; trips the breaker when it runs dry.
+    pub fn draw_budget(&mut self, amount: u64, now: i64) {
+        let b = budget::draw(self.budget(), amount);
+        self.budget_level = b.level;
+        if budget::exhausted(b, self.params.min_position) {
+            self.trip_breaker(breaker::BUDGET, now);
+        }
+    }
+
+    /// Records abnormal `reasons`; returns whether this tripped a clear breaker.
+    pub fn trip_breaker(&mut self, reasons: u8, now: i64) -> bool {
+        let newly = !self.breaker_tripped();
+        if newly {
+            self.breaker_tripped_at = now;
+        }
+        self.breaker_reasons |= reasons;
+        self.breaker_last_abnormal_ts = now;
+        newly
+    }
+
     pub fn breaker_tripped(&self) -> bool {
         self.breaker_reasons != 0
     }
@@ -224,7 +275,7 @@ impl Market {
     pub fn invariant(&self) -> Result<()> {
         require!(self.borrow_index >= Fp::ONE.0, ZlError::InvalidParam);
         // Reserves are a claim on liquidity + debt, never more.
-        let claimable = (self.liquidity_amount as u128) + (self.total_debt()? as u128);
+        let claimable = (self.liquidity_amount as u128) + (self.debt_owed()? as u128);
         require!(
             (self.pending_reserves as u128) <= claimable,
             ZlError::MathUnderflow

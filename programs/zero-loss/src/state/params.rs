@@ -154,6 +154,10 @@ impl RiskParams {
         // (collateral * (1 + bonus) covers the debt while LTV < 1 / (1 + bonus)).
         ok(p.min_bonus_bps <= p.max_bonus_bps)?;
         ok((p.max_bonus_bps as u32) + (p.liq_ltv_bps as u32) < 10_000)?;
+        // Partial liquidation and auction sizing solve for the target with a
+        // factor (1 + bonus) or (1 + penalty): it must stay reachable.
+        let worst = 10_000 + p.max_bonus_bps.max(p.penalty_bps) as u64;
+        ok((p.target_ltv_bps as u64) * worst < 10_000 * 10_000)?;
         ok(p.budget_capacity > 0 && p.budget_refill_per_sec > 0)?;
         ok(p.budget_refill_per_sec <= p.budget_capacity)?;
         // Auctions.
