@@ -635,3 +635,210 @@ impl MarketFixture {
         collateral as f64 * p * zero_loss::state::RiskParams::example().max_ltv_bps as f64 / 1e4
     }
 }
+
+/// Builders for the liquidation engine's instructions.
+impl MarketFixture {
+    pub fn auction_at(&self, id: u64) -> Pubkey {
+        seeds::auction_address(&pid(), &self.market, id).0
+    }
+
+    /// The address the next kick will create.
+    pub async fn next_auction(&mut self) -> Pubkey {
+        let id = self.market_state().await.next_auction_id;
+        self.auction_at(id)
+    }
+
+    pub fn ix_liquidate_partial(
+        &self,
+        liquidator: &User,
+        margin: Pubkey,
+        max_repay: u64,
+    ) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::LiquidatePartial {
+                liquidator: liquidator.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: margin,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                liquidator_debt: liquidator.debt_ata,
+                liquidator_collateral: liquidator.collateral_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::LiquidatePartial { max_repay },
+        )
+    }
+
+    pub fn ix_start_auction(&self, kicker: &User, margin: Pubkey, auction: Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::StartAuction {
+                kicker: kicker.key(),
+                protocol: self.protocol,
+                market: self.market,
+                margin_account: margin,
+                auction,
+                insurance_vault: self.vault(VaultKind::Insurance),
+                kicker_debt: kicker.debt_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+                system_program: system_program::ID,
+            },
+            zero_loss::instruction::StartAuction {},
+        )
+    }
+
+    pub fn ix_bid(
+        &self,
+        bidder: &User,
+        auction: Pubkey,
+        max_lot: u64,
+        max_price: u128,
+    ) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::Bid {
+                bidder: bidder.key(),
+                protocol: self.protocol,
+                market: self.market,
+                auction,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                insurance_vault: self.vault(VaultKind::Insurance),
+                pol_debt_vault: self.vault(VaultKind::PolDebt),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                bidder_debt: bidder.debt_ata,
+                bidder_collateral: bidder.collateral_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::Bid { max_lot, max_price },
+        )
+    }
+
+    pub fn ix_restart(&self, keeper: &User, auction: Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::RestartAuction {
+                keeper: keeper.key(),
+                protocol: self.protocol,
+                market: self.market,
+                auction,
+                insurance_vault: self.vault(VaultKind::Insurance),
+                keeper_debt: keeper.debt_ata,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::RestartAuction {},
+        )
+    }
+
+    pub fn ix_backstop(&self, keeper: &Pubkey, auction: Pubkey) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::Backstop {
+                keeper: *keeper,
+                protocol: self.protocol,
+                market: self.market,
+                auction,
+                pol_debt_vault: self.vault(VaultKind::PolDebt),
+                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                insurance_vault: self.vault(VaultKind::Insurance),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::Backstop {},
+        )
+    }
+
+    /// Settles `auction`; `margin` is its owning account (None for POL's).
+    pub fn ix_settle(
+        &self,
+        keeper: &Pubkey,
+        auction: Pubkey,
+        kicker: Pubkey,
+        margin: Option<Pubkey>,
+    ) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::SettleAuction {
+                keeper: *keeper,
+                protocol: self.protocol,
+                market: self.market,
+                auction,
+                kicker,
+                margin_account: margin,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                insurance_vault: self.vault(VaultKind::Insurance),
+                pol_debt_vault: self.vault(VaultKind::PolDebt),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
+                token_program: spl_token::ID,
+            },
+            zero_loss::instruction::SettleAuction {},
+        )
+    }
+
+    pub fn ix_start_pol_auction(&self, admin: &Pubkey, auction: Pubkey, lot: u64) -> Instruction {
+        Self::ix(
+            zero_loss::accounts::StartPolAuction {
+                admin: *admin,
+                protocol: self.protocol,
+                market: self.market,
+                auction,
+                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+                system_program: system_program::ID,
+            },
+            zero_loss::instruction::StartPolAuction { lot },
+        )
+    }
+
+    /// Sets the collateral's EMA and spot prices separately (USD), published now.
+    pub fn set_prices(&mut self, ema_usd: f64, spot_usd: f64) {
+        let e = (ema_usd * 1e8).round() as i64;
+        let s = (spot_usd * 1e8).round() as i64;
+        self.collateral_price.ema_price = e;
+        self.collateral_price.ema_conf = (e / 2_000) as u64;
+        self.collateral_price.price = s;
+        self.collateral_price.conf = (s / 2_000) as u64;
+        self.publish_now();
+    }
+
+    /// Funds the insurance fund and POL from a fresh donor.
+    pub async fn fund_backstops(&mut self, insurance: u64, pol: u64) {
+        let admin = self.admin.insecure_clone();
+        let src = self
+            .env
+            .create_token_account(self.debt_mint, admin.pubkey())
+            .await;
+        self.env.mint_to(self.debt_mint, src, insurance + pol).await;
+        if insurance > 0 {
+            self.env
+                .exec(
+                    &[self.ix_fund_insurance(&admin.pubkey(), src, insurance)],
+                    &[&admin],
+                )
+                .await;
+        }
+        if pol > 0 {
+            self.env
+                .exec(&[self.ix_fund_pol(&admin.pubkey(), src, pol)], &[&admin])
+                .await;
+        }
+    }
+
+    /// The LP share price (assets per share) as a fraction.
+    pub async fn share_price(&mut self) -> f64 {
+        let m = self.market_state().await;
+        let supply = self.env.mint_supply(self.lp_mint).await;
+        let assets = m.lp_assets().expect("lp assets");
+        assets as f64 / supply as f64
+    }
+}

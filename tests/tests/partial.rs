@@ -1,0 +1,286 @@
+//! liquidate_partial: the buffer zone, the bonus, the budget, dust, and the
+//! abuses a hostile keeper would try.
+
+use zero_loss::events::PartialLiquidated;
+use zero_loss::state::{breaker, RiskParams};
+use zero_loss_tests::market::*;
+use zero_loss_tests::ZlError;
+
+/// A market where a borrower holds 10 SOL against 690 USDC (~69% at $100),
+/// and a liquidator with 10,000 USDC.
+async fn setup(params: RiskParams) -> (MarketFixture, User, User) {
+    let mut f = MarketFixture::with_params(params).await;
+    f.lp(100_000 * ONE_DEBT).await;
+    let b = f.borrower(10 * ONE_COLL).await;
+    f.env
+        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
+        .await;
+    let liq = f.user(0, 10_000 * ONE_DEBT).await;
+    (f, b, liq)
+}
+
+/// $86.77 puts the account at ~79.6%: inside (79.2%, 80%].
+const BUFFER_PRICE: f64 = 86.77;
+
+#[tokio::test]
+async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
+    let (mut f, b, liq) = setup(RiskParams::example()).await;
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    let coll_before = f.margin_state(&b).await.collateral;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    // Halfway into the zone: bonus halfway from 1% to 5%.
+    assert!(
+        (290..=310).contains(&ev.bonus_bps),
+        "bonus {}",
+        ev.bonus_bps
+    );
+    assert!(
+        ev.bonus_bps <= 10_000 - ev.ltv_before_bps,
+        "bonus above 1 - LTV"
+    );
+    // The least repayment that reaches the target: lands just at 70%.
+    assert!(
+        ev.ltv_after_bps <= 7_000 && ev.ltv_after_bps >= 6_995,
+        "after {}",
+        ev.ltv_after_bps
+    );
+    assert!(ev.ltv_after_bps < ev.ltv_before_bps);
+    // The liquidator paid `repaid` and got repaid * (1 + bonus) of collateral at the trigger price.
+    assert_eq!(
+        f.env.token_balance(liq.debt_ata).await,
+        10_000 * ONE_DEBT - ev.repaid
+    );
+    assert_eq!(
+        f.env.token_balance(liq.collateral_ata).await,
+        ev.collateral_out
+    );
+    let value = ev.collateral_out as f64 * f.reference_price(true);
+    let expect = ev.repaid as f64 * (1.0 + ev.bonus_bps as f64 / 1e4);
+    assert!(
+        (value - expect).abs() / expect < 2e-4,
+        "{value} vs {expect}"
+    );
+    let m = f.margin_state(&b).await;
+    assert_eq!(m.collateral, coll_before - ev.collateral_out);
+    assert_eq!(
+        f.market_state().await.budget_level,
+        RiskParams::example().budget_capacity - ev.repaid
+    );
+    f.assert_conservation().await;
+    // Back in the healthy zone: a second liquidation is refused.
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::AccountHealthy,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn healthy_distressed_self_and_zero_are_refused() {
+    let (mut f, b, liq) = setup(RiskParams::example()).await;
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::AccountHealthy,
+        )
+        .await;
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, 0),
+            &[&liq.kp],
+            ZlError::ZeroAmount,
+        )
+        .await;
+    // The owner liquidating itself for the bonus.
+    f.env
+        .mint_to(f.debt_mint, b.debt_ata, 1_000 * ONE_DEBT)
+        .await;
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&b, b.margin, u64::MAX),
+            &[&b.kp],
+            ZlError::SelfLiquidation,
+        )
+        .await;
+    // Distressed accounts go to auction, not to a partial liquidation.
+    f.set_prices(80.0, 80.0);
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::NotInBufferZone,
+        )
+        .await;
+    // Paying with collateral, or receiving debt tokens: wrong mints.
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    let spare_coll = f
+        .env
+        .create_token_account(f.collateral_mint, liq.key())
+        .await;
+    let ix = replace_account(
+        f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+        liq.debt_ata,
+        spare_coll,
+    );
+    f.env
+        .expect_rejected(ix, &[&liq.kp], ZlError::WrongMint)
+        .await;
+    let spare_debt = f.env.create_token_account(f.debt_mint, liq.key()).await;
+    let ix = replace_account(
+        f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+        liq.collateral_ata,
+        spare_debt,
+    );
+    f.env
+        .expect_rejected(ix, &[&liq.kp], ZlError::WrongMint)
+        .await;
+    // Another market's account.
+    let o = f.other_market().await;
+    let ix = replace_account(
+        f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+        f.market,
+        o.market,
+    );
+    f.env
+        .expect_rejected(ix, &[&liq.kp], ZlError::WrongMarket)
+        .await;
+}
+
+#[tokio::test]
+async fn a_one_minute_wick_does_not_liquidate() {
+    let (mut f, b, liq) = setup(RiskParams::example()).await;
+    // Spot drops 20% for a minute; the EMA barely moves.
+    f.set_prices(99.0, 80.0);
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::AccountHealthy,
+        )
+        .await;
+    let kicker = f.user(0, 0).await;
+    let next = f.next_auction().await;
+    f.env
+        .expect_rejected(
+            f.ix_start_auction(&kicker, b.margin, next),
+            &[&kicker.kp],
+            ZlError::NotDistressed,
+        )
+        .await;
+    f.advance(60).await;
+    f.set_prices(99.0, 99.0);
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::AccountHealthy,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn the_liquidity_budget_paces_liquidations_and_trips_the_breaker_when_dry() {
+    let mut p = RiskParams::example();
+    p.budget_capacity = 10 * ONE_DEBT;
+    p.budget_refill_per_sec = ONE_DEBT;
+    let (mut f, b, liq) = setup(p).await;
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    assert_eq!(ev.repaid, 10 * ONE_DEBT, "capped by the budget");
+    assert!(
+        ev.ltv_after_bps > 7_920,
+        "still in the buffer zone: {}",
+        ev.ltv_after_bps
+    );
+    assert_eq!(ev.budget_left, 0);
+    assert_eq!(
+        f.market_state().await.breaker_reasons & breaker::BUDGET,
+        breaker::BUDGET
+    );
+    // Dry: nothing more until it refills.
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::BudgetExhausted,
+        )
+        .await;
+    // While the breaker is tripped, borrowing is frozen but liquidation goes on.
+    f.advance(5).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 5 * ONE_DEBT);
+    f.env
+        .expect_rejected(f.ix_borrow(&b, 1), &[&b.kp], ZlError::CircuitBreakerTripped)
+        .await;
+    // The liquidator's own cap binds too.
+    f.advance(5).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, 2 * ONE_DEBT)],
+            &[&liq.kp],
+        )
+        .await;
+    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 2 * ONE_DEBT);
+    f.assert_conservation().await;
+}
+
+#[tokio::test]
+async fn a_remainder_below_min_position_is_taken_whole() {
+    let mut p = RiskParams::example();
+    p.min_position = 400 * ONE_DEBT;
+    let (mut f, b, liq) = setup(p).await;
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    // ~298 would reach the target but leave ~392 < 400: all 690 go.
+    assert_eq!(ev.repaid, 690 * ONE_DEBT);
+    let m = f.margin_state(&b).await;
+    assert_eq!(m.debt_shares, 0);
+    assert!(
+        m.collateral > 0,
+        "the owner keeps what the bonus did not take"
+    );
+    // With a liquidator cap that cannot take it all, exactly min_position is left.
+    let (mut f, b, liq) = setup(p).await;
+    f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, 600 * ONE_DEBT)],
+            &[&liq.kp],
+        )
+        .await;
+    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 290 * ONE_DEBT);
+    f.assert_conservation().await;
+}
