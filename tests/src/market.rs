@@ -628,6 +628,16 @@ impl MarketFixture {
         usd_c / usd_d * 10f64.powi(DEBT_DECIMALS as i32 - COLLATERAL_DECIMALS as i32)
     }
 
+    /// The EMA (or spot) mid price with no confidence adjustment, f64.
+    pub fn reference_mid_price(&self, use_ema: bool) -> f64 {
+        let (c, d) = if use_ema {
+            (self.collateral_price.ema_price, self.debt_price.ema_price)
+        } else {
+            (self.collateral_price.price, self.debt_price.price)
+        };
+        c as f64 / d as f64 * 10f64.powi(DEBT_DECIMALS as i32 - COLLATERAL_DECIMALS as i32)
+    }
+
     /// The largest debt `collateral` supports at `max_ltv` on the
     /// conservative price (reference computation, f64).
     pub fn reference_max_borrow(&self, collateral: u64) -> f64 {
@@ -834,11 +844,10 @@ impl MarketFixture {
         }
     }
 
-    /// The LP share price (assets per share) as a fraction.
+    /// The LP share price (assets per share, on the program's share count).
     pub async fn share_price(&mut self) -> f64 {
         let m = self.market_state().await;
-        let supply = self.env.mint_supply(self.lp_mint).await;
         let assets = m.lp_assets().expect("lp assets");
-        assets as f64 / supply as f64
+        assets as f64 / m.lp_shares as f64
     }
 }

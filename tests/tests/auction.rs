@@ -664,3 +664,34 @@ async fn pol_collateral_is_sold_through_the_same_auctions() {
         .await;
     f.assert_conservation().await;
 }
+
+#[tokio::test]
+async fn keeper_rewards_never_exceed_the_penalty_an_auction_brings_in() {
+    // With no dust floor, a 5-unit position could otherwise pay a 1 USDC
+    // tip per kick and per restart out of the insurance fund.
+    let mut p = RiskParams::example();
+    p.min_position = 0;
+    let mut f = MarketFixture::with_params(p).await;
+    f.lp(1_000 * ONE_DEBT).await;
+    f.fund_backstops(100 * ONE_DEBT, 0).await;
+    let b = f.borrower(100).await;
+    f.env.exec(&[f.ix_borrow(&b, 5)], &[&b.kp]).await;
+    f.set_prices(50.0, 50.0);
+    let keeper = f.user(0, 0).await;
+    let a = f.next_auction().await;
+    let r = f
+        .env
+        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
+        .await;
+    let ev = &r.events::<AuctionStarted>()[0];
+    assert_eq!(
+        ev.keeper_reward,
+        ev.tab - ev.principal,
+        "capped at the penalty"
+    );
+    assert!(ev.keeper_reward <= 1);
+    f.advance(1_801).await;
+    let r = f.env.exec(&[f.ix_restart(&keeper, a)], &[&keeper.kp]).await;
+    assert!(r.events::<AuctionRestarted>()[0].keeper_reward <= 1);
+    assert!(f.market_state().await.insurance_amount >= 100 * ONE_DEBT - 2);
+}

@@ -379,3 +379,35 @@ async fn close_returns_rent_only_when_empty_and_only_to_the_owner() {
     assert!(f.env.account(b.margin).await.is_none());
     assert_eq!(f.env.lamports(b.key()).await, before + rent);
 }
+
+#[tokio::test]
+async fn positions_below_min_position_cannot_be_opened_or_left() {
+    let mut f = MarketFixture::new().await;
+    f.lp(10_000 * ONE_DEBT).await;
+    let b = f.borrower(10 * ONE_COLL).await;
+    // min_position is 10 USDC.
+    f.env
+        .expect_rejected(
+            f.ix_borrow(&b, 10 * ONE_DEBT - 1),
+            &[&b.kp],
+            ZlError::DustPosition,
+        )
+        .await;
+    f.env
+        .exec(&[f.ix_borrow(&b, 50 * ONE_DEBT)], &[&b.kp])
+        .await;
+    f.env
+        .expect_rejected(
+            f.ix_repay(&b, b.margin, 45 * ONE_DEBT),
+            &[&b.kp],
+            ZlError::DustPosition,
+        )
+        .await;
+    f.env
+        .exec(&[f.ix_repay(&b, b.margin, 40 * ONE_DEBT)], &[&b.kp])
+        .await;
+    f.env
+        .exec(&[f.ix_repay(&b, b.margin, u64::MAX)], &[&b.kp])
+        .await;
+    assert_eq!(f.margin_state(&b).await.debt_shares, 0);
+}

@@ -320,3 +320,43 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
     assert_eq!(f.market_state().await.pol_debt_amount, 200 * ONE_DEBT);
     f.assert_conservation().await;
 }
+
+#[tokio::test]
+async fn burning_shares_outside_the_program_cannot_inflate_the_share_price() {
+    use anchor_spl::token::spl_token;
+    let mut f = MarketFixture::new().await;
+    let attacker = f.lp(1_000 * ONE_DEBT).await;
+    // The attacker burns all but one share with SPL Token directly.
+    let burn = spl_token::instruction::burn(
+        &spl_token::ID,
+        &attacker.lp_ata,
+        &f.lp_mint,
+        &attacker.key(),
+        &[],
+        1_000 * ONE_DEBT - 1,
+    )
+    .unwrap();
+    f.env.exec(&[burn], &[&attacker.kp]).await;
+    // A victim deposits: the price per share is what it was.
+    let victim = f.user(0, 1_990 * ONE_DEBT).await;
+    let r = f
+        .env
+        .exec(&[f.ix_lp_deposit(&victim, 1_990 * ONE_DEBT)], &[&victim.kp])
+        .await;
+    assert_eq!(r.events::<LpDeposited>()[0].shares, 1_990 * ONE_DEBT);
+    // The attacker's last share is worth one unit, not half the pool.
+    let r = f
+        .env
+        .exec(&[f.ix_lp_withdraw(&attacker, 1)], &[&attacker.kp])
+        .await;
+    assert_eq!(r.events::<LpWithdrawn>()[0].amount, 1);
+    let r = f
+        .env
+        .exec(
+            &[f.ix_lp_withdraw(&victim, 1_990 * ONE_DEBT)],
+            &[&victim.kp],
+        )
+        .await;
+    assert_eq!(r.events::<LpWithdrawn>()[0].amount, 1_990 * ONE_DEBT);
+    f.assert_conservation().await;
+}

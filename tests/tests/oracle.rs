@@ -85,11 +85,17 @@ async fn stale_future_and_partially_verified_prices_are_refused() {
     f.write_oracles();
     f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
 
-    f.collateral_price.publish_time = f.env.now() + 5;
+    // Up to 10 s of clock skew is tolerated; more is refused.
+    f.collateral_price.publish_time = f.env.now() + 10;
+    f.write_oracles();
+    f.env
+        .exec(&[f.ix_borrow(&b, 10 * ONE_DEBT)], &[&b.kp])
+        .await;
+    f.collateral_price.publish_time = f.env.now() + 11;
     f.write_oracles();
     f.env
         .expect_rejected(
-            f.ix_borrow(&b, ONE_DEBT),
+            f.ix_borrow(&b, 10 * ONE_DEBT),
             &[&b.kp],
             ZlError::OracleFromFuture,
         )

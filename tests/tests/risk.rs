@@ -133,6 +133,11 @@ async fn breaker_trips_on_divergence_freezes_risk_taking_and_clears_after_cooldo
             ZlError::CircuitBreakerTripped,
         )
         .await;
+    // A debt-free account still withdraws: it risks nothing.
+    let free = f.borrower(ONE_COLL).await;
+    f.env
+        .exec(&[f.ix_withdraw(&free, ONE_COLL)], &[&free.kp])
+        .await;
     // Going on: repay, collateral deposits, LP deposits, health checks.
     f.env
         .exec(&[f.ix_repay(&b, b.margin, 10 * ONE_DEBT)], &[&b.kp])

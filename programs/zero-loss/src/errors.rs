@@ -95,6 +95,10 @@ pub enum ZlError {
     PoolInsolvent,
     #[msg("lend/in-auction: the account has an auction open")]
     AccountInAuction,
+    #[msg("lend/dust: a position's debt must be zero or at least min_position")]
+    DustPosition,
+    #[msg("state/invariant: an account's accounting identity would break")]
+    InvariantViolated,
 
     // --- liquidation ---
     #[msg("liq/healthy: the account is healthy")]

@@ -66,6 +66,9 @@ pub const fn basis_for(action: Action) -> Basis {
     Basis::Conservative
 }
 
+/// How far a publish time may run ahead of the cluster clock, seconds.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 10;
+
 /// One feed's validated readings.
 #[derive(Clone, Copy, Debug)]
 pub struct FeedPrice {
@@ -123,9 +126,13 @@ pub fn load_feed(
         update.verification_level == VerificationLevel::Full,
         ZlError::OracleUnverified
     );
-    require!(m.publish_time <= now, ZlError::OracleFromFuture);
+    // The cluster clock can lag Pyth's publishers by a few seconds.
     require!(
-        now - m.publish_time <= max_age_secs as i64,
+        m.publish_time <= now.saturating_add(MAX_CLOCK_SKEW_SECS),
+        ZlError::OracleFromFuture
+    );
+    require!(
+        now.saturating_sub(m.publish_time) <= max_age_secs as i64,
         ZlError::OracleStale
     );
     let spot = Reading {

@@ -107,10 +107,13 @@ pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
         .map_err(zl)
 }
 
-/// The keeper reward for a kick or restart of an auction with `tab`, as far
-/// as the insurance fund holds; deducted from the market's accounting (the
-/// caller transfers it).
-pub fn take_keeper_reward(market: &mut Market, tab: u64) -> Result<u64> {
+/// The keeper reward for a kick or restart of an auction with `tab`, of
+/// which `principal` is owed to the lenders: `tip + chip * tab`, capped by
+/// `keeper_reward_cap`, by the penalty still to be raised (so a reward never
+/// costs the insurance fund more than the auction can bring in: no dust
+/// position or unsellable lot can drain it), and by what the fund holds.
+/// Deducted from the market's accounting; the caller transfers it.
+pub fn take_keeper_reward(market: &mut Market, tab: u64, principal: u64) -> Result<u64> {
     let p = &market.params;
     let reward = crate::engine::liquidation::keeper_reward(
         tab,
@@ -119,6 +122,7 @@ pub fn take_keeper_reward(market: &mut Market, tab: u64) -> Result<u64> {
         p.keeper_reward_cap,
     )
     .map_err(zl)?
+    .min(tab.saturating_sub(principal))
     .min(market.insurance_amount);
     market.insurance_amount -= reward;
     Ok(reward)

@@ -25,13 +25,14 @@ pub struct RateModel {
     pub kink: Fp,
 }
 
-/// `debt / (liquidity + debt)`, rounded down; zero when both are zero.
+/// `debt / (liquidity + debt)`, rounded up (a higher rate is the lenders'
+/// side); zero when both are zero.
 pub fn utilization(debt: u128, liquidity: u128) -> Result<Fp, MathError> {
     let total = debt.checked_add(liquidity).ok_or(MathError::Overflow)?;
     if total == 0 {
         return Ok(Fp::ZERO);
     }
-    Fp::ratio_floor(debt, total)
+    Fp::ratio_ceil(debt, total)
 }
 
 /// The borrow APR at utilization `u`, rounded up.

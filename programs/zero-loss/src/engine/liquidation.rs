@@ -209,11 +209,7 @@ pub fn kick(i: &KickInput) -> Result<KickOutcome, LiqError> {
     }
     // Rounded down: the rest of the account keeps at least its share, so
     // its LTV cannot rise.
-    let lot = to_u64(super::fixed::mul_div_floor(
-        i.collateral as u128,
-        slice as u128,
-        i.debt as u128,
-    )?)?;
+    let lot = pro_rata_lot(i.collateral, slice, i.debt)?;
     if lot == 0 {
         return Err(LiqError::NothingToLiquidate);
     }
@@ -229,6 +225,16 @@ pub fn kick(i: &KickInput) -> Result<KickOutcome, LiqError> {
         floor,
         whole: false,
     })
+}
+
+/// The pro-rata lot for a debt slice: `floor(C * slice / D)` (rounded down,
+/// so the rest of the account keeps at least its share).
+pub fn pro_rata_lot(collateral: u64, slice: u64, debt: u64) -> Result<u64, MathError> {
+    to_u64(super::fixed::mul_div_floor(
+        collateral as u128,
+        slice as u128,
+        debt as u128,
+    )?)
 }
 
 /// The keeper reward for a kick or restart: `min(tip + chip * tab, cap)`,

@@ -72,6 +72,7 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
     );
     let report = risk::evaluate(market, m.collateral, account_shares, &prices)?;
     risk::require_opening_risk_ok(market, &report)?;
+    market.require_not_dust(report.debt)?;
 
     m.debt_shares = account_shares;
     market.liquidity_amount -= amount;

@@ -6,10 +6,10 @@ use crate::engine::fixed::{to_u64, Fp};
 use crate::engine::health::Zone;
 use crate::engine::{liquidation, shares};
 use crate::errors::{zl, ZlError};
-use crate::events::PartialLiquidated;
+use crate::events::{BreakerTripped, PartialLiquidated};
 use crate::oracle::{self, Action};
 use crate::risk::{self, ltv_bps};
-use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
+use crate::state::{breaker, pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops;
 
 /// Permissionless: in the buffer zone, a liquidator repays up to `max_repay`
@@ -90,10 +90,13 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
     };
     require!(retired > 0, ZlError::AmountTooSmall);
     let charged = market.debt_of(retired)?.min(sized.repay);
+    // Paid out at the EMA mid price (the confidence band lowers the trigger
+    // price, and paying at it would lift the bonus above max_bonus).
     let with_bonus = Fp::ONE.checked_add(sized.bonus).map_err(zl)?;
+    let payout_price = prices.ema_mid.max(price);
     let collateral_out = with_bonus
         .mul_int_floor(charged as u128)
-        .and_then(|v| price.div_int_floor(v))
+        .and_then(|v| payout_price.div_int_floor(v))
         .and_then(to_u64)
         .map_err(zl)?
         .min(m.collateral);
@@ -112,7 +115,7 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         .liquidity_amount
         .checked_add(charged)
         .ok_or(ZlError::MathOverflow)?;
-    market.draw_budget(charged, now);
+    let tripped = market.draw_budget(charged, now);
     let after = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
     require!(
         after.trigger_ltv <= before.trigger_ltv,
@@ -135,6 +138,14 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         a.liquidator_collateral.to_account_info(),
         collateral_out,
     )?;
+    if tripped {
+        emit_event!(BreakerTripped {
+            market: market.key(),
+            reasons: breaker::BUDGET,
+            divergence_bps: 0,
+            conf_bps: 0
+        });
+    }
     emit_event!(PartialLiquidated {
         market: market.key(),
         margin_account: m.key(),

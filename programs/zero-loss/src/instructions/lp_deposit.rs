@@ -40,7 +40,8 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
     let market = &mut a.market;
     market.accrue_interest(Clock::get()?.unix_timestamp)?;
 
-    let supply = a.lp_mint.supply;
+    // The program's own count, not the mint's supply: see Market::lp_shares.
+    let supply = market.lp_shares;
     let assets = market.lp_assets()?;
     require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
     let minted =
@@ -52,6 +53,10 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
     market.liquidity_amount = market
         .liquidity_amount
         .checked_add(amount)
+        .ok_or(ZlError::MathOverflow)?;
+    market.lp_shares = market
+        .lp_shares
+        .checked_add(minted)
         .ok_or(ZlError::MathOverflow)?;
     market.invariant()?;
 

@@ -24,7 +24,7 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     let amount = shares::lp_amount_for_withdraw_floor(
         shares_in as u128,
         market.lp_assets()? as u128,
-        a.lp_mint.supply as u128,
+        market.lp_shares as u128,
     )
     .and_then(to_u64)
     .map_err(zl)?;
@@ -35,6 +35,10 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
         .saturating_sub(market.pending_reserves);
     require!(amount <= available, ZlError::InsufficientLiquidity);
     market.liquidity_amount -= amount;
+    market.lp_shares = market
+        .lp_shares
+        .checked_sub(shares_in)
+        .ok_or(ZlError::InvariantViolated)?;
     market.invariant()?;
 
     token_ops::burn_shares(

@@ -46,6 +46,7 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
         require!(retired > 0, ZlError::AmountTooSmall);
         (retired, market.debt_of(retired)?.min(amount))
     };
+    market.require_not_dust(debt - paid.min(debt))?;
     m.debt_shares -= retired;
     market.total_debt_shares = market
         .total_debt_shares

@@ -66,7 +66,7 @@ pub fn handler(ctx: Context<RestartAuction>) -> Result<()> {
     au.top = top.0;
     au.stage = au.stage.saturating_add(1);
     au.stage_start = now;
-    let reward = risk::take_keeper_reward(market, au.tab)?;
+    let reward = risk::take_keeper_reward(market, au.tab, au.principal)?;
     au.invariant()?;
     market.invariant()?;
     if reward > 0 {

@@ -6,11 +6,11 @@ use crate::engine::fixed::{to_u64, Fp};
 use crate::engine::health::Zone;
 use crate::engine::{liquidation, shares};
 use crate::errors::{zl, ZlError};
-use crate::events::AuctionStarted;
+use crate::events::{AuctionStarted, BreakerTripped};
 use crate::oracle::{self, Action};
 use crate::risk;
 use crate::state::{
-    owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
+    breaker, owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
     ACCOUNT_VERSION,
 };
 use crate::token_ops;
@@ -98,8 +98,16 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
         .checked_add(penalty)
         .ok_or(ZlError::MathOverflow)?;
 
+    // The lot follows the principal actually moved (pro rata, rounded down),
+    // so the rest of the account keeps at least its share of collateral.
+    let lot = if sized.whole {
+        sized.lot
+    } else {
+        liquidation::pro_rata_lot(m.collateral, principal, health.debt).map_err(zl)?
+    };
+    require!(lot > 0, ZlError::AmountTooSmall);
     m.debt_shares -= moved_shares;
-    m.collateral -= sized.lot;
+    m.collateral -= lot;
     m.open_auctions = m
         .open_auctions
         .checked_add(1)
@@ -113,14 +121,14 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
         .auction_debt
         .checked_add(principal)
         .ok_or(ZlError::MathOverflow)?;
-    market.draw_budget(principal, now);
+    let tripped = market.draw_budget(principal, now);
     let id = market.next_auction_id;
     market.next_auction_id = id.checked_add(1).ok_or(ZlError::MathOverflow)?;
     market.open_auctions = market
         .open_auctions
         .checked_add(1)
         .ok_or(ZlError::MathOverflow)?;
-    let reward = risk::take_keeper_reward(market, tab)?;
+    let reward = risk::take_keeper_reward(market, tab, principal)?;
 
     let auction = &mut a.auction;
     auction.version = ACCOUNT_VERSION;
@@ -131,13 +139,13 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
     auction.market = market.key();
     auction.owner = m.key();
     auction.kicker = a.kicker.key();
-    auction.lot = sized.lot;
+    auction.lot = lot;
     auction.tab = tab;
     auction.principal = principal;
     auction.top = sized.top.0;
     auction.stage_start = now;
     auction.created_at = now;
-    auction.initial_lot = sized.lot;
+    auction.initial_lot = lot;
     auction.initial_tab = tab;
     auction.invariant()?;
     m.invariant()?;
@@ -152,13 +160,21 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
             reward,
         )?;
     }
+    if tripped {
+        emit_event!(BreakerTripped {
+            market: market.key(),
+            reasons: breaker::BUDGET,
+            divergence_bps: 0,
+            conf_bps: 0
+        });
+    }
     emit_event!(AuctionStarted {
         market: market.key(),
         auction: auction.key(),
         id,
         owner: m.key(),
         kicker: a.kicker.key(),
-        lot: sized.lot,
+        lot,
         tab,
         principal,
         top: sized.top.0,

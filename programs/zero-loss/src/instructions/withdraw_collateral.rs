@@ -12,7 +12,8 @@ use crate::token_ops;
 
 /// The owner takes collateral out. With debt outstanding the account must
 /// end within `max_ltv` on the conservative price and in the healthy zone,
-/// and the circuit breaker must be clear.
+/// and the circuit breaker must be clear; a debt-free account needs neither
+/// a price nor a clear breaker.
 #[derive(Accounts)]
 pub struct WithdrawCollateral<'info> {
     pub owner: Signer<'info>,
@@ -38,7 +39,6 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::BORROW)?;
     let market = &mut a.market;
-    market.require_breaker_clear()?;
     require!(
         a.margin_account.open_auctions == 0,
         ZlError::AccountInAuction
@@ -49,7 +49,9 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
         .checked_sub(amount)
         .ok_or(ZlError::InsufficientCollateral)?;
 
+    // A debt-free account risks nothing: no price, no breaker.
     if m.debt_shares > 0 {
+        market.require_breaker_clear()?;
         let now = Clock::get()?.unix_timestamp;
         market.accrue_interest(now)?;
         let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;

@@ -64,8 +64,8 @@ impl Auction {
     }
 
     pub fn invariant(&self) -> Result<()> {
-        require!(self.principal <= self.tab, ZlError::MathUnderflow);
-        require!(self.lot <= self.initial_lot, ZlError::MathOverflow);
+        require!(self.principal <= self.tab, ZlError::InvariantViolated);
+        require!(self.lot <= self.initial_lot, ZlError::InvariantViolated);
         Ok(())
     }
 }

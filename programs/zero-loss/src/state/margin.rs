@@ -46,7 +46,7 @@ impl MarginAccount {
         let in_auction = self.open_auctions > 0;
         require!(
             (self.status == status::IN_AUCTION) == in_auction,
-            ZlError::InvalidParam
+            ZlError::InvariantViolated
         );
         Ok(())
     }

@@ -66,6 +66,10 @@ pub struct Market {
     /// Principal owed by open auctions (moved out of the debt shares at
     /// kick time), debt native units.
     pub auction_debt: u64,
+    /// LP shares outstanding, as the program minted and burned them. Shares
+    /// burned outside the program stay counted here, so an outside burn
+    /// forfeits the burner's claim instead of inflating the share price.
+    pub lp_shares: u64,
 
     // --- volatility (see engine::volatility) ---
     /// EWMA of squared returns per second, WAD.
@@ -91,7 +95,7 @@ pub struct Market {
     pub next_auction_id: u64,
     pub open_auctions: u32,
 
-    pub reserved: [u8; 367],
+    pub reserved: [u8; 359],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
@@ -241,13 +245,22 @@ impl Market {
         b
     }
 
-    /// Draws from the budget; trips the breaker when it runs dry.
-    pub fn draw_budget(&mut self, amount: u64, now: i64) {
+    /// Draws from the budget; trips the breaker when it runs dry and
+    /// returns whether this draw newly tripped it.
+    pub fn draw_budget(&mut self, amount: u64, now: i64) -> bool {
         let b = budget::draw(self.budget(), amount);
         self.budget_level = b.level;
-        if budget::exhausted(b, self.params.min_position) {
-            self.trip_breaker(breaker::BUDGET, now);
-        }
+        budget::exhausted(b, self.params.min_position) && self.trip_breaker(breaker::BUDGET, now)
+    }
+
+    /// Maker's dust rule on a position: its debt is zero or at least
+    /// `min_position`.
+    pub fn require_not_dust(&self, debt: u64) -> Result<()> {
+        require!(
+            debt == 0 || debt >= self.params.min_position,
+            ZlError::DustPosition
+        );
+        Ok(())
     }
 
     /// Records abnormal `reasons`; returns whether this tripped a clear breaker.
@@ -273,14 +286,17 @@ impl Market {
 
     /// Accounting identities that hold after every instruction.
     pub fn invariant(&self) -> Result<()> {
-        require!(self.borrow_index >= Fp::ONE.0, ZlError::InvalidParam);
+        require!(self.borrow_index >= Fp::ONE.0, ZlError::InvariantViolated);
         // Reserves are a claim on liquidity + debt, never more.
         let claimable = (self.liquidity_amount as u128) + (self.debt_owed()? as u128);
         require!(
             (self.pending_reserves as u128) <= claimable,
-            ZlError::MathUnderflow
+            ZlError::InvariantViolated
         );
-        self.params.validate()
+        // Parameters are validated where they are set (init_market,
+        // update_market_params), not here: a bound tightened by an upgrade
+        // must never lock an existing market's repayments.
+        Ok(())
     }
 }
 

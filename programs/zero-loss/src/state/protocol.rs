@@ -12,7 +12,8 @@ pub mod pause {
     pub const BORROW: u16 = 1 << 2;
     /// `liquidate_partial`, `start_auction` (liquidation engine).
     pub const LIQUIDATION: u16 = 1 << 3;
-    /// `bid`, `restart_auction`, `backstop`, `settle_auction`.
+    /// `bid`, `restart_auction`, `backstop`, `settle_auction`,
+    /// `start_pol_auction`.
     pub const AUCTION: u16 = 1 << 4;
     /// `fund_insurance`, `fund_pol`, `withdraw_pol`.
     pub const TREASURY: u16 = 1 << 5;
@@ -52,8 +53,8 @@ impl Protocol {
     }
 
     pub fn invariant(&self) -> Result<()> {
-        require!(self.paused & !pause::ALL == 0, ZlError::InvalidParam);
-        require!(self.admin != Pubkey::default(), ZlError::InvalidParam);
+        require!(self.paused & !pause::ALL == 0, ZlError::InvariantViolated);
+        require!(self.admin != Pubkey::default(), ZlError::InvariantViolated);
         Ok(())
     }
 }
