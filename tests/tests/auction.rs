@@ -695,3 +695,38 @@ async fn keeper_rewards_never_exceed_the_penalty_an_auction_brings_in() {
     assert!(r.events::<AuctionRestarted>()[0].keeper_reward <= 1);
     assert!(f.market_state().await.insurance_amount >= 100 * ONE_DEBT - 2);
 }
+
+#[tokio::test]
+async fn a_linear_curve_market_prices_bids_along_the_line_down_to_the_floor() {
+    let mut p = RiskParams::example();
+    p.auction_curve = zero_loss::state::curve::LINEAR;
+    p.auction_tau_secs = 1_000;
+    let mut s = setup(p, 100 * ONE_DEBT, 0).await;
+    s.f.set_prices(80.0, 80.0);
+    let (a, ev) = kick(&mut s).await;
+    let f = &mut s.f;
+    // A quarter of the way: 75% of top.
+    f.advance(250).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_bid(&s.bidder, a, ONE_COLL / 10, u128::MAX)],
+            &[&s.bidder.kp],
+        )
+        .await;
+    let price = r.events::<AuctionBid>()[0].price;
+    assert_eq!(price, Fp(ev.top).mul_ceil(Fp::from_bps(7_500)).unwrap().0);
+    // At 80% of tau the line (22% of top) is under the floor (80% of spot): the floor holds.
+    f.advance(550).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_bid(&s.bidder, a, ONE_COLL / 10, u128::MAX)],
+            &[&s.bidder.kp],
+        )
+        .await;
+    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let got = r.events::<AuctionBid>()[0].price as f64 / 1e18;
+    assert!((got - floor).abs() / floor < 1e-9, "{got} vs {floor}");
+    f.assert_conservation().await;
+}
