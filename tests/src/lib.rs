@@ -178,12 +178,19 @@ impl Env {
             .get_latest_blockhash()
             .await
             .expect("blockhash");
+        // Only the signers the message asks for (a caller may pass a keeper
+        // key for a transaction that needs none but the fee payer).
+        let needed = |k: &Pubkey| {
+            all.iter()
+                .any(|ix| ix.accounts.iter().any(|m| m.is_signer && m.pubkey == *k))
+        };
+        let payer = self.ctx.payer.pubkey();
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend(
             signers
                 .iter()
                 .copied()
-                .filter(|k| k.pubkey() != self.ctx.payer.pubkey()),
+                .filter(|k| k.pubkey() != payer && needed(&k.pubkey())),
         );
         let tx = Transaction::new_signed_with_payer(
             &all,

@@ -20,28 +20,33 @@ macro_rules! emit_event {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct ProtocolInitialized {
     pub admin: Pubkey,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AdminProposed {
     pub admin: Pubkey,
     pub pending_admin: Pubkey,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AdminAccepted {
     pub old_admin: Pubkey,
     pub new_admin: Pubkey,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct PauseSet {
     pub paused: u16,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct MarketInitialized {
     pub market: Pubkey,
     pub collateral_mint: Pubkey,
@@ -50,11 +55,13 @@ pub struct MarketInitialized {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct MarketParamsUpdated {
     pub market: Pubkey,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct LpDeposited {
     pub market: Pubkey,
     pub lp: Pubkey,
@@ -63,6 +70,7 @@ pub struct LpDeposited {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct LpWithdrawn {
     pub market: Pubkey,
     pub lp: Pubkey,
@@ -71,6 +79,7 @@ pub struct LpWithdrawn {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct InsuranceFunded {
     pub market: Pubkey,
     pub funder: Pubkey,
@@ -78,12 +87,14 @@ pub struct InsuranceFunded {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct PolFunded {
     pub market: Pubkey,
     pub amount: u64,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct PolWithdrawn {
     pub market: Pubkey,
     /// 0 = debt asset, 1 = collateral.
@@ -92,6 +103,7 @@ pub struct PolWithdrawn {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct MarginAccountOpened {
     pub market: Pubkey,
     pub margin_account: Pubkey,
@@ -99,12 +111,14 @@ pub struct MarginAccountOpened {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct MarginAccountClosed {
     pub market: Pubkey,
     pub margin_account: Pubkey,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct CollateralDeposited {
     pub margin_account: Pubkey,
     pub amount: u64,
@@ -112,6 +126,7 @@ pub struct CollateralDeposited {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct CollateralWithdrawn {
     pub margin_account: Pubkey,
     pub amount: u64,
@@ -119,6 +134,7 @@ pub struct CollateralWithdrawn {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct Borrowed {
     pub margin_account: Pubkey,
     pub amount: u64,
@@ -128,6 +144,7 @@ pub struct Borrowed {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct Repaid {
     pub margin_account: Pubkey,
     pub payer: Pubkey,
@@ -136,6 +153,7 @@ pub struct Repaid {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct MarketRefreshed {
     pub market: Pubkey,
     pub borrow_index: u128,
@@ -152,6 +170,7 @@ pub struct MarketRefreshed {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct BreakerTripped {
     pub market: Pubkey,
     pub reasons: u8,
@@ -160,12 +179,14 @@ pub struct BreakerTripped {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct BreakerCleared {
     pub market: Pubkey,
     pub tripped_secs: i64,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct HealthChecked {
     pub market: Pubkey,
     pub margin_account: Pubkey,
@@ -182,6 +203,7 @@ pub struct HealthChecked {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct PartialLiquidated {
     pub market: Pubkey,
     pub margin_account: Pubkey,
@@ -198,6 +220,7 @@ pub struct PartialLiquidated {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AuctionStarted {
     pub market: Pubkey,
     pub auction: Pubkey,
@@ -216,6 +239,7 @@ pub struct AuctionStarted {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AuctionBid {
     pub auction: Pubkey,
     pub bidder: Pubkey,
@@ -230,6 +254,7 @@ pub struct AuctionBid {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AuctionRestarted {
     pub auction: Pubkey,
     pub stage: u8,
@@ -239,17 +264,21 @@ pub struct AuctionRestarted {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AuctionBackstopped {
     pub auction: Pubkey,
     /// The floor price paid, WAD.
     pub price: u128,
     pub collateral: u64,
     pub paid: u64,
+    pub principal: u64,
+    pub penalty: u64,
     pub lot_left: u64,
     pub tab_left: u64,
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct AuctionSettled {
     pub auction: Pubkey,
     pub owner: Pubkey,
@@ -268,6 +297,7 @@ pub struct AuctionSettled {
 }
 
 #[event]
+#[derive(Clone, Debug)]
 pub struct BadDebtRecorded {
     pub market: Pubkey,
     pub auction: Pubkey,

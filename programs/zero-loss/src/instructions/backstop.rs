@@ -133,6 +133,8 @@ pub fn handler(ctx: Context<Backstop>) -> Result<()> {
         price: floor.0,
         collateral: fill.slice,
         paid: fill.owe,
+        principal: fill.principal,
+        penalty,
         lot_left: au.lot,
         tab_left: au.tab,
     });

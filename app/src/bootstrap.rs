@@ -1,0 +1,206 @@
+//! `zl-keeper bootstrap`: creates the protocol (when absent) and a market on
+//! a cluster from a TOML config (migrations/<cluster>.toml).
+
+use std::path::Path;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use serde::Deserialize;
+use zero_loss::instructions::InitMarketArgs;
+use zero_loss::state::{seeds, RiskParams, VaultKind};
+
+use crate::chain::Chain;
+
+/// The config file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapConfig {
+    pub market: MarketConfig,
+    /// Overrides of `RiskParams::example()`, by field name.
+    #[serde(default)]
+    pub params: ParamsOverride,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketConfig {
+    pub collateral_mint: String,
+    pub debt_mint: String,
+    /// Pyth feed ids, hex (with or without 0x).
+    pub collateral_feed_id: String,
+    pub debt_feed_id: String,
+}
+
+macro_rules! overrides {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// Every `RiskParams` field, optional.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ParamsOverride { $(pub $field: Option<$ty>,)* }
+
+        impl ParamsOverride {
+            /// `base` with every given field replaced.
+            pub fn apply(&self, mut base: RiskParams) -> RiskParams {
+                $(if let Some(v) = self.$field { base.$field = v; })*
+                base
+            }
+        }
+    };
+}
+
+overrides!(
+    max_ltv_bps: u16, liq_ltv_bps: u16, full_ltv_bps: u16, target_ltv_bps: u16,
+    vol_z_x1e4: u32, recovery_secs: u32, vol_window_secs: u32, buffer_min_bps: u16, buffer_max_bps: u16,
+    oracle_max_age_secs: u32, oracle_max_conf_bps: u16, oracle_conf_k_x1e4: u32,
+    base_rate_bps: u16, slope1_bps: u16, slope2_bps: u16, kink_bps: u16, reserve_factor_bps: u16,
+    collateral_cap: u64, borrow_cap: u64,
+    min_bonus_bps: u16, max_bonus_bps: u16, budget_capacity: u64, budget_refill_per_sec: u64, min_position: u64,
+    penalty_bps: u16, auction_buf_bps: u16, auction_curve: u8, auction_tau_secs: u32, auction_step_secs: u32,
+    auction_cut_bps: u16, auction_tail_secs: u32, auction_cusp_bps: u16, auction_max_discount_bps: u16,
+    auction_max_stages: u8, keeper_tip: u64, keeper_chip_bps: u16, keeper_reward_cap: u64,
+    breaker_divergence_bps: u16, breaker_conf_bps: u16, breaker_cooldown_secs: u32,
+);
+
+pub fn parse_feed_id(hex_id: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(hex_id.trim().trim_start_matches("0x"))?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("a feed id is 32 bytes (64 hex digits)"))
+}
+
+impl BootstrapConfig {
+    pub fn from_file(path: &Path) -> anyhow::Result<BootstrapConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(toml::from_str(&text)?)
+    }
+
+    /// The validated `init_market` arguments and mints.
+    pub fn market_args(&self) -> anyhow::Result<(Pubkey, Pubkey, InitMarketArgs)> {
+        let params = self.params.apply(RiskParams::example());
+        params
+            .validate()
+            .map_err(|e| anyhow::anyhow!("params: {e}"))?;
+        Ok((
+            self.market.collateral_mint.parse()?,
+            self.market.debt_mint.parse()?,
+            InitMarketArgs {
+                collateral_feed_id: parse_feed_id(&self.market.collateral_feed_id)?,
+                debt_feed_id: parse_feed_id(&self.market.debt_feed_id)?,
+                params,
+            },
+        ))
+    }
+}
+
+/// `init_protocol` (signed by `admin`).
+pub fn init_protocol_ix(admin: Pubkey) -> Instruction {
+    Instruction {
+        program_id: zero_loss::ID,
+        accounts: zero_loss::accounts::InitProtocol {
+            admin,
+            protocol: seeds::protocol_address(&zero_loss::ID).0,
+            system_program: anchor_lang::system_program::ID,
+        }
+        .to_account_metas(None),
+        data: zero_loss::instruction::InitProtocol {}.data(),
+    }
+}
+
+/// `init_market` (signed by `admin`).
+pub fn init_market_ix(
+    admin: Pubkey,
+    collateral_mint: Pubkey,
+    debt_mint: Pubkey,
+    args: InitMarketArgs,
+) -> Instruction {
+    let pid = zero_loss::ID;
+    let market = seeds::market_address(&pid, &collateral_mint, &debt_mint).0;
+    let v = |k| seeds::vault_address(&pid, &market, k).0;
+    Instruction {
+        program_id: pid,
+        accounts: zero_loss::accounts::InitMarket {
+            admin,
+            protocol: seeds::protocol_address(&pid).0,
+            market,
+            collateral_mint,
+            debt_mint,
+            collateral_vault: v(VaultKind::Collateral),
+            liquidity_vault: v(VaultKind::Liquidity),
+            insurance_vault: v(VaultKind::Insurance),
+            pol_debt_vault: v(VaultKind::PolDebt),
+            pol_collateral_vault: v(VaultKind::PolCollateral),
+            lp_mint: seeds::lp_mint_address(&pid, &market).0,
+            token_program: spl_token::ID,
+            system_program: anchor_lang::system_program::ID,
+        }
+        .to_account_metas(None),
+        data: zero_loss::instruction::InitMarket { args }.data(),
+    }
+}
+
+/// Creates the protocol when absent, then the market; returns the market.
+pub async fn bootstrap<C: Chain>(chain: &mut C, cfg: &BootstrapConfig) -> anyhow::Result<Pubkey> {
+    let (collateral_mint, debt_mint, args) = cfg.market_args()?;
+    let admin = chain.keeper();
+    let protocol = seeds::protocol_address(&zero_loss::ID).0;
+    if chain.get_accounts(&[protocol]).await?[0].is_none() {
+        let r = chain.send(&[init_protocol_ix(admin)]).await?;
+        anyhow::ensure!(r.ok, "init_protocol failed: {:?}", r.error);
+        tracing::info!(%protocol, %admin, "protocol created");
+    }
+    let market = seeds::market_address(&zero_loss::ID, &collateral_mint, &debt_mint).0;
+    if chain.get_accounts(&[market]).await?[0].is_some() {
+        tracing::info!(%market, "market exists");
+        return Ok(market);
+    }
+    let r = chain
+        .send(&[init_market_ix(admin, collateral_mint, debt_mint, args)])
+        .await?;
+    anyhow::ensure!(r.ok, "init_market failed: {:?}", r.error);
+    tracing::info!(%market, "market created");
+    Ok(market)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_configs_parse_and_validate() {
+        for cluster in ["localnet", "devnet"] {
+            let path =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../migrations/{cluster}.toml"));
+            let cfg = BootstrapConfig::from_file(&path).unwrap();
+            let (c, d, args) = cfg.market_args().unwrap();
+            assert_ne!(c, d);
+            assert_ne!(args.collateral_feed_id, args.debt_feed_id);
+        }
+    }
+
+    #[test]
+    fn overrides_apply_and_bad_values_are_refused() {
+        let text = r#"
+            [market]
+            collateral_mint = "So11111111111111111111111111111111111111112"
+            debt_mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"
+            collateral_feed_id = "0xef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d"
+            debt_feed_id = "eaa020c61cc479712813461ce153894a96a6c00b21ed0cfc2798d1f9a9e9c94a"
+            [params]
+            max_ltv_bps = 6500
+            target_ltv_bps = 6500
+        "#;
+        let cfg: BootstrapConfig = toml::from_str(text).unwrap();
+        let (_, _, args) = cfg.market_args().unwrap();
+        assert_eq!(args.params.max_ltv_bps, 6_500);
+        assert_eq!(args.params.liq_ltv_bps, RiskParams::example().liq_ltv_bps);
+        let bad = text.replace("max_ltv_bps = 6500", "max_ltv_bps = 9000");
+        let cfg: BootstrapConfig = toml::from_str(&bad).unwrap();
+        assert!(cfg.market_args().is_err());
+        let unknown = text.replace("max_ltv_bps = 6500", "max_ltv = 6500");
+        assert!(toml::from_str::<BootstrapConfig>(&unknown).is_err());
+        assert!(parse_feed_id("0x1234").is_err());
+    }
+}

@@ -1,0 +1,599 @@
+//! The keeper core, written once and generic over [`Chain`]: refresh the
+//! market, judge every margin account with the program's own health code,
+//! and liquidate, kick, bid, restart, backstop and settle. Lost races are
+//! logged and skipped.
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use solana_account::Account;
+use zero_loss::engine::auction;
+use zero_loss::engine::fixed::Fp;
+use zero_loss::engine::health::Zone;
+use zero_loss::errors::ZlError;
+use zero_loss::events::{
+    AuctionBackstopped, AuctionBid, AuctionRestarted, AuctionSettled, AuctionStarted,
+    MarketRefreshed, PartialLiquidated,
+};
+use zero_loss::oracle::{self, MarketPrices};
+use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market, VaultKind};
+use zero_loss_tests::decode_events;
+
+use crate::chain::{Chain, SendOutcome};
+
+/// What the keeper is configured with.
+#[derive(Clone, Debug)]
+pub struct KeeperConfig {
+    pub market: Pubkey,
+    /// The Pyth `PriceUpdateV2` accounts of the market's two feeds.
+    pub collateral_oracle: Pubkey,
+    pub debt_oracle: Pubkey,
+    /// The keeper's token accounts (debt asset pays, collateral receives).
+    pub debt_account: Pubkey,
+    pub collateral_account: Pubkey,
+    /// Bid only when the auction price is this far under the reference, bps.
+    pub edge_bps: u64,
+    /// Refresh the market when its last refresh is older than this, seconds.
+    pub refresh_secs: i64,
+}
+
+/// Where the keeper would sell collateral: the price it can get for an
+/// amount (debt native units per collateral native unit, averaged over the
+/// sale). Over RPC this is the oracle's spot; in the simulator, the pool.
+pub trait Venue {
+    fn sell_price(&self, collateral: u64) -> Option<Fp>;
+}
+
+/// The oracle's spot price as the reference, whatever the size.
+pub struct OracleVenue(pub Fp);
+
+impl Venue for OracleVenue {
+    fn sell_price(&self, _collateral: u64) -> Option<Fp> {
+        Some(self.0)
+    }
+}
+
+/// An event the keeper's own transactions produced.
+#[derive(Clone, Debug)]
+pub enum KeeperEvent {
+    Partial(PartialLiquidated),
+    Kick(AuctionStarted),
+    Bid(AuctionBid),
+    Restart(AuctionRestarted),
+    Backstop(AuctionBackstopped),
+    Settle(AuctionSettled),
+}
+
+/// Counters over the keeper's life.
+#[derive(Clone, Debug, Default)]
+pub struct KeeperStats {
+    pub transactions: u64,
+    pub failed: u64,
+    pub races_lost: u64,
+    pub refreshes: u64,
+    pub partials: u64,
+    pub kicks: u64,
+    pub bids: u64,
+    pub restarts: u64,
+    pub backstops: u64,
+    pub settlements: u64,
+}
+
+/// What one tick saw and did.
+#[derive(Clone, Debug, Default)]
+pub struct TickReport {
+    pub accounts_checked: usize,
+    pub zones: [usize; 4],
+    pub open_auctions: usize,
+    pub events: Vec<KeeperEvent>,
+}
+
+/// Program errors that mean another keeper (or the market) got there first:
+/// logged and skipped, never retried.
+pub const RACE_ERRORS: [ZlError; 9] = [
+    ZlError::AccountHealthy,
+    ZlError::NotInBufferZone,
+    ZlError::NotDistressed,
+    ZlError::AuctionInProgress,
+    ZlError::AuctionDone,
+    ZlError::AuctionNotDone,
+    ZlError::RestartTooEarly,
+    ZlError::TooExpensive,
+    ZlError::BudgetExhausted,
+];
+
+/// Anchor's "account not initialized" (3012): the auction was settled.
+const ACCOUNT_NOT_INITIALIZED: u32 = 3012;
+/// Anchor's seeds mismatch (2006): another kick took this auction id.
+const CONSTRAINT_SEEDS: u32 = 2006;
+
+pub fn is_race(code: Option<u32>) -> bool {
+    let Some(c) = code else { return false };
+    c == ACCOUNT_NOT_INITIALIZED
+        || c == CONSTRAINT_SEEDS
+        || RACE_ERRORS
+            .iter()
+            .any(|e| anchor_lang::error::ERROR_CODE_OFFSET + *e as u32 == c)
+}
+
+pub struct Keeper {
+    pub cfg: KeeperConfig,
+    pub stats: KeeperStats,
+    /// The lowest auction id that may still be open.
+    first_open_auction: u64,
+    last_refresh: i64,
+}
+
+/// Builds a program instruction from Anchor's generated account and data types.
+fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: zero_loss::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+fn decode<T: AccountDeserialize>(acc: &Account) -> Option<T> {
+    T::try_deserialize(&mut acc.data.as_slice()).ok()
+}
+
+/// Validated prices from two fetched `PriceUpdateV2` accounts, through the
+/// program's own oracle code.
+pub fn prices_from_accounts(
+    market: &Market,
+    collateral: (&Pubkey, &Account),
+    debt: (&Pubkey, &Account),
+    now: i64,
+) -> anyhow::Result<MarketPrices> {
+    let (mut cl, mut cd) = (collateral.1.lamports, collateral.1.data.clone());
+    let (mut dl, mut dd) = (debt.1.lamports, debt.1.data.clone());
+    let ci = AccountInfo::new(
+        collateral.0,
+        false,
+        false,
+        &mut cl,
+        &mut cd,
+        &collateral.1.owner,
+        false,
+    );
+    let di = AccountInfo::new(debt.0, false, false, &mut dl, &mut dd, &debt.1.owner, false);
+    oracle::load_prices(market, &ci, &di, now).map_err(|e| anyhow::anyhow!("oracle: {e}"))
+}
+
+impl Keeper {
+    pub fn new(cfg: KeeperConfig) -> Keeper {
+        Keeper {
+            cfg,
+            stats: KeeperStats::default(),
+            first_open_auction: 0,
+            last_refresh: i64::MIN,
+        }
+    }
+
+    fn vault(market: &Market, k: VaultKind) -> Pubkey {
+        market.vault(k)
+    }
+
+    async fn send<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        what: &str,
+        ixs: &[Instruction],
+        out: &mut Vec<KeeperEvent>,
+    ) -> anyhow::Result<bool> {
+        let r: SendOutcome = chain.send(ixs).await?;
+        self.stats.transactions += 1;
+        if !r.ok {
+            self.stats.failed += 1;
+            if is_race(r.code) {
+                self.stats.races_lost += 1;
+                tracing::info!(action = what, code = ?r.code, "lost a race; skipped");
+            } else {
+                tracing::warn!(action = what, error = ?r.error, "refused");
+            }
+            return Ok(false);
+        }
+        for e in decode_events::<PartialLiquidated>(&r.logs) {
+            out.push(KeeperEvent::Partial(e));
+        }
+        for e in decode_events::<AuctionStarted>(&r.logs) {
+            out.push(KeeperEvent::Kick(e));
+        }
+        for e in decode_events::<AuctionBid>(&r.logs) {
+            out.push(KeeperEvent::Bid(e));
+        }
+        for e in decode_events::<AuctionRestarted>(&r.logs) {
+            out.push(KeeperEvent::Restart(e));
+        }
+        for e in decode_events::<AuctionBackstopped>(&r.logs) {
+            out.push(KeeperEvent::Backstop(e));
+        }
+        for e in decode_events::<AuctionSettled>(&r.logs) {
+            out.push(KeeperEvent::Settle(e));
+        }
+        let _ = decode_events::<MarketRefreshed>(&r.logs);
+        tracing::debug!(action = what, "sent");
+        Ok(true)
+    }
+
+    /// One pass over the market. Never overlaps with another: callers await it.
+    pub async fn tick<C: Chain, V: Venue>(
+        &mut self,
+        chain: &mut C,
+        venue: &V,
+    ) -> anyhow::Result<TickReport> {
+        let mut report = TickReport::default();
+        let now = chain.now().await?;
+        let cfg = self.cfg.clone();
+        let fetched = chain
+            .get_accounts(&[cfg.market, cfg.collateral_oracle, cfg.debt_oracle])
+            .await?;
+        let (Some(market_acc), Some(coll_acc), Some(debt_acc)) =
+            (&fetched[0], &fetched[1], &fetched[2])
+        else {
+            anyhow::bail!("market or oracle account missing");
+        };
+        let mut market: Market =
+            decode(market_acc).ok_or_else(|| anyhow::anyhow!("not a market"))?;
+        let keeper = chain.keeper();
+
+        // 1. Refresh: interest, volatility, budget, breaker.
+        if now.saturating_sub(self.last_refresh) >= cfg.refresh_secs {
+            let refresh = ix(
+                zero_loss::accounts::RefreshMarket {
+                    market: cfg.market,
+                    liquidity_vault: Self::vault(&market, VaultKind::Liquidity),
+                    insurance_vault: Self::vault(&market, VaultKind::Insurance),
+                    collateral_oracle: cfg.collateral_oracle,
+                    debt_oracle: cfg.debt_oracle,
+                    token_program: spl_token::ID,
+                },
+                zero_loss::instruction::RefreshMarket {},
+            );
+            if self
+                .send(chain, "refresh_market", &[refresh], &mut report.events)
+                .await?
+            {
+                self.stats.refreshes += 1;
+                self.last_refresh = now;
+                if let Some(Some(a)) = chain.get_accounts(&[cfg.market]).await?.first() {
+                    market = decode(a).unwrap_or(market);
+                }
+            }
+        }
+        // Prices through the program's own oracle code; without valid prices
+        // (stale, outage) nothing can be judged.
+        let prices = match prices_from_accounts(
+            &market,
+            (&cfg.collateral_oracle, coll_acc),
+            (&cfg.debt_oracle, debt_acc),
+            now,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "no valid prices this tick");
+                return Ok(report);
+            }
+        };
+        let mut view = market.clone();
+        view.accrue_interest(now)
+            .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
+
+        // 2. Margin accounts: health off-chain, then act.
+        let margins = chain.margin_accounts(&cfg.market).await?;
+        let accounts = chain.get_accounts(&margins).await?;
+        for (key, acc) in margins.iter().zip(accounts) {
+            let Some(m) = acc.as_ref().and_then(decode::<MarginAccount>) else {
+                continue;
+            };
+            if m.debt_shares == 0 {
+                continue;
+            }
+            report.accounts_checked += 1;
+            let h = match zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::warn!(account = %key, error = %e, "health");
+                    continue;
+                }
+            };
+            report.zones[h.zone as usize] += 1;
+            match h.zone {
+                Zone::Buffer if m.open_auctions == 0 && m.owner != keeper => {
+                    // Only when the collateral it would receive sells for at
+                    // least what it repays (the bonus is the margin); in a
+                    // crash the EMA lags spot and a partial can lose money.
+                    let with_bonus = Fp::from_bps(10_000 + assumed_bonus_bps(&market));
+                    let out = with_bonus
+                        .mul_int_floor(h.debt as u128)
+                        .and_then(|v| prices.ema_mid.div_int_floor(v))
+                        .unwrap_or(0)
+                        .min(m.collateral as u128) as u64;
+                    let worth = venue
+                        .sell_price(out)
+                        .and_then(|p| p.mul_int_floor(out as u128).ok())
+                        .unwrap_or(0);
+                    if worth < h.debt as u128 {
+                        tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
+                        continue;
+                    }
+                    let liq = ix(
+                        zero_loss::accounts::LiquidatePartial {
+                            liquidator: keeper,
+                            protocol: seeds::protocol_address(&zero_loss::ID).0,
+                            market: cfg.market,
+                            margin_account: *key,
+                            liquidity_vault: Self::vault(&market, VaultKind::Liquidity),
+                            collateral_vault: Self::vault(&market, VaultKind::Collateral),
+                            liquidator_debt: cfg.debt_account,
+                            liquidator_collateral: cfg.collateral_account,
+                            collateral_oracle: cfg.collateral_oracle,
+                            debt_oracle: cfg.debt_oracle,
+                            token_program: spl_token::ID,
+                        },
+                        zero_loss::instruction::LiquidatePartial { max_repay: h.debt },
+                    );
+                    if self
+                        .send(chain, "liquidate_partial", &[liq], &mut report.events)
+                        .await?
+                    {
+                        self.stats.partials += 1;
+                    }
+                }
+                Zone::Distressed | Zone::Emergency
+                    if m.open_auctions == 0 || h.zone == Zone::Emergency =>
+                {
+                    let auction =
+                        seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
+                            .0;
+                    let kick = ix(
+                        zero_loss::accounts::StartAuction {
+                            kicker: keeper,
+                            protocol: seeds::protocol_address(&zero_loss::ID).0,
+                            market: cfg.market,
+                            margin_account: *key,
+                            auction,
+                            insurance_vault: Self::vault(&market, VaultKind::Insurance),
+                            kicker_debt: cfg.debt_account,
+                            collateral_oracle: cfg.collateral_oracle,
+                            debt_oracle: cfg.debt_oracle,
+                            token_program: spl_token::ID,
+                            system_program: anchor_lang::system_program::ID,
+                        },
+                        zero_loss::instruction::StartAuction {},
+                    );
+                    if self
+                        .send(chain, "start_auction", &[kick], &mut report.events)
+                        .await?
+                    {
+                        self.stats.kicks += 1;
+                        market.next_auction_id += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // 3. Auctions: settle, bid, restart, backstop.
+        self.work_auctions(chain, venue, &market, &prices, now, &mut report)
+            .await?;
+        Ok(report)
+    }
+
+    async fn work_auctions<C: Chain, V: Venue>(
+        &mut self,
+        chain: &mut C,
+        venue: &V,
+        market: &Market,
+        prices: &MarketPrices,
+        now: i64,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let cfg = self.cfg.clone();
+        let keeper = chain.keeper();
+        let ids: Vec<u64> = (self.first_open_auction..market.next_auction_id).collect();
+        let keys: Vec<Pubkey> = ids
+            .iter()
+            .map(|id| seeds::auction_address(&zero_loss::ID, &cfg.market, *id).0)
+            .collect();
+        let accounts = chain.get_accounts(&keys).await?;
+        let mut all_closed_below = true;
+        let p = market.params;
+        let floor =
+            zero_loss::risk::auction_floor(market, prices).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let protocol = seeds::protocol_address(&zero_loss::ID).0;
+        for ((id, key), acc) in ids.iter().zip(&keys).zip(accounts) {
+            let Some(au) = acc.as_ref().and_then(decode::<Auction>) else {
+                if all_closed_below {
+                    self.first_open_auction = id + 1;
+                }
+                continue;
+            };
+            all_closed_below = false;
+            report.open_auctions += 1;
+            let margin = (au.owner_kind == owner_kind::MARGIN).then_some(au.owner);
+            if au.is_done() {
+                let settle = ix(
+                    zero_loss::accounts::SettleAuction {
+                        keeper,
+                        protocol,
+                        market: cfg.market,
+                        auction: *key,
+                        kicker: au.kicker,
+                        margin_account: margin,
+                        liquidity_vault: market.vault(VaultKind::Liquidity),
+                        insurance_vault: market.vault(VaultKind::Insurance),
+                        pol_debt_vault: market.vault(VaultKind::PolDebt),
+                        collateral_vault: market.vault(VaultKind::Collateral),
+                        pol_collateral_vault: market.vault(VaultKind::PolCollateral),
+                        token_program: spl_token::ID,
+                    },
+                    zero_loss::instruction::SettleAuction {},
+                );
+                if self
+                    .send(chain, "settle_auction", &[settle], &mut report.events)
+                    .await?
+                {
+                    self.stats.settlements += 1;
+                }
+                continue;
+            }
+            let elapsed = au.elapsed(now);
+            let curve = p.curve();
+            let price = auction::bid_price(au.top(), elapsed, curve, floor)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            // Bid for the largest lot that still sells at the edge.
+            let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
+            let profitable = |q: u64| {
+                venue
+                    .sell_price(q)
+                    .and_then(|r| r.mul_floor(keep).ok())
+                    .is_some_and(|r| price <= r)
+            };
+            let lot = largest_true(au.lot, profitable);
+            if lot > 0 {
+                let bid = ix(
+                    zero_loss::accounts::Bid {
+                        bidder: keeper,
+                        protocol,
+                        market: cfg.market,
+                        auction: *key,
+                        liquidity_vault: market.vault(VaultKind::Liquidity),
+                        insurance_vault: market.vault(VaultKind::Insurance),
+                        pol_debt_vault: market.vault(VaultKind::PolDebt),
+                        collateral_vault: market.vault(VaultKind::Collateral),
+                        bidder_debt: cfg.debt_account,
+                        bidder_collateral: cfg.collateral_account,
+                        collateral_oracle: cfg.collateral_oracle,
+                        debt_oracle: cfg.debt_oracle,
+                        token_program: spl_token::ID,
+                    },
+                    zero_loss::instruction::Bid {
+                        max_lot: lot,
+                        max_price: price.0,
+                    },
+                );
+                if self.send(chain, "bid", &[bid], &mut report.events).await? {
+                    self.stats.bids += 1;
+                }
+                continue;
+            }
+            let restart_ok = auction::restart_allowed(
+                au.top(),
+                elapsed,
+                curve,
+                p.auction_tail_secs as u64,
+                Fp::from_bps(p.auction_cusp_bps as u64),
+            )
+            .unwrap_or(false);
+            let last_stage = au.owner_kind == owner_kind::MARGIN
+                && au.stage as u16 + 1 >= p.auction_max_stages as u16;
+            let at_floor = auction::at_floor(au.top(), elapsed, curve, floor).unwrap_or(false);
+            if au.owner_kind == owner_kind::MARGIN
+                && ((last_stage && restart_ok) || at_floor)
+                && market.pol_debt_amount > 0
+            {
+                let bs = ix(
+                    zero_loss::accounts::Backstop {
+                        keeper,
+                        protocol,
+                        market: cfg.market,
+                        auction: *key,
+                        pol_debt_vault: market.vault(VaultKind::PolDebt),
+                        pol_collateral_vault: market.vault(VaultKind::PolCollateral),
+                        liquidity_vault: market.vault(VaultKind::Liquidity),
+                        insurance_vault: market.vault(VaultKind::Insurance),
+                        collateral_vault: market.vault(VaultKind::Collateral),
+                        collateral_oracle: cfg.collateral_oracle,
+                        debt_oracle: cfg.debt_oracle,
+                        token_program: spl_token::ID,
+                    },
+                    zero_loss::instruction::Backstop {},
+                );
+                if self
+                    .send(chain, "backstop", &[bs], &mut report.events)
+                    .await?
+                {
+                    self.stats.backstops += 1;
+                }
+            } else if restart_ok && !last_stage {
+                let rs = ix(
+                    zero_loss::accounts::RestartAuction {
+                        keeper,
+                        protocol,
+                        market: cfg.market,
+                        auction: *key,
+                        insurance_vault: market.vault(VaultKind::Insurance),
+                        keeper_debt: cfg.debt_account,
+                        collateral_oracle: cfg.collateral_oracle,
+                        debt_oracle: cfg.debt_oracle,
+                        token_program: spl_token::ID,
+                    },
+                    zero_loss::instruction::RestartAuction {},
+                );
+                if self
+                    .send(chain, "restart_auction", &[rs], &mut report.events)
+                    .await?
+                {
+                    self.stats.restarts += 1;
+                }
+            }
+        }
+        if all_closed_below {
+            self.first_open_auction = market.next_auction_id;
+        }
+        Ok(())
+    }
+}
+
+/// The bonus the keeper assumes when judging a partial liquidation: the
+/// market's smallest (the real one is at least this).
+fn assumed_bonus_bps(market: &Market) -> u64 {
+    market.params.min_bonus_bps as u64
+}
+
+/// The largest `q` in `1..=max` with `f(q)` true, assuming `f` is true up to
+/// some point and false after (selling more never gets a better price);
+/// zero when `f(1)` is false.
+pub fn largest_true(max: u64, f: impl Fn(u64) -> bool) -> u64 {
+    if max == 0 || !f(1) {
+        return 0;
+    }
+    if f(max) {
+        return max;
+    }
+    let (mut lo, mut hi) = (1u64, max);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if f(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_true_finds_the_edge() {
+        assert_eq!(largest_true(100, |q| q <= 37), 37);
+        assert_eq!(largest_true(100, |_| true), 100);
+        assert_eq!(largest_true(100, |_| false), 0);
+        assert_eq!(largest_true(0, |_| true), 0);
+    }
+
+    #[test]
+    fn race_errors_are_recognised() {
+        let code = |e: ZlError| Some(anchor_lang::error::ERROR_CODE_OFFSET + e as u32);
+        assert!(is_race(code(ZlError::AccountHealthy)));
+        assert!(is_race(code(ZlError::AuctionDone)));
+        assert!(is_race(Some(3012)));
+        assert!(!is_race(code(ZlError::OracleStale)));
+        assert!(!is_race(None));
+    }
+}

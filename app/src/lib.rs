@@ -1,0 +1,9 @@
+//! `zl-keeper`: the keeper bot and the crash simulator. See docs/simulator.md.
+#![allow(clippy::result_large_err)]
+
+pub mod bank;
+pub mod bootstrap;
+pub mod chain;
+pub mod keeper;
+pub mod rpc;
+pub mod sim;

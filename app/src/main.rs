@@ -1,0 +1,264 @@
+//! `zl-keeper`: run the keeper against a cluster, simulate a crash on an
+//! in-process bank, or bootstrap a market. Solana CLI conventions: `-u`
+//! takes a URL or a moniker, `-k` defaults to the CLI's keypair.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use zl_keeper::bootstrap::{bootstrap, BootstrapConfig};
+use zl_keeper::chain::Chain;
+use zl_keeper::keeper::{prices_from_accounts, Keeper, KeeperConfig, OracleVenue};
+use zl_keeper::rpc::RpcChain;
+use zl_keeper::sim::report::{render_svg, render_table, to_json};
+use zl_keeper::sim::scenario::Scenario;
+use zl_keeper::sim::world::{run as simulate, SimConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "zl-keeper",
+    version,
+    about = "Keeper and crash simulator for the zero-loss program"
+)]
+struct Cli {
+    /// JSON RPC URL or moniker: mainnet-beta, testnet, devnet, localhost (or m, t, d, l)
+    #[arg(short = 'u', long = "url", global = true, default_value = "localhost")]
+    url: String,
+    /// Keypair file [default: ~/.config/solana/id.json]
+    #[arg(short = 'k', long = "keypair", global = true)]
+    keypair: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the keeper loop against a cluster until Ctrl-C.
+    Run(RunArgs),
+    /// Simulate a crash on an embedded bank and compare with a generation-one baseline.
+    Simulate(SimArgs),
+    /// Create the protocol (if absent) and a market from a config file.
+    Bootstrap {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[arg(long)]
+    market: Pubkey,
+    /// The collateral feed's PriceUpdateV2 account.
+    #[arg(long)]
+    collateral_oracle: Pubkey,
+    /// The debt feed's PriceUpdateV2 account.
+    #[arg(long)]
+    debt_oracle: Pubkey,
+    /// The keeper's debt-asset account [default: its associated token account]
+    #[arg(long)]
+    debt_account: Option<Pubkey>,
+    /// The keeper's collateral account [default: its associated token account]
+    #[arg(long)]
+    collateral_account: Option<Pubkey>,
+    /// Seconds between ticks (a tick never starts before the last one ended).
+    #[arg(long, default_value_t = 2)]
+    interval_secs: u64,
+    /// Bid only this far under the oracle price, bps.
+    #[arg(long, default_value_t = 100)]
+    edge_bps: u64,
+    /// Priority fee, micro-lamports per compute unit.
+    #[arg(long, default_value_t = 10_000)]
+    priority_fee: u64,
+    /// Retries on transport failures (program refusals are never retried).
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Refresh the market at most this often, seconds.
+    #[arg(long, default_value_t = 30)]
+    refresh_secs: i64,
+}
+
+#[derive(clap::Args)]
+struct SimArgs {
+    /// A built-in scenario.
+    #[arg(long, default_value = "black-thursday-2020", value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
+    scenario: String,
+    /// A price path from a CSV file with header `t_secs,price[,conf]` (overrides --scenario).
+    #[arg(long)]
+    scenario_file: Option<PathBuf>,
+    /// Step for --scenario-file paths, seconds.
+    #[arg(long, default_value_t = 60)]
+    step_secs: u64,
+    #[arg(long, default_value_t = 300)]
+    borrowers: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Each side of the market-depth pool, debt tokens.
+    #[arg(long, default_value_t = 300_000.0)]
+    pool_depth: f64,
+    /// Write the report as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw price, EMA, trigger and liquidations as SVG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn url_for(moniker: &str) -> String {
+    match moniker {
+        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
+        "testnet" | "t" => "https://api.testnet.solana.com".into(),
+        "devnet" | "d" => "https://api.devnet.solana.com".into(),
+        "localhost" | "l" => "http://127.0.0.1:8899".into(),
+        url => url.into(),
+    }
+}
+
+fn default_keypair_path() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    home.join(".config/solana/id.json")
+}
+
+fn load_keypair(path: Option<PathBuf>) -> anyhow::Result<solana_keypair::Keypair> {
+    let path = path.unwrap_or_else(default_keypair_path);
+    solana_keypair::read_keypair_file(&path)
+        .map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))
+}
+
+/// The associated token account of `owner` for `mint`.
+fn ata(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    let program: Pubkey = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"
+        .parse()
+        .expect("static id");
+    let token = anchor_spl::token::spl_token::ID;
+    Pubkey::find_program_address(&[owner.as_ref(), token.as_ref(), mint.as_ref()], &program).0
+}
+
+fn init_logs(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Simulate(a) => {
+            // program-test and the keeper log at info; keep the terminal for the report.
+            if std::env::var_os("RUST_LOG").is_none() {
+                std::env::set_var("RUST_LOG", "error");
+            }
+            init_logs("error");
+            let scenario = match &a.scenario_file {
+                Some(p) => Scenario::from_csv_file(p, a.step_secs)?,
+                None => Scenario::builtin(&a.scenario)?,
+            };
+            let mut cfg = SimConfig::new(scenario);
+            cfg.borrowers = a.borrowers;
+            cfg.seed = a.seed;
+            cfg.pool_depth = a.pool_depth;
+            cfg.progress = !a.no_progress;
+            let report = simulate(&cfg).await?;
+            println!("{}", render_table(&report));
+            if let Some(p) = a.json {
+                std::fs::write(&p, serde_json::to_string_pretty(&to_json(&report))?)
+                    .with_context(|| p.display().to_string())?;
+            }
+            if let Some(p) = a.plot {
+                std::fs::write(&p, render_svg(&report)).with_context(|| p.display().to_string())?;
+            }
+            Ok(())
+        }
+        Cmd::Bootstrap { config } => {
+            init_logs("info");
+            let cfg = BootstrapConfig::from_file(&config)?;
+            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 10_000, 3);
+            let market = bootstrap(&mut chain, &cfg).await?;
+            println!("market {market}");
+            Ok(())
+        }
+        Cmd::Run(a) => {
+            init_logs("info");
+            let mut chain = RpcChain::new(
+                url_for(&cli.url),
+                load_keypair(cli.keypair)?,
+                a.priority_fee,
+                a.retries,
+            );
+            let me = chain.keeper();
+            let market_acc = chain
+                .get_accounts(&[a.market])
+                .await?
+                .remove(0)
+                .context("market not found")?;
+            let market: zero_loss::state::Market =
+                anchor_lang::AccountDeserialize::try_deserialize(&mut market_acc.data.as_slice())?;
+            let mut keeper = Keeper::new(KeeperConfig {
+                market: a.market,
+                collateral_oracle: a.collateral_oracle,
+                debt_oracle: a.debt_oracle,
+                debt_account: a
+                    .debt_account
+                    .unwrap_or_else(|| ata(&me, &market.debt_mint)),
+                collateral_account: a
+                    .collateral_account
+                    .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
+                edge_bps: a.edge_bps,
+                refresh_secs: a.refresh_secs,
+            });
+            tracing::info!(keeper = %me, market = %a.market, "keeper started");
+            loop {
+                let started = std::time::Instant::now();
+                match tick_once(&mut chain, &mut keeper, &a).await {
+                    Ok(()) => {}
+                    Err(e) => tracing::warn!(error = %e, "tick failed"),
+                }
+                tracing::debug!(ms = started.elapsed().as_millis() as u64, "tick");
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {
+                        tracing::info!(stats = ?keeper.stats, "shutting down");
+                        return Ok(());
+                    }
+                    _ = tokio::time::sleep(Duration::from_secs(a.interval_secs)) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper, a: &RunArgs) -> anyhow::Result<()> {
+    // The reference price over RPC: the oracle's spot, through the program's code.
+    let now = chain.now().await?;
+    let accs = chain
+        .get_accounts(&[a.market, a.collateral_oracle, a.debt_oracle])
+        .await?;
+    let (Some(m), Some(c), Some(d)) = (&accs[0], &accs[1], &accs[2]) else {
+        anyhow::bail!("missing market or oracle")
+    };
+    let market: zero_loss::state::Market =
+        anchor_lang::AccountDeserialize::try_deserialize(&mut m.data.as_slice())?;
+    let prices =
+        prices_from_accounts(&market, (&a.collateral_oracle, c), (&a.debt_oracle, d), now)?;
+    let report = keeper.tick(chain, &OracleVenue(prices.spot_mid)).await?;
+    tracing::info!(
+        accounts = report.accounts_checked,
+        healthy = report.zones[0],
+        buffer = report.zones[1],
+        distressed = report.zones[2],
+        emergency = report.zones[3],
+        auctions = report.open_auctions,
+        actions = report.events.len(),
+        "tick"
+    );
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! [`Chain`] over JSON-RPC: `getProgramAccounts` with filters for discovery,
+//! `getMultipleAccounts` for reads, a compute-budget priority fee on every
+//! transaction, and bounded retries with a fresh blockhash.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::Discriminator;
+use solana_account::Account;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_types::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_types::filter::{Memcmp, RpcFilterType};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use zero_loss::state::MarginAccount;
+
+use crate::chain::{custom_code_from_text, Chain, SendOutcome};
+
+/// Offset of `market` in a MarginAccount: discriminator (8), version, bump,
+/// status, last_zone (4 x u8), open_auctions (u16).
+pub const MARGIN_MARKET_OFFSET: usize = 8 + 4 + 2;
+
+/// The Compute Budget program.
+pub fn compute_budget_id() -> Pubkey {
+    "ComputeBudget111111111111111111111111111111"
+        .parse()
+        .expect("static id")
+}
+
+/// `SetComputeUnitLimit(units)`.
+pub fn set_compute_unit_limit(units: u32) -> Instruction {
+    let mut data = vec![2u8];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: compute_budget_id(),
+        accounts: vec![],
+        data,
+    }
+}
+
+/// `SetComputeUnitPrice(micro_lamports)`: the priority fee.
+pub fn set_compute_unit_price(micro_lamports: u64) -> Instruction {
+    let mut data = vec![3u8];
+    data.extend_from_slice(&micro_lamports.to_le_bytes());
+    Instruction {
+        program_id: compute_budget_id(),
+        accounts: vec![],
+        data,
+    }
+}
+
+/// The `getProgramAccounts` filters for a market's margin accounts.
+pub fn margin_account_filters(market: &Pubkey) -> Vec<RpcFilterType> {
+    vec![
+        RpcFilterType::DataSize(MarginAccount::SIZE as u64),
+        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
+            0,
+            MarginAccount::DISCRIMINATOR.to_vec(),
+        )),
+        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
+            MARGIN_MARKET_OFFSET,
+            market.to_bytes().to_vec(),
+        )),
+    ]
+}
+
+/// The full `getProgramAccounts` config for a market's margin accounts.
+pub fn margin_accounts_config(market: &Pubkey) -> RpcProgramAccountsConfig {
+    RpcProgramAccountsConfig {
+        filters: Some(margin_account_filters(market)),
+        account_config: RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            // Discovery needs only the addresses: fetch no data.
+            data_slice: Some(solana_account_decoder_client_types::UiDataSliceConfig {
+                offset: 0,
+                length: 0,
+            }),
+            commitment: Some(CommitmentConfig::confirmed()),
+            min_context_slot: None,
+        },
+        with_context: None,
+        sort_results: None,
+    }
+}
+
+/// The instructions of a keeper transaction: compute budget first.
+pub fn with_budget(
+    ixs: &[Instruction],
+    cu_limit: u32,
+    priority_micro_lamports: u64,
+) -> Vec<Instruction> {
+    let mut all = vec![
+        set_compute_unit_limit(cu_limit),
+        set_compute_unit_price(priority_micro_lamports),
+    ];
+    all.extend_from_slice(ixs);
+    all
+}
+
+pub struct RpcChain {
+    pub client: RpcClient,
+    pub payer: Keypair,
+    pub priority_micro_lamports: u64,
+    pub cu_limit: u32,
+    pub retries: u32,
+}
+
+impl RpcChain {
+    pub fn new(
+        url: String,
+        payer: Keypair,
+        priority_micro_lamports: u64,
+        retries: u32,
+    ) -> RpcChain {
+        RpcChain {
+            client: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()),
+            payer,
+            priority_micro_lamports,
+            cu_limit: 400_000,
+            retries,
+        }
+    }
+}
+
+impl Chain for RpcChain {
+    fn keeper(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    async fn now(&mut self) -> anyhow::Result<i64> {
+        // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
+        let clock: Pubkey = "SysvarC1ock11111111111111111111111111111111".parse()?;
+        let acc = self.client.get_account(&clock).await?;
+        let b: [u8; 8] = acc
+            .data
+            .get(32..40)
+            .ok_or_else(|| anyhow::anyhow!("short clock"))?
+            .try_into()?;
+        Ok(i64::from_le_bytes(b))
+    }
+
+    async fn get_accounts(&mut self, keys: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            out.extend(self.client.get_multiple_accounts(chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn margin_accounts(&mut self, market: &Pubkey) -> anyhow::Result<Vec<Pubkey>> {
+        let found = self
+            .client
+            .get_program_ui_accounts_with_config(&zero_loss::ID, margin_accounts_config(market))
+            .await?;
+        Ok(found.into_iter().map(|(k, _)| k).collect())
+    }
+
+    async fn send(&mut self, ixs: &[Instruction]) -> anyhow::Result<SendOutcome> {
+        let all = with_budget(ixs, self.cu_limit, self.priority_micro_lamports);
+        let mut last = SendOutcome::default();
+        for attempt in 0..=self.retries {
+            let blockhash = self.client.get_latest_blockhash().await?;
+            let tx = Transaction::new_signed_with_payer(
+                &all,
+                Some(&self.payer.pubkey()),
+                &[&self.payer],
+                blockhash,
+            );
+            match self.client.send_and_confirm_transaction(&tx).await {
+                Ok(_) => {
+                    return Ok(SendOutcome {
+                        ok: true,
+                        ..Default::default()
+                    })
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    let code = custom_code_from_text(&text);
+                    last = SendOutcome {
+                        ok: false,
+                        code,
+                        error: Some(text),
+                        logs: vec![],
+                    };
+                    // A program refusal is final; only transport trouble is retried.
+                    if code.is_some() {
+                        break;
+                    }
+                    tracing::warn!(attempt, error = ?last.error, "send failed; retrying");
+                }
+            }
+        }
+        Ok(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_filters_select_this_markets_accounts() {
+        let market = Pubkey::new_unique();
+        let f = margin_account_filters(&market);
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0], RpcFilterType::DataSize(176));
+        // The market field sits where the filter looks: check against a real layout.
+        let m = MarginAccount {
+            version: 1,
+            bump: 2,
+            status: 0,
+            last_zone: 0,
+            open_auctions: 0,
+            market,
+            owner: Pubkey::new_unique(),
+            collateral: 0,
+            debt_shares: 0,
+            last_ltv_bps: 0,
+            last_health_ts: 0,
+            reserved: [0; 70],
+        };
+        let mut data = Vec::new();
+        anchor_lang::AccountSerialize::try_serialize(&m, &mut data).unwrap();
+        assert_eq!(
+            &data[MARGIN_MARKET_OFFSET..MARGIN_MARKET_OFFSET + 32],
+            market.as_ref()
+        );
+        assert_eq!(&data[..8], MarginAccount::DISCRIMINATOR);
+        for filter in &f[1..] {
+            let RpcFilterType::Memcmp(mc) = filter else {
+                panic!("memcmp expected")
+            };
+            assert!(mc.bytes_match(&data), "{mc:?}");
+        }
+        // The request body is what the RPC method documents.
+        let json = serde_json::to_value(margin_accounts_config(&market)).unwrap();
+        assert_eq!(json["encoding"], "base64");
+        assert_eq!(json["dataSlice"]["length"], 0);
+        assert_eq!(json["filters"][2]["memcmp"]["offset"], MARGIN_MARKET_OFFSET);
+    }
+
+    #[test]
+    fn transactions_carry_a_compute_budget_and_priority_fee() {
+        let ixs = with_budget(&[set_compute_unit_limit(1)], 300_000, 5_000);
+        assert_eq!(ixs[0].program_id, compute_budget_id());
+        assert_eq!(
+            ixs[0].data,
+            [&[2u8][..], &300_000u32.to_le_bytes()].concat()
+        );
+        assert_eq!(ixs[1].data, [&[3u8][..], &5_000u64.to_le_bytes()].concat());
+        assert_eq!(ixs.len(), 3);
+    }
+}

@@ -1,0 +1,207 @@
+//! The keeper core against the in-process bank: it finds the accounts that
+//! need it and does what a live keeper would.
+
+use zero_loss::engine::Fp;
+use zero_loss::state::RiskParams;
+use zero_loss_tests::market::*;
+use zero_loss_tests::Signer;
+use zl_keeper::bank::BankChain;
+use zl_keeper::keeper::{Keeper, KeeperConfig, KeeperEvent, OracleVenue, Venue};
+
+/// A venue that pays a fixed price (debt native per collateral native).
+struct Fixed(Fp);
+impl Venue for Fixed {
+    fn sell_price(&self, _q: u64) -> Option<Fp> {
+        Some(self.0)
+    }
+}
+
+async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
+    let mut f = MarketFixture::with_params(RiskParams::example()).await;
+    f.lp(100_000 * ONE_DEBT).await;
+    f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
+    let mut borrowers = Vec::new();
+    for debt in [690, 600, 300] {
+        let b = f.borrower(10 * ONE_COLL).await;
+        f.env
+            .exec(&[f.ix_borrow(&b, debt * ONE_DEBT)], &[&b.kp])
+            .await;
+        borrowers.push(b);
+    }
+    let k = f.user(0, 100_000 * ONE_DEBT).await;
+    let keeper = Keeper::new(KeeperConfig {
+        market: f.market,
+        collateral_oracle: f.collateral_oracle,
+        debt_oracle: f.debt_oracle,
+        debt_account: k.debt_ata,
+        collateral_account: k.collateral_ata,
+        edge_bps: 100,
+        refresh_secs: 0,
+    });
+    (f, borrowers, k, keeper)
+}
+
+#[tokio::test]
+async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    let venue = OracleVenue(Fp::ONE);
+    // Everyone healthy: nothing to do but refresh.
+    let r = keeper
+        .tick(
+            &mut BankChain {
+                env: &mut f.env,
+                keeper: &k.kp,
+                margins: &margins,
+            },
+            &venue,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.accounts_checked, r.zones), (3, [3, 0, 0, 0]));
+    assert!(r.events.is_empty());
+    assert_eq!(keeper.stats.refreshes, 1);
+
+    // $86.77: the 690 account is in the buffer zone, the others healthy.
+    f.set_prices(86.77, 86.77);
+    let r = keeper
+        .tick(
+            &mut BankChain {
+                env: &mut f.env,
+                keeper: &k.kp,
+                margins: &margins,
+            },
+            &venue,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.zones, [2, 1, 0, 0]);
+    let partials: Vec<_> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            KeeperEvent::Partial(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(partials.len(), 1);
+    assert_eq!(partials[0].margin_account, bs[0].margin);
+    assert!(partials[0].ltv_after_bps <= 7_000);
+    assert_eq!(
+        f.env.token_balance(k.collateral_ata).await,
+        partials[0].collateral_out
+    );
+    // Next tick: nothing left to do.
+    let r = keeper
+        .tick(
+            &mut BankChain {
+                env: &mut f.env,
+                keeper: &k.kp,
+                margins: &margins,
+            },
+            &venue,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.zones, [3, 0, 0, 0]);
+    assert!(r.events.is_empty());
+    f.assert_conservation().await;
+}
+
+#[tokio::test]
+async fn a_crash_leads_to_auctions_that_clear_and_settle() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    f.set_prices(78.0, 78.0);
+    // The keeper's venue pays the spot: it bids once the curve is 1% under it.
+    let spot = Fp((78.0 * 0.9995 / 1.0005 * 1e-3 * 1e18) as u128);
+    let venue = Fixed(spot);
+    let mut kicked = 0;
+    let mut bids = 0;
+    let mut settled = 0;
+    for _ in 0..40 {
+        let r = keeper
+            .tick(
+                &mut BankChain {
+                    env: &mut f.env,
+                    keeper: &k.kp,
+                    margins: &margins,
+                },
+                &venue,
+            )
+            .await
+            .unwrap();
+        for e in &r.events {
+            match e {
+                KeeperEvent::Kick(_) => kicked += 1,
+                KeeperEvent::Bid(b) => {
+                    bids += 1;
+                    assert!(b.price <= spot.0, "bid above the reference");
+                }
+                KeeperEvent::Settle(s) => {
+                    settled += 1;
+                    assert_eq!(s.bad_debt, 0);
+                }
+                _ => {}
+            }
+        }
+        f.advance(60).await;
+        if kicked > 0 && settled == kicked {
+            break;
+        }
+    }
+    // 690 and 600 are distressed at $78 (88%, 77%: the 600 account sits in the buffer).
+    assert!(kicked >= 1, "no auction started");
+    assert!(bids >= 1, "no bid");
+    assert_eq!(settled, kicked, "every auction settled");
+    let m = f.market_state().await;
+    assert_eq!(
+        (m.open_auctions, m.auction_debt, m.recorded_bad_debt),
+        (0, 0, 0)
+    );
+    assert_eq!(keeper.stats.kicks, kicked);
+    f.assert_conservation().await;
+    let _ = k.kp.pubkey();
+}
+
+#[tokio::test]
+async fn a_rival_keeper_that_loses_the_race_skips_without_retrying() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    let rival = f.user(0, 100_000 * ONE_DEBT).await;
+    let margins = vec![bs[0].margin];
+    f.set_prices(86.77, 86.77);
+    // The rival liquidates first, directly.
+    f.env
+        .exec(
+            &[f.ix_liquidate_partial(&rival, bs[0].margin, u64::MAX)],
+            &[&rival.kp],
+        )
+        .await;
+    // Our keeper's view is fresh, so it sees a healthy account; force a stale
+    // decision by sending what it would have sent: refused as a race.
+    let before = keeper.stats.transactions;
+    let r = keeper
+        .tick(
+            &mut BankChain {
+                env: &mut f.env,
+                keeper: &k.kp,
+                margins: &margins,
+            },
+            &OracleVenue(Fp::ONE),
+        )
+        .await
+        .unwrap();
+    assert!(r.events.is_empty());
+    assert_eq!(
+        keeper.stats.transactions - before,
+        1,
+        "only the refresh was sent"
+    );
+    let ix = f.ix_liquidate_partial(&k, bs[0].margin, u64::MAX);
+    let out = f.env.send(&[ix], &[&k.kp]).await;
+    assert!(
+        zl_keeper::keeper::is_race(out.custom_code()),
+        "{:?}",
+        out.error
+    );
+}
