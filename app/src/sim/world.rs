@@ -148,6 +148,11 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     let path_steps = sc.duration_secs / dt;
     let total_steps = path_steps + cfg.drain_steps;
     let mut series = Series::default();
+    series.t.push(0.0);
+    series.fundamental.push(sc.price_at(0.0));
+    series.price.push(engine_pool.price());
+    series.ema.push(oracle.ema);
+    series.trigger.push(oracle.trigger());
     let mut em = Metrics::default();
     let mut liquidated: HashSet<Pubkey> = HashSet::new();
     let bar = progress_bar(cfg.progress, total_steps, &sc.name);
