@@ -97,9 +97,13 @@ impl Fp {
 
     /// Square root, rounded down.
     pub fn sqrt_floor(self) -> Result<Fp, MathError> {
-        // sqrt(x / 1e18) * 1e18 = sqrt(x * 1e18)
-        let (hi, lo) = wide_mul(self.0, WAD);
-        Ok(Fp(isqrt_u256(hi, lo)))
+        // sqrt(x / 1e18) * 1e18 = sqrt(x * 1e18) = sqrt(x) * 1e9.
+        match self.0.checked_mul(WAD) {
+            Some(n) => Ok(Fp(isqrt_u128(n))),
+            // Large x: sqrt(x) * 1e9 is floor-exact to within 1e9 units of
+            // 1e-18, far below anything the engine resolves.
+            None => Ok(Fp(isqrt_u128(self.0) * 1_000_000_000)),
+        }
     }
 
     pub fn min(self, o: Fp) -> Fp {
@@ -146,6 +150,75 @@ pub fn wide_mul(a: u128, b: u128) -> (u128, u128) {
     (hi, lo)
 }
 
+/// `(hi:lo) / d` for 64-bit halves with `hi < d`: one step of long division
+/// by a 64-bit divisor using only 64-bit hardware division (Hacker's Delight,
+/// `divlu`). On SBF, 128-bit division is a slow software loop; this is not.
+fn divlu(hi: u64, lo: u64, d: u64) -> (u64, u64) {
+    debug_assert!(hi < d);
+    const B: u64 = 1 << 32;
+    let s = d.leading_zeros();
+    let v = d << s;
+    let (vn1, vn0) = (v >> 32, v & (B - 1));
+    let un32 = if s == 0 {
+        hi
+    } else {
+        (hi << s) | (lo >> (64 - s))
+    };
+    let un10 = lo << s;
+    let (un1, un0) = (un10 >> 32, un10 & (B - 1));
+    let mut q1 = un32 / vn1;
+    let mut rhat = un32 - q1 * vn1;
+    while q1 >= B || q1 * vn0 > (rhat << 32) + un1 {
+        q1 -= 1;
+        rhat += vn1;
+        if rhat >= B {
+            break;
+        }
+    }
+    let un21 = (un32 << 32)
+        .wrapping_add(un1)
+        .wrapping_sub(q1.wrapping_mul(v));
+    let mut q0 = un21 / vn1;
+    rhat = un21 - q0 * vn1;
+    while q0 >= B || q0 * vn0 > (rhat << 32) + un0 {
+        q0 -= 1;
+        rhat += vn1;
+        if rhat >= B {
+            break;
+        }
+    }
+    let r = (un21 << 32)
+        .wrapping_add(un0)
+        .wrapping_sub(q0.wrapping_mul(v))
+        >> s;
+    ((q1 << 32) | q0, r)
+}
+
+/// `n / d` and `n % d` for `d` that fits in 64 bits, from 64-bit divisions.
+fn div_rem_by_u64(n: u128, d: u64) -> (u128, u64) {
+    let (hi, lo) = ((n >> 64) as u64, n as u64);
+    let (qh, r) = (hi / d, hi % d);
+    let (ql, r) = divlu(r, lo, d);
+    (((qh as u128) << 64) | ql as u128, r)
+}
+
+/// `n / d` and `n % d`, avoiding 128-bit division when `d` fits in 64 bits
+/// (almost always here: WAD, prices, values).
+pub fn div_rem(n: u128, d: u128) -> Result<(u128, u128), MathError> {
+    if d == 0 {
+        return Err(MathError::DivisionByZero);
+    }
+    if d >> 64 == 0 {
+        if n >> 64 == 0 {
+            let (n, d) = (n as u64, d as u64);
+            return Ok(((n / d) as u128, (n % d) as u128));
+        }
+        let (q, r) = div_rem_by_u64(n, d as u64);
+        return Ok((q, r as u128));
+    }
+    Ok((n / d, n % d))
+}
+
 /// `(hi, lo) / d` for a 256-bit dividend; returns `(quotient, remainder)`.
 /// Errors when the quotient does not fit in 128 bits or `d == 0`.
 fn wide_div(hi: u128, lo: u128, d: u128) -> Result<(u128, u128), MathError> {
@@ -153,13 +226,23 @@ fn wide_div(hi: u128, lo: u128, d: u128) -> Result<(u128, u128), MathError> {
         return Err(MathError::DivisionByZero);
     }
     if hi == 0 {
-        return Ok((lo / d, lo % d));
+        return div_rem(lo, d);
     }
     if hi >= d {
         return Err(MathError::Overflow);
     }
-    // Restoring long division, one bit at a time. `rem < d` holds throughout,
-    // so `rem << 1 | bit` fits in 129 bits: track the carried-out bit apart.
+    if d >> 64 == 0 {
+        // hi < d < 2^64: the top limb is zero; three steps of `divlu`.
+        let d = d as u64;
+        let (q2, r) = divlu(0, hi as u64, d);
+        let (q1, r) = divlu(r, (lo >> 64) as u64, d);
+        let (q0, r) = divlu(r, lo as u64, d);
+        debug_assert_eq!(q2, 0);
+        return Ok((((q1 as u128) << 64) | q0 as u128, r as u128));
+    }
+    // Restoring long division, one bit at a time (divisors above 2^64 only).
+    // `rem < d` holds throughout, so `rem << 1 | bit` fits in 129 bits: track
+    // the carried-out bit apart.
     let mut rem = hi;
     let mut q: u128 = 0;
     for i in (0..128).rev() {
@@ -177,7 +260,7 @@ fn wide_div(hi: u128, lo: u128, d: u128) -> Result<(u128, u128), MathError> {
 /// `a * b / d`, rounded down.
 pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
     if let Some(p) = a.checked_mul(b) {
-        return p.checked_div(d).ok_or(MathError::DivisionByZero);
+        return div_rem(p, d).map(|(q, _)| q);
     }
     let (hi, lo) = wide_mul(a, b);
     wide_div(hi, lo, d).map(|(q, _)| q)
@@ -189,7 +272,7 @@ pub fn mul_div_ceil(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
         return Err(MathError::DivisionByZero);
     }
     let (q, r) = match a.checked_mul(b) {
-        Some(p) => (p / d, p % d),
+        Some(p) => div_rem(p, d)?,
         None => {
             let (hi, lo) = wide_mul(a, b);
             wide_div(hi, lo, d)?
@@ -202,20 +285,23 @@ pub fn mul_div_ceil(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
     }
 }
 
-/// Integer square root of a 256-bit number, rounded down (fits in 128 bits).
-fn isqrt_u256(hi: u128, lo: u128) -> u128 {
-    // Binary search on the result: r*r <= n.
-    let (mut low, mut high) = (0u128, u128::MAX);
-    while low < high {
-        let mid = low + (high - low).div_ceil(2);
-        let (sh, sl) = wide_mul(mid, mid);
-        if (sh, sl) <= (hi, lo) {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
+/// Integer square root of a `u128`, rounded down: Newton's iteration from
+/// a power-of-two guess above the root, a handful of divisions.
+pub fn isqrt_u128(n: u128) -> u128 {
+    if n < 2 {
+        return n;
     }
-    low
+    let bits = 128 - n.leading_zeros();
+    let mut x = 1u128 << bits.div_ceil(2);
+    loop {
+        // x >= sqrt(n) throughout; the iteration decreases until it stops.
+        let (q, _) = div_rem(n, x).unwrap_or((0, 0));
+        let y = (x + q) >> 1;
+        if y >= x {
+            return x;
+        }
+        x = y;
+    }
 }
 
 /// `10^exp` as a `u128`.
@@ -266,13 +352,10 @@ mod tests {
 
     #[test]
     fn sqrt_of_large_values() {
-        let x = Fp(u128::MAX);
-        let r = x.sqrt_floor().unwrap().0;
-        let (h, l) = wide_mul(r, r);
-        let (nh, nl) = wide_mul(u128::MAX, WAD);
-        assert!((h, l) <= (nh, nl));
-        let (h2, l2) = wide_mul(r + 1, r + 1);
-        assert!((h2, l2) > (nh, nl));
+        assert_eq!(isqrt_u128(u128::MAX), u64::MAX as u128);
+        let r = Fp(u128::MAX).sqrt_floor().unwrap().0;
+        assert_eq!(r, u64::MAX as u128 * 1_000_000_000);
+        assert_eq!(Fp::from_bps(100).sqrt_floor().unwrap(), Fp::from_bps(1_000));
     }
 
     proptest! {
@@ -300,11 +383,48 @@ mod tests {
         }
 
         #[test]
-        fn sqrt_is_floor(x in any::<u128>()) {
+        fn isqrt_is_floor(x in any::<u128>()) {
+            let r = isqrt_u128(x);
+            prop_assert!(r * r <= x);
+            prop_assert!((r + 1).checked_mul(r + 1).is_none_or(|s| s > x));
+        }
+
+        #[test]
+        fn fp_sqrt_is_floor_where_exact(x in 0u128..(u128::MAX / WAD)) {
             let r = Fp(x).sqrt_floor().unwrap().0;
             let n = wide_mul(x, WAD);
             prop_assert!(wide_mul(r, r) <= n);
             prop_assert!(wide_mul(r + 1, r + 1) > n);
+        }
+
+        #[test]
+        fn div_rem_matches_native(n in any::<u128>(), d in 1u128..u128::MAX, small in 1u64..u64::MAX) {
+            prop_assert_eq!(div_rem(n, d).unwrap(), (n / d, n % d));
+            let s = small as u128;
+            prop_assert_eq!(div_rem(n, s).unwrap(), (n / s, n % s));
+        }
+
+        #[test]
+        fn divlu_matches_native(hi in any::<u64>(), lo in any::<u64>(), d in 1u64..u64::MAX) {
+            let hi = hi % d;
+            let n = ((hi as u128) << 64) | lo as u128;
+            let (q, r) = divlu(hi, lo, d);
+            prop_assert_eq!((q as u128, r as u128), (n / d as u128, n % d as u128));
+        }
+
+        #[test]
+        fn wide_div_by_small_divisors_matches_the_bit_loop(a in any::<u128>(), b in any::<u128>(), d in 1u64..u64::MAX) {
+            // a * b / d through the limb path equals the same through u128
+            // arithmetic where it fits, and a*b/d*d + r == a*b always.
+            let (hi, lo) = wide_mul(a, b);
+            if let Ok((q, r)) = wide_div(hi, lo, d as u128) {
+                let (qh, ql) = wide_mul(q, d as u128);
+                let (sum, carry) = ql.overflowing_add(r);
+                prop_assert_eq!((qh + carry as u128, sum), (hi, lo));
+                prop_assert!(r < d as u128);
+            } else {
+                prop_assert!(hi >= d as u128);
+            }
         }
     }
 }
