@@ -7,9 +7,11 @@ use zero_loss::state::{pause, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{Signer, TxResult};
 
+use zero_loss_tests::budget::{KEEPER_CU, USER_CU};
+
 /// Budgets from the performance issue: keeper paths 60k, user paths 40k.
-const KEEPER: u64 = 60_000;
-const USER: u64 = 40_000;
+const KEEPER: u64 = KEEPER_CU as u64;
+const USER: u64 = USER_CU as u64;
 
 /// The zero-loss program's own `consumed N of M compute units` line.
 fn cu(r: &TxResult) -> u64 {
