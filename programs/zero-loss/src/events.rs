@@ -178,6 +178,16 @@ pub struct BreakerTripped {
     pub conf_bps: u64,
 }
 
+/// A liquidity-budget draw tripped the circuit breaker.
+pub fn emit_budget_tripped(market: Pubkey) {
+    emit_event!(BreakerTripped {
+        market,
+        reasons: crate::state::breaker::BUDGET,
+        divergence_bps: 0,
+        conf_bps: 0,
+    });
+}
+
 #[event]
 #[derive(Clone, Debug)]
 pub struct BreakerCleared {

@@ -4,12 +4,12 @@ use anchor_spl::token::{Token, TokenAccount};
 use crate::emit_event;
 use crate::engine::fixed::{to_u64, Fp};
 use crate::engine::health::Zone;
-use crate::engine::{liquidation, shares};
+use crate::engine::liquidation;
 use crate::errors::{zl, ZlError};
-use crate::events::{BreakerTripped, PartialLiquidated};
+use crate::events::PartialLiquidated;
 use crate::oracle::{self, Action};
 use crate::risk::{self, ltv_bps};
-use crate::state::{breaker, pause, seeds, MarginAccount, Market, Protocol, VaultKind};
+use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops;
 
 /// Permissionless: in the buffer zone, a liquidator repays up to `max_repay`
@@ -79,17 +79,9 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
     })
     .map_err(zl)?;
 
-    // Retire whole shares (rounded down) and charge their value (rounded up,
-    // never above the sized repayment); the collateral follows the charge.
-    let retired = if sized.repay >= before.debt {
-        m.debt_shares
-    } else {
-        shares::shares_for_repay_floor(sized.repay as u128, market.index())
-            .and_then(to_u64)
-            .map_err(zl)?
-    };
-    require!(retired > 0, ZlError::AmountTooSmall);
-    let charged = market.debt_of(retired)?.min(sized.repay);
+    // Retire whole shares and charge their value (never above the sized
+    // repayment); the collateral follows the charge.
+    let (retired, charged) = market.retire_debt(m.debt_shares, sized.repay)?;
     // Paid out at the EMA mid price (the confidence band lowers the trigger
     // price, and paying at it would lift the bonus above max_bonus).
     let with_bonus = Fp::ONE.checked_add(sized.bonus).map_err(zl)?;
@@ -103,18 +95,10 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
 
     m.debt_shares -= retired;
     m.collateral -= collateral_out;
-    market.total_debt_shares = market
-        .total_debt_shares
-        .checked_sub(retired)
-        .ok_or(ZlError::MathUnderflow)?;
     market.total_collateral = market
         .total_collateral
         .checked_sub(collateral_out)
         .ok_or(ZlError::MathUnderflow)?;
-    market.liquidity_amount = market
-        .liquidity_amount
-        .checked_add(charged)
-        .ok_or(ZlError::MathOverflow)?;
     let tripped = market.draw_budget(charged, now);
     let after = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
     require!(
@@ -139,12 +123,7 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         collateral_out,
     )?;
     if tripped {
-        emit_event!(BreakerTripped {
-            market: market.key(),
-            reasons: breaker::BUDGET,
-            divergence_bps: 0,
-            conf_bps: 0
-        });
+        crate::events::emit_budget_tripped(market.key());
     }
     emit_event!(PartialLiquidated {
         market: market.key(),

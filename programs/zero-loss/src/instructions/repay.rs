@@ -3,9 +3,7 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::engine::fixed::to_u64;
-use crate::engine::shares;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::Repaid;
 use crate::state::{MarginAccount, Market, VaultKind};
 use crate::token_ops;
@@ -34,28 +32,9 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
     let m = &mut a.margin_account;
     require!(m.debt_shares > 0, ZlError::NothingToRepay);
     let debt = market.debt_of(m.debt_shares)?;
-
-    // Retire shares rounded down, then charge exactly what they are worth
-    // (rounded up): the payer never pays for debt it does not retire.
-    let (retired, paid) = if amount >= debt {
-        (m.debt_shares, debt)
-    } else {
-        let retired = shares::shares_for_repay_floor(amount as u128, market.index())
-            .and_then(to_u64)
-            .map_err(zl)?;
-        require!(retired > 0, ZlError::AmountTooSmall);
-        (retired, market.debt_of(retired)?.min(amount))
-    };
-    market.require_not_dust(debt - paid.min(debt))?;
+    let (retired, paid) = market.retire_debt(m.debt_shares, amount)?;
+    market.require_not_dust(debt - paid)?;
     m.debt_shares -= retired;
-    market.total_debt_shares = market
-        .total_debt_shares
-        .checked_sub(retired)
-        .ok_or(ZlError::MathUnderflow)?;
-    market.liquidity_amount = market
-        .liquidity_amount
-        .checked_add(paid)
-        .ok_or(ZlError::MathOverflow)?;
     m.invariant()?;
     market.invariant()?;
 

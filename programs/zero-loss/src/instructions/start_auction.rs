@@ -6,11 +6,11 @@ use crate::engine::fixed::{to_u64, Fp};
 use crate::engine::health::Zone;
 use crate::engine::{liquidation, shares};
 use crate::errors::{zl, ZlError};
-use crate::events::{AuctionStarted, BreakerTripped};
+use crate::events::AuctionStarted;
 use crate::oracle::{self, Action};
 use crate::risk;
 use crate::state::{
-    breaker, owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
+    owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
     ACCOUNT_VERSION,
 };
 use crate::token_ops;
@@ -161,12 +161,7 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
         )?;
     }
     if tripped {
-        emit_event!(BreakerTripped {
-            market: market.key(),
-            reasons: breaker::BUDGET,
-            divergence_bps: 0,
-            conf_bps: 0
-        });
+        crate::events::emit_budget_tripped(market.key());
     }
     emit_event!(AuctionStarted {
         market: market.key(),

@@ -253,6 +253,34 @@ impl Market {
         budget::exhausted(b, self.params.min_position) && self.trip_breaker(breaker::BUDGET, now)
     }
 
+    /// Retires debt from an account holding `account_shares`, paying up to
+    /// `amount`: all of it when `amount` covers the debt, else whole shares
+    /// rounded down, charged at their value rounded up (never above
+    /// `amount`): the payer never pays for debt it does not retire. Updates
+    /// the market's share total and liquidity; returns `(retired, charged)`
+    /// for the caller to take off the account and collect.
+    pub fn retire_debt(&mut self, account_shares: u64, amount: u64) -> Result<(u64, u64)> {
+        let debt = self.debt_of(account_shares)?;
+        let (retired, charged) = if amount >= debt {
+            (account_shares, debt)
+        } else {
+            let retired = shares::shares_for_repay_floor(amount as u128, self.index())
+                .and_then(to_u64)
+                .map_err(zl)?;
+            require!(retired > 0, ZlError::AmountTooSmall);
+            (retired, self.debt_of(retired)?.min(amount))
+        };
+        self.total_debt_shares = self
+            .total_debt_shares
+            .checked_sub(retired)
+            .ok_or(ZlError::MathUnderflow)?;
+        self.liquidity_amount = self
+            .liquidity_amount
+            .checked_add(charged)
+            .ok_or(ZlError::MathOverflow)?;
+        Ok((retired, charged))
+    }
+
     /// Maker's dust rule on a position: its debt is zero or at least
     /// `min_position`.
     pub fn require_not_dust(&self, debt: u64) -> Result<()> {
