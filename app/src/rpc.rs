@@ -124,6 +124,30 @@ impl RpcChain {
     }
 }
 
+impl RpcChain {
+    /// The program logs of a confirmed transaction.
+    async fn logs_of(
+        &self,
+        signature: &solana_transaction::Signature,
+    ) -> anyhow::Result<Vec<String>> {
+        use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+        use solana_transaction_status_client_types::UiTransactionEncoding;
+        let config = solana_rpc_client_types::config::RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            max_supported_transaction_version: Some(0),
+        };
+        let tx = self
+            .client
+            .get_transaction_with_config(signature, config)
+            .await?;
+        Ok(match tx.transaction.meta.map(|m| m.log_messages) {
+            Some(OptionSerializer::Some(logs)) => logs,
+            _ => vec![],
+        })
+    }
+}
+
 impl Chain for RpcChain {
     fn keeper(&self) -> Pubkey {
         self.payer.pubkey()
@@ -169,11 +193,17 @@ impl Chain for RpcChain {
                 blockhash,
             );
             match self.client.send_and_confirm_transaction(&tx).await {
-                Ok(_) => {
+                Ok(signature) => {
+                    // The logs carry the events; a missing log only costs the report.
+                    let logs = self.logs_of(&signature).await.unwrap_or_else(|e| {
+                        tracing::warn!(%signature, error = %e, "no logs for a confirmed transaction");
+                        vec![]
+                    });
                     return Ok(SendOutcome {
                         ok: true,
+                        logs,
                         ..Default::default()
-                    })
+                    });
                 }
                 Err(e) => {
                     let text = e.to_string();
