@@ -5,5 +5,6 @@ pub mod bank;
 pub mod bootstrap;
 pub mod chain;
 pub mod keeper;
+pub mod pyth;
 pub mod rpc;
 pub mod sim;

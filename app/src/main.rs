@@ -50,12 +50,16 @@ enum Cmd {
 struct RunArgs {
     #[arg(long)]
     market: Pubkey,
-    /// The collateral feed's PriceUpdateV2 account.
+    /// The collateral feed's PriceUpdateV2 account [default: Pyth's price feed account of the
+    /// market's collateral feed id in --shard]
     #[arg(long)]
-    collateral_oracle: Pubkey,
-    /// The debt feed's PriceUpdateV2 account.
+    collateral_oracle: Option<Pubkey>,
+    /// The debt feed's PriceUpdateV2 account [default: as above, for the debt feed id]
     #[arg(long)]
-    debt_oracle: Pubkey,
+    debt_oracle: Option<Pubkey>,
+    /// The Pyth price-feed shard the default oracle accounts come from.
+    #[arg(long, default_value_t = 0)]
+    shard: u16,
     /// The keeper's debt-asset account [default: its associated token account]
     #[arg(long)]
     debt_account: Option<Pubkey>,
@@ -203,10 +207,16 @@ async fn main() -> anyhow::Result<()> {
                 .context("market not found")?;
             let market: zero_loss::state::Market =
                 anchor_lang::AccountDeserialize::try_deserialize(&mut market_acc.data.as_slice())?;
+            let collateral_oracle = a.collateral_oracle.unwrap_or_else(|| {
+                zl_keeper::pyth::price_feed_account(a.shard, &market.collateral_feed_id)
+            });
+            let debt_oracle = a.debt_oracle.unwrap_or_else(|| {
+                zl_keeper::pyth::price_feed_account(a.shard, &market.debt_feed_id)
+            });
             let mut keeper = Keeper::new(KeeperConfig {
                 market: a.market,
-                collateral_oracle: a.collateral_oracle,
-                debt_oracle: a.debt_oracle,
+                collateral_oracle,
+                debt_oracle,
                 debt_account: a
                     .debt_account
                     .unwrap_or_else(|| ata(&me, &market.debt_mint)),
@@ -216,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
                 edge_bps: a.edge_bps,
                 refresh_secs: a.refresh_secs,
             });
-            tracing::info!(keeper = %me, market = %a.market, "keeper started");
+            tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
             loop {
                 let started = std::time::Instant::now();
                 match tick_once(&mut chain, &mut keeper, &a).await {
@@ -239,16 +249,14 @@ async fn main() -> anyhow::Result<()> {
 async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper, a: &RunArgs) -> anyhow::Result<()> {
     // The reference price over RPC: the oracle's spot, through the program's code.
     let now = chain.now().await?;
-    let accs = chain
-        .get_accounts(&[a.market, a.collateral_oracle, a.debt_oracle])
-        .await?;
+    let (co, dor) = (keeper.cfg.collateral_oracle, keeper.cfg.debt_oracle);
+    let accs = chain.get_accounts(&[a.market, co, dor]).await?;
     let (Some(m), Some(c), Some(d)) = (&accs[0], &accs[1], &accs[2]) else {
         anyhow::bail!("missing market or oracle")
     };
     let market: zero_loss::state::Market =
         anchor_lang::AccountDeserialize::try_deserialize(&mut m.data.as_slice())?;
-    let prices =
-        prices_from_accounts(&market, (&a.collateral_oracle, c), (&a.debt_oracle, d), now)?;
+    let prices = prices_from_accounts(&market, (&co, c), (&dor, d), now)?;
     let report = keeper.tick(chain, &OracleVenue(prices.spot_mid)).await?;
     tracing::info!(
         accounts = report.accounts_checked,
