@@ -4,12 +4,9 @@
 use std::path::Path;
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{InstructionData, ToAccountMetas};
-use anchor_spl::token::spl_token;
 use serde::Deserialize;
 use zero_loss::instructions::InitMarketArgs;
-use zero_loss::state::{seeds, RiskParams, VaultKind};
+use zero_loss::state::{seeds, RiskParams};
 
 use crate::chain::Chain;
 
@@ -95,51 +92,7 @@ impl BootstrapConfig {
     }
 }
 
-/// `init_protocol` (signed by `admin`).
-pub fn init_protocol_ix(admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: zero_loss::ID,
-        accounts: zero_loss::accounts::InitProtocol {
-            admin,
-            protocol: seeds::protocol_address(&zero_loss::ID).0,
-            system_program: anchor_lang::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: zero_loss::instruction::InitProtocol {}.data(),
-    }
-}
-
-/// `init_market` (signed by `admin`).
-pub fn init_market_ix(
-    admin: Pubkey,
-    collateral_mint: Pubkey,
-    debt_mint: Pubkey,
-    args: InitMarketArgs,
-) -> Instruction {
-    let pid = zero_loss::ID;
-    let market = seeds::market_address(&pid, &collateral_mint, &debt_mint).0;
-    let v = |k| seeds::vault_address(&pid, &market, k).0;
-    Instruction {
-        program_id: pid,
-        accounts: zero_loss::accounts::InitMarket {
-            admin,
-            protocol: seeds::protocol_address(&pid).0,
-            market,
-            collateral_mint,
-            debt_mint,
-            collateral_vault: v(VaultKind::Collateral),
-            liquidity_vault: v(VaultKind::Liquidity),
-            insurance_vault: v(VaultKind::Insurance),
-            pol_debt_vault: v(VaultKind::PolDebt),
-            pol_collateral_vault: v(VaultKind::PolCollateral),
-            lp_mint: seeds::lp_mint_address(&pid, &market).0,
-            token_program: spl_token::ID,
-            system_program: anchor_lang::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: zero_loss::instruction::InitMarket { args }.data(),
-    }
-}
+pub use zero_loss::client::{init_market as init_market_ix, init_protocol as init_protocol_ix};
 
 /// Creates the protocol when absent, then the market; returns the market.
 pub async fn bootstrap<C: Chain>(chain: &mut C, cfg: &BootstrapConfig) -> anyhow::Result<Pubkey> {

@@ -5,9 +5,9 @@
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
-use anchor_spl::token::spl_token;
+use anchor_lang::AccountDeserialize;
 use solana_account::Account;
+use zero_loss::client::MarketKeys;
 use zero_loss::engine::auction;
 use zero_loss::engine::fixed::Fp;
 use zero_loss::engine::health::Zone;
@@ -17,7 +17,7 @@ use zero_loss::events::{
     MarketRefreshed, PartialLiquidated,
 };
 use zero_loss::oracle::{self, MarketPrices};
-use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market, VaultKind};
+use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market};
 use zero_loss_tests::decode_events;
 
 use crate::chain::{Chain, SendOutcome};
@@ -125,15 +125,6 @@ pub struct Keeper {
     last_refresh: i64,
 }
 
-/// Builds a program instruction from Anchor's generated account and data types.
-fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: zero_loss::ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
-}
-
 fn decode<T: AccountDeserialize>(acc: &Account) -> Option<T> {
     T::try_deserialize(&mut acc.data.as_slice()).ok()
 }
@@ -169,10 +160,6 @@ impl Keeper {
             first_open_auction: 0,
             last_refresh: i64::MIN,
         }
-    }
-
-    fn vault(market: &Market, k: VaultKind) -> Pubkey {
-        market.vault(k)
     }
 
     async fn send<C: Chain>(
@@ -237,20 +224,11 @@ impl Keeper {
         let mut market: Market =
             decode(market_acc).ok_or_else(|| anyhow::anyhow!("not a market"))?;
         let keeper = chain.keeper();
+        let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
         // 1. Refresh: interest, volatility, budget, breaker.
         if now.saturating_sub(self.last_refresh) >= cfg.refresh_secs {
-            let refresh = ix(
-                zero_loss::accounts::RefreshMarket {
-                    market: cfg.market,
-                    liquidity_vault: Self::vault(&market, VaultKind::Liquidity),
-                    insurance_vault: Self::vault(&market, VaultKind::Insurance),
-                    collateral_oracle: cfg.collateral_oracle,
-                    debt_oracle: cfg.debt_oracle,
-                    token_program: spl_token::ID,
-                },
-                zero_loss::instruction::RefreshMarket {},
-            );
+            let refresh = keys.refresh();
             if self
                 .send(chain, "refresh_market", &[refresh], &mut report.events)
                 .await?
@@ -318,21 +296,12 @@ impl Keeper {
                         tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
                         continue;
                     }
-                    let liq = ix(
-                        zero_loss::accounts::LiquidatePartial {
-                            liquidator: keeper,
-                            protocol: seeds::protocol_address(&zero_loss::ID).0,
-                            market: cfg.market,
-                            margin_account: *key,
-                            liquidity_vault: Self::vault(&market, VaultKind::Liquidity),
-                            collateral_vault: Self::vault(&market, VaultKind::Collateral),
-                            liquidator_debt: cfg.debt_account,
-                            liquidator_collateral: cfg.collateral_account,
-                            collateral_oracle: cfg.collateral_oracle,
-                            debt_oracle: cfg.debt_oracle,
-                            token_program: spl_token::ID,
-                        },
-                        zero_loss::instruction::LiquidatePartial { max_repay: h.debt },
+                    let liq = keys.liquidate_partial(
+                        keeper,
+                        *key,
+                        cfg.debt_account,
+                        cfg.collateral_account,
+                        h.debt,
                     );
                     if self
                         .send(chain, "liquidate_partial", &[liq], &mut report.events)
@@ -347,22 +316,7 @@ impl Keeper {
                     let auction =
                         seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
                             .0;
-                    let kick = ix(
-                        zero_loss::accounts::StartAuction {
-                            kicker: keeper,
-                            protocol: seeds::protocol_address(&zero_loss::ID).0,
-                            market: cfg.market,
-                            margin_account: *key,
-                            auction,
-                            insurance_vault: Self::vault(&market, VaultKind::Insurance),
-                            kicker_debt: cfg.debt_account,
-                            collateral_oracle: cfg.collateral_oracle,
-                            debt_oracle: cfg.debt_oracle,
-                            token_program: spl_token::ID,
-                            system_program: anchor_lang::system_program::ID,
-                        },
-                        zero_loss::instruction::StartAuction {},
-                    );
+                    let kick = keys.start_auction(keeper, *key, auction, cfg.debt_account);
                     if self
                         .send(chain, "start_auction", &[kick], &mut report.events)
                         .await?
@@ -392,6 +346,7 @@ impl Keeper {
     ) -> anyhow::Result<()> {
         let cfg = self.cfg.clone();
         let keeper = chain.keeper();
+        let mk = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
         let ids: Vec<u64> = (self.first_open_auction..market.next_auction_id).collect();
         let keys: Vec<Pubkey> = ids
             .iter()
@@ -402,7 +357,6 @@ impl Keeper {
         let p = market.params;
         let floor =
             zero_loss::risk::auction_floor(market, prices).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let protocol = seeds::protocol_address(&zero_loss::ID).0;
         for ((id, key), acc) in ids.iter().zip(&keys).zip(accounts) {
             let Some(au) = acc.as_ref().and_then(decode::<Auction>) else {
                 if all_closed_below {
@@ -414,23 +368,7 @@ impl Keeper {
             report.open_auctions += 1;
             let margin = (au.owner_kind == owner_kind::MARGIN).then_some(au.owner);
             if au.is_done() {
-                let settle = ix(
-                    zero_loss::accounts::SettleAuction {
-                        keeper,
-                        protocol,
-                        market: cfg.market,
-                        auction: *key,
-                        kicker: au.kicker,
-                        margin_account: margin,
-                        liquidity_vault: market.vault(VaultKind::Liquidity),
-                        insurance_vault: market.vault(VaultKind::Insurance),
-                        pol_debt_vault: market.vault(VaultKind::PolDebt),
-                        collateral_vault: market.vault(VaultKind::Collateral),
-                        pol_collateral_vault: market.vault(VaultKind::PolCollateral),
-                        token_program: spl_token::ID,
-                    },
-                    zero_loss::instruction::SettleAuction {},
-                );
+                let settle = mk.settle(keeper, *key, au.kicker, margin);
                 if self
                     .send(chain, "settle_auction", &[settle], &mut report.events)
                     .await?
@@ -453,26 +391,13 @@ impl Keeper {
             };
             let lot = largest_true(au.lot, profitable);
             if lot > 0 {
-                let bid = ix(
-                    zero_loss::accounts::Bid {
-                        bidder: keeper,
-                        protocol,
-                        market: cfg.market,
-                        auction: *key,
-                        liquidity_vault: market.vault(VaultKind::Liquidity),
-                        insurance_vault: market.vault(VaultKind::Insurance),
-                        pol_debt_vault: market.vault(VaultKind::PolDebt),
-                        collateral_vault: market.vault(VaultKind::Collateral),
-                        bidder_debt: cfg.debt_account,
-                        bidder_collateral: cfg.collateral_account,
-                        collateral_oracle: cfg.collateral_oracle,
-                        debt_oracle: cfg.debt_oracle,
-                        token_program: spl_token::ID,
-                    },
-                    zero_loss::instruction::Bid {
-                        max_lot: lot,
-                        max_price: price.0,
-                    },
+                let bid = mk.bid(
+                    keeper,
+                    *key,
+                    cfg.debt_account,
+                    cfg.collateral_account,
+                    lot,
+                    price.0,
                 );
                 if self.send(chain, "bid", &[bid], &mut report.events).await? {
                     self.stats.bids += 1;
@@ -494,23 +419,7 @@ impl Keeper {
                 && ((last_stage && restart_ok) || at_floor)
                 && market.pol_debt_amount > 0
             {
-                let bs = ix(
-                    zero_loss::accounts::Backstop {
-                        keeper,
-                        protocol,
-                        market: cfg.market,
-                        auction: *key,
-                        pol_debt_vault: market.vault(VaultKind::PolDebt),
-                        pol_collateral_vault: market.vault(VaultKind::PolCollateral),
-                        liquidity_vault: market.vault(VaultKind::Liquidity),
-                        insurance_vault: market.vault(VaultKind::Insurance),
-                        collateral_vault: market.vault(VaultKind::Collateral),
-                        collateral_oracle: cfg.collateral_oracle,
-                        debt_oracle: cfg.debt_oracle,
-                        token_program: spl_token::ID,
-                    },
-                    zero_loss::instruction::Backstop {},
-                );
+                let bs = mk.backstop(keeper, *key);
                 if self
                     .send(chain, "backstop", &[bs], &mut report.events)
                     .await?
@@ -518,20 +427,7 @@ impl Keeper {
                     self.stats.backstops += 1;
                 }
             } else if restart_ok && !last_stage {
-                let rs = ix(
-                    zero_loss::accounts::RestartAuction {
-                        keeper,
-                        protocol,
-                        market: cfg.market,
-                        auction: *key,
-                        insurance_vault: market.vault(VaultKind::Insurance),
-                        keeper_debt: cfg.debt_account,
-                        collateral_oracle: cfg.collateral_oracle,
-                        debt_oracle: cfg.debt_oracle,
-                        token_program: spl_token::ID,
-                    },
-                    zero_loss::instruction::RestartAuction {},
-                );
+                let rs = mk.restart(keeper, *key, cfg.debt_account);
                 if self
                     .send(chain, "restart_auction", &[rs], &mut report.events)
                     .await?

@@ -175,6 +175,11 @@ impl MarketFixture {
         self.vaults[k as usize]
     }
 
+    /// This market's addresses for the program's client builders.
+    pub fn keys(&self) -> zero_loss::client::MarketKeys {
+        zero_loss::client::MarketKeys::new(self.market, self.collateral_oracle, self.debt_oracle)
+    }
+
     pub fn margin_of(&self, owner: &Pubkey) -> Pubkey {
         seeds::margin_address(&pid(), &self.market, owner).0
     }
@@ -281,14 +286,7 @@ impl MarketFixture {
     }
 
     pub fn ix_init_protocol(&self, admin: &Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::InitProtocol {
-                admin: *admin,
-                protocol: self.protocol,
-                system_program: system_program::ID,
-            },
-            zero_loss::instruction::InitProtocol {},
-        )
+        zero_loss::client::init_protocol(*admin)
     }
 
     pub fn ix_init_market(
@@ -317,30 +315,14 @@ impl MarketFixture {
         debt_feed_id: [u8; 32],
         params: RiskParams,
     ) -> Instruction {
-        let market = seeds::market_address(&pid(), &collateral_mint, &debt_mint).0;
-        let v = |k| seeds::vault_address(&pid(), &market, k).0;
-        Self::ix(
-            zero_loss::accounts::InitMarket {
-                admin: *admin,
-                protocol: self.protocol,
-                market,
-                collateral_mint,
-                debt_mint,
-                collateral_vault: v(VaultKind::Collateral),
-                liquidity_vault: v(VaultKind::Liquidity),
-                insurance_vault: v(VaultKind::Insurance),
-                pol_debt_vault: v(VaultKind::PolDebt),
-                pol_collateral_vault: v(VaultKind::PolCollateral),
-                lp_mint: seeds::lp_mint_address(&pid(), &market).0,
-                token_program: spl_token::ID,
-                system_program: system_program::ID,
-            },
-            zero_loss::instruction::InitMarket {
-                args: zero_loss::instructions::InitMarketArgs {
-                    collateral_feed_id,
-                    debt_feed_id,
-                    params,
-                },
+        zero_loss::client::init_market(
+            *admin,
+            collateral_mint,
+            debt_mint,
+            zero_loss::instructions::InitMarketArgs {
+                collateral_feed_id,
+                debt_feed_id,
+                params,
             },
         )
     }
@@ -550,29 +532,11 @@ impl MarketFixture {
     }
 
     pub fn ix_refresh(&self) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::RefreshMarket {
-                market: self.market,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                insurance_vault: self.vault(VaultKind::Insurance),
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::RefreshMarket {},
-        )
+        self.keys().refresh()
     }
 
     pub fn ix_check_health(&self, margin: Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::CheckHealth {
-                market: self.market,
-                margin_account: margin,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-            },
-            zero_loss::instruction::CheckHealth {},
-        )
+        self.keys().check_health(margin)
     }
 }
 
@@ -664,41 +628,18 @@ impl MarketFixture {
         margin: Pubkey,
         max_repay: u64,
     ) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::LiquidatePartial {
-                liquidator: liquidator.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: margin,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                collateral_vault: self.vault(VaultKind::Collateral),
-                liquidator_debt: liquidator.debt_ata,
-                liquidator_collateral: liquidator.collateral_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::LiquidatePartial { max_repay },
+        self.keys().liquidate_partial(
+            liquidator.key(),
+            margin,
+            liquidator.debt_ata,
+            liquidator.collateral_ata,
+            max_repay,
         )
     }
 
     pub fn ix_start_auction(&self, kicker: &User, margin: Pubkey, auction: Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::StartAuction {
-                kicker: kicker.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: margin,
-                auction,
-                insurance_vault: self.vault(VaultKind::Insurance),
-                kicker_debt: kicker.debt_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-                system_program: system_program::ID,
-            },
-            zero_loss::instruction::StartAuction {},
-        )
+        self.keys()
+            .start_auction(kicker.key(), margin, auction, kicker.debt_ata)
     }
 
     pub fn ix_bid(
@@ -708,61 +649,22 @@ impl MarketFixture {
         max_lot: u64,
         max_price: u128,
     ) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::Bid {
-                bidder: bidder.key(),
-                protocol: self.protocol,
-                market: self.market,
-                auction,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                insurance_vault: self.vault(VaultKind::Insurance),
-                pol_debt_vault: self.vault(VaultKind::PolDebt),
-                collateral_vault: self.vault(VaultKind::Collateral),
-                bidder_debt: bidder.debt_ata,
-                bidder_collateral: bidder.collateral_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::Bid { max_lot, max_price },
+        self.keys().bid(
+            bidder.key(),
+            auction,
+            bidder.debt_ata,
+            bidder.collateral_ata,
+            max_lot,
+            max_price,
         )
     }
 
     pub fn ix_restart(&self, keeper: &User, auction: Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::RestartAuction {
-                keeper: keeper.key(),
-                protocol: self.protocol,
-                market: self.market,
-                auction,
-                insurance_vault: self.vault(VaultKind::Insurance),
-                keeper_debt: keeper.debt_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::RestartAuction {},
-        )
+        self.keys().restart(keeper.key(), auction, keeper.debt_ata)
     }
 
     pub fn ix_backstop(&self, keeper: &Pubkey, auction: Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::Backstop {
-                keeper: *keeper,
-                protocol: self.protocol,
-                market: self.market,
-                auction,
-                pol_debt_vault: self.vault(VaultKind::PolDebt),
-                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                insurance_vault: self.vault(VaultKind::Insurance),
-                collateral_vault: self.vault(VaultKind::Collateral),
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::Backstop {},
-        )
+        self.keys().backstop(*keeper, auction)
     }
 
     /// Settles `auction`; `margin` is its owning account (None for POL's).
@@ -773,23 +675,7 @@ impl MarketFixture {
         kicker: Pubkey,
         margin: Option<Pubkey>,
     ) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::SettleAuction {
-                keeper: *keeper,
-                protocol: self.protocol,
-                market: self.market,
-                auction,
-                kicker,
-                margin_account: margin,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                insurance_vault: self.vault(VaultKind::Insurance),
-                pol_debt_vault: self.vault(VaultKind::PolDebt),
-                collateral_vault: self.vault(VaultKind::Collateral),
-                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::SettleAuction {},
-        )
+        self.keys().settle(*keeper, auction, kicker, margin)
     }
 
     pub fn ix_start_pol_auction(&self, admin: &Pubkey, auction: Pubkey, lot: u64) -> Instruction {

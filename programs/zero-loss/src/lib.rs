@@ -4,6 +4,8 @@
 
 use anchor_lang::prelude::*;
 
+#[cfg(not(target_os = "solana"))]
+pub mod client;
 pub mod engine;
 pub mod errors;
 pub mod events;
