@@ -75,11 +75,7 @@ pub fn handler(ctx: Context<Backstop>) -> Result<()> {
         .map_err(zl)?;
     require!(affordable > 0, ZlError::InsufficientPol);
     let fill = auction::fill(au.lot, au.tab, au.principal, affordable, floor, 0).map_err(zl)?;
-    let penalty = fill.owe - fill.principal;
-
-    au.lot -= fill.slice;
-    au.tab -= fill.owe;
-    au.principal -= fill.principal;
+    // POL pays and takes the collateral; the proceeds are booked as any bid's.
     market.pol_debt_amount = market
         .pol_debt_amount
         .checked_sub(fill.owe)
@@ -88,22 +84,7 @@ pub fn handler(ctx: Context<Backstop>) -> Result<()> {
         .pol_collateral_amount
         .checked_add(fill.slice)
         .ok_or(ZlError::MathOverflow)?;
-    market.total_collateral = market
-        .total_collateral
-        .checked_sub(fill.slice)
-        .ok_or(ZlError::MathUnderflow)?;
-    market.liquidity_amount = market
-        .liquidity_amount
-        .checked_add(fill.principal)
-        .ok_or(ZlError::MathOverflow)?;
-    market.auction_debt = market
-        .auction_debt
-        .checked_sub(fill.principal)
-        .ok_or(ZlError::MathUnderflow)?;
-    market.insurance_amount = market
-        .insurance_amount
-        .checked_add(penalty)
-        .ok_or(ZlError::MathOverflow)?;
+    let penalty = market.book_fill(au, &fill)?;
     au.invariant()?;
     market.invariant()?;
 

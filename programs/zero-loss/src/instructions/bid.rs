@@ -57,35 +57,8 @@ pub fn handler(ctx: Context<Bid>, max_lot: u64, max_price: u128) -> Result<()> {
     require!(price.0 <= max_price, ZlError::TooExpensive);
     let fill =
         auction::fill(au.lot, au.tab, au.principal, max_lot, price, p.min_position).map_err(zl)?;
-    let penalty = fill.owe - fill.principal;
-
-    au.lot -= fill.slice;
-    au.tab -= fill.owe;
-    au.principal -= fill.principal;
-    market.total_collateral = market
-        .total_collateral
-        .checked_sub(fill.slice)
-        .ok_or(ZlError::MathUnderflow)?;
+    let penalty = market.book_fill(au, &fill)?;
     let pol_owned = au.owner_kind == owner_kind::POL;
-    if pol_owned {
-        market.pol_debt_amount = market
-            .pol_debt_amount
-            .checked_add(fill.owe)
-            .ok_or(ZlError::MathOverflow)?;
-    } else {
-        market.liquidity_amount = market
-            .liquidity_amount
-            .checked_add(fill.principal)
-            .ok_or(ZlError::MathOverflow)?;
-        market.auction_debt = market
-            .auction_debt
-            .checked_sub(fill.principal)
-            .ok_or(ZlError::MathUnderflow)?;
-        market.insurance_amount = market
-            .insurance_amount
-            .checked_add(penalty)
-            .ok_or(ZlError::MathOverflow)?;
-    }
     au.invariant()?;
     market.invariant()?;
 

@@ -1,7 +1,9 @@
 use anchor_lang::prelude::*;
 
+use super::auction::{owner_kind, Auction};
 use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
+use crate::engine::auction::Fill;
 use crate::engine::fixed::{to_u64, Fp};
 use crate::engine::{budget, interest, shares, volatility};
 use crate::errors::{zl, ZlError};
@@ -279,6 +281,43 @@ impl Market {
             .checked_add(charged)
             .ok_or(ZlError::MathOverflow)?;
         Ok((retired, charged))
+    }
+
+    /// Books a fill of auction `au` (a bid or the backstop): the lot, tab and
+    /// principal shrink, the collateral leaves the collateral vault's
+    /// accounting, and the proceeds are credited by owner: a borrower's
+    /// principal to liquidity (no longer owed by the auction) and penalty to
+    /// insurance; POL's own collateral, everything to the POL debt vault.
+    /// Returns the penalty part; the caller moves the tokens.
+    pub fn book_fill(&mut self, au: &mut Auction, fill: &Fill) -> Result<u64> {
+        let penalty = fill.owe - fill.principal;
+        au.lot -= fill.slice;
+        au.tab -= fill.owe;
+        au.principal -= fill.principal;
+        self.total_collateral = self
+            .total_collateral
+            .checked_sub(fill.slice)
+            .ok_or(ZlError::MathUnderflow)?;
+        if au.owner_kind == owner_kind::POL {
+            self.pol_debt_amount = self
+                .pol_debt_amount
+                .checked_add(fill.owe)
+                .ok_or(ZlError::MathOverflow)?;
+        } else {
+            self.liquidity_amount = self
+                .liquidity_amount
+                .checked_add(fill.principal)
+                .ok_or(ZlError::MathOverflow)?;
+            self.auction_debt = self
+                .auction_debt
+                .checked_sub(fill.principal)
+                .ok_or(ZlError::MathUnderflow)?;
+            self.insurance_amount = self
+                .insurance_amount
+                .checked_add(penalty)
+                .ok_or(ZlError::MathOverflow)?;
+        }
+        Ok(penalty)
     }
 
     /// Maker's dust rule on a position: its debt is zero or at least
