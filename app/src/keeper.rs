@@ -65,6 +65,40 @@ pub enum KeeperEvent {
     Settle(AuctionSettled),
 }
 
+impl KeeperEvent {
+    /// One line for the operator's log (amounts in native units).
+    pub fn summary(&self) -> String {
+        match self {
+            KeeperEvent::Partial(e) => format!(
+                "partial liquidation of {}: repaid {}, collateral {} (bonus {} bps), LTV {} -> {} bps",
+                e.margin_account, e.repaid, e.collateral_out, e.bonus_bps, e.ltv_before_bps, e.ltv_after_bps
+            ),
+            KeeperEvent::Kick(e) => format!(
+                "auction {} started for {}: lot {}, tab {}{}, reward {}",
+                e.id,
+                e.owner,
+                e.lot,
+                e.tab,
+                if e.emergency { " (emergency)" } else { "" },
+                e.keeper_reward
+            ),
+            KeeperEvent::Bid(e) => format!(
+                "bid on {}: bought {} for {}, lot left {}, tab left {}",
+                e.auction, e.collateral, e.paid, e.lot_left, e.tab_left
+            ),
+            KeeperEvent::Restart(e) => format!("auction {} restarted at stage {}", e.auction, e.stage),
+            KeeperEvent::Backstop(e) => format!(
+                "POL backstop on {}: bought {} for {}, tab left {}",
+                e.auction, e.collateral, e.paid, e.tab_left
+            ),
+            KeeperEvent::Settle(e) => format!(
+                "auction {} settled: raised {}, collateral returned {}, insurance {}, POL {}, bad debt {}",
+                e.auction, e.raised, e.collateral_returned, e.insurance_paid, e.pol_paid, e.bad_debt
+            ),
+        }
+    }
+}
+
 /// Counters over the keeper's life.
 #[derive(Clone, Debug, Default)]
 pub struct KeeperStats {

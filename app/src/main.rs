@@ -258,6 +258,9 @@ async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper, a: &RunArgs) -> an
         anchor_lang::AccountDeserialize::try_deserialize(&mut m.data.as_slice())?;
     let prices = prices_from_accounts(&market, (&co, c), (&dor, d), now)?;
     let report = keeper.tick(chain, &OracleVenue(prices.spot_mid)).await?;
+    for e in &report.events {
+        tracing::info!("{}", e.summary());
+    }
     tracing::info!(
         accounts = report.accounts_checked,
         healthy = report.zones[0],

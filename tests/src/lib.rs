@@ -32,21 +32,27 @@ pub const T0: i64 = 1_750_000_000;
 /// Anchor's native entry, adapted to program-test's builtin signature
 /// (Anchor ties the accounts' lifetimes together, which `processor!`
 /// cannot express; the slice is leaked for the life of the test process).
-fn entry(
-    program_id: &Pubkey,
-    accounts: &[anchor_lang::prelude::AccountInfo],
-    data: &[u8],
-) -> anchor_lang::solana_program::entrypoint::ProgramResult {
-    let accounts: &[anchor_lang::prelude::AccountInfo] =
-        Box::leak(accounts.to_vec().into_boxed_slice());
-    // SAFETY: the leaked slice lives for the rest of the process, so
-    // extending the lifetime that ties it to its elements is sound.
-    zero_loss::entry(
-        program_id,
-        unsafe { std::mem::transmute::<&[_], &[_]>(accounts) },
-        data,
-    )
+macro_rules! native_entry {
+    ($name:ident, $program:path) => {
+        fn $name(
+            program_id: &Pubkey,
+            accounts: &[anchor_lang::prelude::AccountInfo],
+            data: &[u8],
+        ) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+            let accounts: &[anchor_lang::prelude::AccountInfo] =
+                Box::leak(accounts.to_vec().into_boxed_slice());
+            // SAFETY: the leaked slice lives for the rest of the process, so
+            // extending the lifetime that ties it to its elements is sound.
+            $program(
+                program_id,
+                unsafe { std::mem::transmute::<&[_], &[_]>(accounts) },
+                data,
+            )
+        }
+    };
 }
+native_entry!(entry, zero_loss::entry);
+native_entry!(feeder_entry, pyth_feeder::entry);
 
 /// A transaction's outcome: its logs, and its error if it failed.
 #[derive(Debug)]
@@ -124,10 +130,23 @@ impl Env {
     /// A bank with the program loaded (natively, or from `zero_loss.so`
     /// when `SBF_OUT_DIR`/`BPF_OUT_DIR` points at one) and the clock at [`T0`].
     pub async fn new() -> Env {
+        Env::start(false).await
+    }
+
+    /// As [`Env::new`], with the localnet price feeder (`pyth_feeder`)
+    /// loaded at the Pyth receiver's program id.
+    pub async fn with_price_feeder() -> Env {
+        Env::start(true).await
+    }
+
+    async fn start(feeder: bool) -> Env {
         let mut pt = ProgramTest::new("zero_loss", zero_loss::ID, processor!(entry));
         let bpf =
             std::env::var_os("SBF_OUT_DIR").is_some() || std::env::var_os("BPF_OUT_DIR").is_some();
         pt.prefer_bpf(bpf);
+        if feeder {
+            pt.add_program("pyth_feeder", pyth_feeder::ID, processor!(feeder_entry));
+        }
         let ctx = pt.start_with_context().await;
         stubs::install();
         let mut env = Env {

@@ -83,7 +83,11 @@ impl MarketFixture {
 
     /// The protocol, a market with `params`, and oracles at $100 / $1.
     pub async fn with_params(params: RiskParams) -> Self {
-        let mut env = Env::new().await;
+        Self::with_env(Env::new().await, params).await
+    }
+
+    /// As [`MarketFixture::with_params`], in a bank set up by the caller.
+    pub async fn with_env(mut env: Env, params: RiskParams) -> Self {
         let admin = env.new_user(100).await;
         let collateral_mint = env.create_mint(COLLATERAL_DECIMALS).await;
         let debt_mint = env.create_mint(DEBT_DECIMALS).await;
@@ -368,59 +372,22 @@ impl MarketFixture {
         )
     }
 
-    fn lp_accounts(&self, u: &User) -> zero_loss::accounts::LpLiquidity {
-        zero_loss::accounts::LpLiquidity {
-            lp: u.key(),
-            protocol: self.protocol,
-            market: self.market,
-            liquidity_vault: self.vault(VaultKind::Liquidity),
-            lp_mint: self.lp_mint,
-            lp_token: u.debt_ata,
-            lp_shares: u.lp_ata,
-            token_program: spl_token::ID,
-        }
-    }
-
     pub fn ix_lp_deposit(&self, u: &User, amount: u64) -> Instruction {
-        Self::ix(
-            self.lp_accounts(u),
-            zero_loss::instruction::LpDeposit { amount },
-        )
+        self.keys()
+            .lp_deposit(u.key(), u.debt_ata, u.lp_ata, amount)
     }
 
     pub fn ix_lp_withdraw(&self, u: &User, shares: u64) -> Instruction {
-        Self::ix(
-            self.lp_accounts(u),
-            zero_loss::instruction::LpWithdraw { shares },
-        )
+        self.keys()
+            .lp_withdraw(u.key(), u.debt_ata, u.lp_ata, shares)
     }
 
     pub fn ix_fund_insurance(&self, funder: &Pubkey, source: Pubkey, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::FundInsurance {
-                funder: *funder,
-                protocol: self.protocol,
-                market: self.market,
-                insurance_vault: self.vault(VaultKind::Insurance),
-                source,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::FundInsurance { amount },
-        )
+        self.keys().fund_insurance(*funder, source, amount)
     }
 
     pub fn ix_fund_pol(&self, admin: &Pubkey, source: Pubkey, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::FundPol {
-                admin: *admin,
-                protocol: self.protocol,
-                market: self.market,
-                pol_debt_vault: self.vault(VaultKind::PolDebt),
-                source,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::FundPol { amount },
-        )
+        self.keys().fund_pol(*admin, source, amount)
     }
 
     pub fn ix_withdraw_pol(
@@ -445,16 +412,7 @@ impl MarketFixture {
     }
 
     pub fn ix_open(&self, u: &User) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::OpenMarginAccount {
-                owner: u.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: u.margin,
-                system_program: system_program::ID,
-            },
-            zero_loss::instruction::OpenMarginAccount {},
-        )
+        self.keys().open_margin(u.key())
     }
 
     pub fn ix_close(&self, u: &User) -> Instruction {
@@ -468,18 +426,8 @@ impl MarketFixture {
     }
 
     pub fn ix_deposit(&self, u: &User, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::DepositCollateral {
-                depositor: u.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: u.margin,
-                collateral_vault: self.vault(VaultKind::Collateral),
-                source: u.collateral_ata,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::DepositCollateral { amount },
-        )
+        self.keys()
+            .deposit(u.key(), u.margin, u.collateral_ata, amount)
     }
 
     pub fn ix_withdraw(&self, u: &User, amount: u64) -> Instruction {
@@ -500,20 +448,7 @@ impl MarketFixture {
     }
 
     pub fn ix_borrow(&self, u: &User, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::Borrow {
-                owner: u.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: u.margin,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                destination: u.debt_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::Borrow { amount },
-        )
+        self.keys().borrow(u.key(), u.debt_ata, amount)
     }
 
     /// `payer` repays for the margin account `margin`.

@@ -63,7 +63,7 @@ pub fn init_market(
     )
 }
 
-/// A market's addresses, for the permissionless (keeper-path) instructions.
+/// A market's addresses, and the builders of its user and keeper instructions.
 #[derive(Clone, Copy, Debug)]
 pub struct MarketKeys {
     pub market: Pubkey,
@@ -84,6 +84,144 @@ impl MarketKeys {
 
     pub fn vault(&self, k: VaultKind) -> Pubkey {
         self.vaults[k as usize]
+    }
+
+    pub fn lp_mint(&self) -> Pubkey {
+        seeds::lp_mint_address(&crate::ID, &self.market).0
+    }
+
+    /// The margin account of `owner` in this market.
+    pub fn margin_of(&self, owner: &Pubkey) -> Pubkey {
+        seeds::margin_address(&crate::ID, &self.market, owner).0
+    }
+
+    fn lp_accounts(
+        &self,
+        lp: Pubkey,
+        lp_token: Pubkey,
+        lp_shares: Pubkey,
+    ) -> crate::accounts::LpLiquidity {
+        crate::accounts::LpLiquidity {
+            lp,
+            protocol: protocol(),
+            market: self.market,
+            liquidity_vault: self.vault(VaultKind::Liquidity),
+            lp_mint: self.lp_mint(),
+            lp_token,
+            lp_shares,
+            token_program: spl_token::ID,
+        }
+    }
+
+    /// `lp` deposits `amount` from its debt-asset account `lp_token` and
+    /// receives shares into `lp_shares`.
+    pub fn lp_deposit(
+        &self,
+        lp: Pubkey,
+        lp_token: Pubkey,
+        lp_shares: Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        ix(
+            self.lp_accounts(lp, lp_token, lp_shares),
+            crate::instruction::LpDeposit { amount },
+        )
+    }
+
+    /// `lp` burns `shares` from `lp_shares` for debt tokens into `lp_token`.
+    pub fn lp_withdraw(
+        &self,
+        lp: Pubkey,
+        lp_token: Pubkey,
+        lp_shares: Pubkey,
+        shares: u64,
+    ) -> Instruction {
+        ix(
+            self.lp_accounts(lp, lp_token, lp_shares),
+            crate::instruction::LpWithdraw { shares },
+        )
+    }
+
+    pub fn fund_insurance(&self, funder: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+        ix(
+            crate::accounts::FundInsurance {
+                funder,
+                protocol: protocol(),
+                market: self.market,
+                insurance_vault: self.vault(VaultKind::Insurance),
+                source,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::FundInsurance { amount },
+        )
+    }
+
+    pub fn fund_pol(&self, admin: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+        ix(
+            crate::accounts::FundPol {
+                admin,
+                protocol: protocol(),
+                market: self.market,
+                pol_debt_vault: self.vault(VaultKind::PolDebt),
+                source,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::FundPol { amount },
+        )
+    }
+
+    /// Opens `owner`'s margin account.
+    pub fn open_margin(&self, owner: Pubkey) -> Instruction {
+        ix(
+            crate::accounts::OpenMarginAccount {
+                owner,
+                protocol: protocol(),
+                market: self.market,
+                margin_account: self.margin_of(&owner),
+                system_program: system_program::ID,
+            },
+            crate::instruction::OpenMarginAccount {},
+        )
+    }
+
+    /// `depositor` adds `amount` from `source` to the margin account `margin`.
+    pub fn deposit(
+        &self,
+        depositor: Pubkey,
+        margin: Pubkey,
+        source: Pubkey,
+        amount: u64,
+    ) -> Instruction {
+        ix(
+            crate::accounts::DepositCollateral {
+                depositor,
+                protocol: protocol(),
+                market: self.market,
+                margin_account: margin,
+                collateral_vault: self.vault(VaultKind::Collateral),
+                source,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::DepositCollateral { amount },
+        )
+    }
+
+    /// `owner` borrows `amount` into `destination`.
+    pub fn borrow(&self, owner: Pubkey, destination: Pubkey, amount: u64) -> Instruction {
+        ix(
+            crate::accounts::Borrow {
+                owner,
+                protocol: protocol(),
+                market: self.market,
+                margin_account: self.margin_of(&owner),
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                destination,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::Borrow { amount },
+        )
     }
 
     pub fn refresh(&self) -> Instruction {
