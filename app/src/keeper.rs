@@ -74,7 +74,8 @@ impl KeeperEvent {
                 e.margin_account, e.repaid, e.collateral_out, e.bonus_bps, e.ltv_before_bps, e.ltv_after_bps
             ),
             KeeperEvent::Kick(e) => format!(
-                "auction {} started for {}: lot {}, tab {}{}, reward {}",
+                "auction {} (id {}) started for {}: lot {}, tab {}{}, reward {}",
+                e.auction,
                 e.id,
                 e.owner,
                 e.lot,

@@ -5,6 +5,8 @@ pub mod bank;
 pub mod bootstrap;
 pub mod chain;
 pub mod keeper;
+pub mod localnet;
 pub mod pyth;
 pub mod rpc;
 pub mod sim;
+pub mod tokens;

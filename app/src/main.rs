@@ -11,10 +11,12 @@ use clap::{Parser, Subcommand};
 use zl_keeper::bootstrap::{bootstrap, BootstrapConfig};
 use zl_keeper::chain::Chain;
 use zl_keeper::keeper::{prices_from_accounts, Keeper, KeeperConfig, OracleVenue};
+use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
 use zl_keeper::rpc::RpcChain;
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
 use zl_keeper::sim::scenario::Scenario;
 use zl_keeper::sim::world::{run as simulate, SimConfig};
+use zl_keeper::tokens::ata;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +46,76 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
+    /// The end-to-end run on a local validator (scripts/localnet-e2e.sh).
+    #[command(subcommand)]
+    Localnet(LocalnetCmd),
+}
+
+#[derive(Subcommand)]
+enum LocalnetCmd {
+    /// Write admin.json and keeper.json into --dir (when absent) and airdrop SOL
+    /// to the admin; prints both addresses.
+    Keys {
+        #[arg(long, default_value = "target/localnet")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1_000.0)]
+        airdrop_sol: f64,
+    },
+    /// Create the mints and the Pyth price accounts (through the price feeder
+    /// at the receiver's id), fund the keeper, write bootstrap.toml and setup.json.
+    Prepare {
+        /// The bootstrap config whose mints are filled in.
+        #[arg(long, default_value = "migrations/localnet-e2e.toml")]
+        template: PathBuf,
+        #[arg(long, default_value = "target/localnet")]
+        out_dir: PathBuf,
+        /// The keeper's address (funded with SOL and debt tokens).
+        #[arg(long)]
+        keeper: Pubkey,
+        #[arg(long, default_value_t = 10.0)]
+        keeper_sol: f64,
+        #[arg(long, default_value_t = 1_000_000.0)]
+        keeper_debt: f64,
+    },
+    /// Fund the market, open borrowers, walk a scenario's prices on compressed time
+    /// while `zl-keeper run` works, then wait for every auction to settle. Exits
+    /// non-zero if an auction is left open, an account is left past the liquidation
+    /// threshold, bad debt is recorded or the LP share price fell.
+    Crash(CrashArgs),
+}
+
+#[derive(clap::Args)]
+struct CrashArgs {
+    #[arg(long, default_value = "target/localnet/setup.json")]
+    setup: PathBuf,
+    #[arg(long, default_value = "oct-10-2025", value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
+    scenario: String,
+    /// Where in the scenario to start and stop, hours.
+    #[arg(long, default_value_t = 4.5)]
+    from_hours: f64,
+    #[arg(long, default_value_t = 6.5)]
+    to_hours: f64,
+    /// Scenario seconds per real second; must match the time scaling of the
+    /// bootstrap config (migrations/localnet-e2e.toml: 30).
+    #[arg(long, default_value_t = 30.0)]
+    speedup: f64,
+    /// Real seconds between price writes.
+    #[arg(long, default_value_t = 1.0)]
+    tick_secs: f64,
+    #[arg(long, default_value_t = 24)]
+    borrowers: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Whole debt tokens.
+    #[arg(long, default_value_t = 300_000.0)]
+    lp_deposit: f64,
+    #[arg(long, default_value_t = 5_000.0)]
+    insurance: f64,
+    #[arg(long, default_value_t = 15_000.0)]
+    pol: f64,
+    /// Seconds to wait for every auction to settle once the path has ended.
+    #[arg(long, default_value_t = 300)]
+    settle_timeout_secs: u64,
 }
 
 #[derive(clap::Args)]
@@ -135,21 +207,13 @@ fn load_keypair(path: Option<PathBuf>) -> anyhow::Result<solana_keypair::Keypair
         .map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))
 }
 
-/// The associated token account of `owner` for `mint`.
-fn ata(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
-    let program: Pubkey = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"
-        .parse()
-        .expect("static id");
-    let token = anchor_spl::token::spl_token::ID;
-    Pubkey::find_program_address(&[owner.as_ref(), token.as_ref(), mint.as_ref()], &program).0
-}
-
 fn init_logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 }
 
@@ -189,6 +253,74 @@ async fn main() -> anyhow::Result<()> {
             let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 10_000, 3);
             let market = bootstrap(&mut chain, &cfg).await?;
             println!("market {market}");
+            Ok(())
+        }
+        Cmd::Localnet(LocalnetCmd::Keys { dir, airdrop_sol }) => {
+            init_logs("info");
+            let (admin, keeper) = localnet::keys(&url_for(&cli.url), &dir, airdrop_sol).await?;
+            println!("admin {admin}\nkeeper {keeper}");
+            Ok(())
+        }
+        Cmd::Localnet(LocalnetCmd::Prepare {
+            template,
+            out_dir,
+            keeper,
+            keeper_sol,
+            keeper_debt,
+        }) => {
+            init_logs("info");
+            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 0, 3);
+            let setup = localnet::prepare(
+                &mut chain,
+                &PrepareConfig {
+                    template,
+                    out_dir: out_dir.clone(),
+                    keeper,
+                    keeper_sol,
+                    keeper_debt,
+                    start_price: 100.0,
+                },
+            )
+            .await?;
+            println!(
+                "collateral mint {}\ndebt mint {}\ncollateral oracle {}\ndebt oracle {}\nwrote {}",
+                setup.collateral_mint,
+                setup.debt_mint,
+                setup.collateral_oracle,
+                setup.debt_oracle,
+                out_dir.display()
+            );
+            Ok(())
+        }
+        Cmd::Localnet(LocalnetCmd::Crash(a)) => {
+            init_logs("info");
+            let setup = Setup::read(&a.setup)?;
+            let scenario = Scenario::builtin(&a.scenario)?;
+            anyhow::ensure!(
+                a.from_hours < a.to_hours && a.speedup > 0.0 && a.tick_secs > 0.0,
+                "need --from-hours < --to-hours and positive --speedup, --tick-secs"
+            );
+            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 0, 3);
+            let outcome = localnet::crash(
+                &mut chain,
+                &setup,
+                &CrashConfig {
+                    scenario,
+                    from_secs: a.from_hours * 3_600.0,
+                    to_secs: a.to_hours * 3_600.0,
+                    speedup: a.speedup,
+                    tick: Duration::from_secs_f64(a.tick_secs),
+                    borrowers: a.borrowers,
+                    seed: a.seed,
+                    lp_deposit: a.lp_deposit,
+                    insurance: a.insurance,
+                    pol: a.pol,
+                    settle_timeout: Duration::from_secs(a.settle_timeout_secs),
+                },
+            )
+            .await?;
+            let failures = outcome.failures();
+            anyhow::ensure!(failures.is_empty(), "{}", failures.join("; "));
             Ok(())
         }
         Cmd::Run(a) => {

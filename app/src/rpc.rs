@@ -125,6 +125,57 @@ impl RpcChain {
 }
 
 impl RpcChain {
+    /// As [`Chain::send`], signed also by `extra` (new accounts, users).
+    pub async fn send_with(
+        &mut self,
+        ixs: &[Instruction],
+        extra: &[&Keypair],
+    ) -> anyhow::Result<SendOutcome> {
+        let all = with_budget(ixs, self.cu_limit, self.priority_micro_lamports);
+        let mut last = SendOutcome::default();
+        let mut signers: Vec<&Keypair> = vec![&self.payer];
+        signers.extend_from_slice(extra);
+        for attempt in 0..=self.retries {
+            let blockhash = self.client.get_latest_blockhash().await?;
+            let tx = Transaction::new_signed_with_payer(
+                &all,
+                Some(&self.payer.pubkey()),
+                &signers,
+                blockhash,
+            );
+            match self.client.send_and_confirm_transaction(&tx).await {
+                Ok(signature) => {
+                    // The logs carry the events; a missing log only costs the report.
+                    let logs = self.logs_of(&signature).await.unwrap_or_else(|e| {
+                        tracing::warn!(%signature, error = %e, "no logs for a confirmed transaction");
+                        vec![]
+                    });
+                    return Ok(SendOutcome {
+                        ok: true,
+                        logs,
+                        ..Default::default()
+                    });
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    let code = custom_code_from_text(&text);
+                    last = SendOutcome {
+                        ok: false,
+                        code,
+                        error: Some(text),
+                        logs: vec![],
+                    };
+                    // A program refusal is final; only transport trouble is retried.
+                    if code.is_some() {
+                        break;
+                    }
+                    tracing::warn!(attempt, error = ?last.error, "send failed; retrying");
+                }
+            }
+        }
+        Ok(last)
+    }
+
     /// The program logs of a confirmed transaction.
     async fn logs_of(
         &self,
@@ -182,47 +233,7 @@ impl Chain for RpcChain {
     }
 
     async fn send(&mut self, ixs: &[Instruction]) -> anyhow::Result<SendOutcome> {
-        let all = with_budget(ixs, self.cu_limit, self.priority_micro_lamports);
-        let mut last = SendOutcome::default();
-        for attempt in 0..=self.retries {
-            let blockhash = self.client.get_latest_blockhash().await?;
-            let tx = Transaction::new_signed_with_payer(
-                &all,
-                Some(&self.payer.pubkey()),
-                &[&self.payer],
-                blockhash,
-            );
-            match self.client.send_and_confirm_transaction(&tx).await {
-                Ok(signature) => {
-                    // The logs carry the events; a missing log only costs the report.
-                    let logs = self.logs_of(&signature).await.unwrap_or_else(|e| {
-                        tracing::warn!(%signature, error = %e, "no logs for a confirmed transaction");
-                        vec![]
-                    });
-                    return Ok(SendOutcome {
-                        ok: true,
-                        logs,
-                        ..Default::default()
-                    });
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    let code = custom_code_from_text(&text);
-                    last = SendOutcome {
-                        ok: false,
-                        code,
-                        error: Some(text),
-                        logs: vec![],
-                    };
-                    // A program refusal is final; only transport trouble is retried.
-                    if code.is_some() {
-                        break;
-                    }
-                    tracing::warn!(attempt, error = ?last.error, "send failed; retrying");
-                }
-            }
-        }
-        Ok(last)
+        self.send_with(ixs, &[]).await
     }
 }
 

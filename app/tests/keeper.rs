@@ -205,3 +205,21 @@ async fn a_rival_keeper_that_loses_the_race_skips_without_retrying() {
         out.error
     );
 }
+
+#[tokio::test]
+async fn token_helpers_create_the_associated_account_the_ata_program_derives() {
+    // The bank runs the real SPL Associated Token Account program: the
+    // account it creates for (owner, mint) must sit at `tokens::ata`, and a
+    // second create is a no-op (CreateIdempotent).
+    let mut env = zero_loss_tests::Env::new().await;
+    let mint = env.create_mint(6).await;
+    let owner = anchor_lang::prelude::Pubkey::new_unique();
+    let payer = env.payer().pubkey();
+    let ix = zl_keeper::tokens::create_ata_ix(payer, owner, mint);
+    env.exec(std::slice::from_ref(&ix), &[]).await;
+    let at = zl_keeper::tokens::ata(&owner, &mint);
+    assert_eq!(env.token_balance(at).await, 0);
+    let mint_ix = zl_keeper::tokens::mint_to_ix(mint, at, payer, 42).unwrap();
+    env.exec(&[ix, mint_ix], &[]).await;
+    assert_eq!(env.token_balance(at).await, 42);
+}

@@ -11,6 +11,18 @@ pub const BASE_CONF_BPS: f64 = 5.0;
 /// Cap on the confidence (under the market's 2% acceptance limit).
 pub const MAX_CONF_BPS: f64 = 150.0;
 
+/// A reading in Pyth's units: prices and confidences at exponent -8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct E8Reading {
+    pub price: i64,
+    pub conf: u64,
+    pub ema_price: i64,
+    pub ema_conf: u64,
+}
+
+/// Pyth's exponent for USD prices.
+pub const EXPONENT: i32 = -8;
+
 #[derive(Clone, Debug)]
 pub struct SimOracle {
     pub spot: f64,
@@ -46,14 +58,25 @@ impl SimOracle {
         self.ema * (1.0 - self.ema_conf_bps / 1e4)
     }
 
+    /// The reading in Pyth's units (exponent -8).
+    pub fn e8(&self) -> E8Reading {
+        let e8 = |x: f64| (x * 1e8).round() as i64;
+        E8Reading {
+            price: e8(self.spot),
+            conf: (e8(self.spot) as f64 * self.conf_bps / 1e4) as u64,
+            ema_price: e8(self.ema),
+            ema_conf: (e8(self.ema) as f64 * self.ema_conf_bps / 1e4) as u64,
+        }
+    }
+
     /// Writes the collateral's `PriceUpdateV2`, published now.
     pub fn publish(&self, f: &mut MarketFixture) {
-        let e8 = |x: f64| (x * 1e8).round() as i64;
+        let r = self.e8();
         let p = &mut f.collateral_price;
-        p.price = e8(self.spot);
-        p.conf = (e8(self.spot) as f64 * self.conf_bps / 1e4) as u64;
-        p.ema_price = e8(self.ema);
-        p.ema_conf = (e8(self.ema) as f64 * self.ema_conf_bps / 1e4) as u64;
+        p.price = r.price;
+        p.conf = r.conf;
+        p.ema_price = r.ema_price;
+        p.ema_conf = r.ema_conf;
         f.publish_now();
     }
 }
