@@ -342,14 +342,17 @@ impl CrashOutcome {
     /// Why the run failed, if it did.
     pub fn failures(&self) -> Vec<String> {
         let mut out = vec![];
-        if !self.settled_in_time || self.open_auctions > 0 {
+        let distressed = self.zones[2] + self.zones[3];
+        if self.open_auctions > 0 {
             out.push(format!("{} auction(s) still open", self.open_auctions));
         }
-        if self.zones[2] + self.zones[3] > 0 {
+        if distressed > 0 {
             out.push(format!(
-                "{} account(s) still past the liquidation threshold",
-                self.zones[2] + self.zones[3]
+                "{distressed} account(s) still past the liquidation threshold"
             ));
+        }
+        if !self.settled_in_time && self.open_auctions == 0 && distressed == 0 {
+            out.push("the market did not settle before the timeout".into());
         }
         if self.share_price_after < self.share_price_before {
             out.push(format!(
@@ -688,7 +691,12 @@ mod tests {
         assert!(o.failures()[0].contains("still open"));
         let mut o = outcome();
         o.settled_in_time = false;
-        assert_eq!(o.failures().len(), 1);
+        assert_eq!(
+            o.failures(),
+            ["the market did not settle before the timeout"]
+        );
+        o.open_auctions = 2;
+        assert_eq!(o.failures(), ["2 auction(s) still open"]);
         let mut o = outcome();
         o.zones[3] = 1;
         assert!(o.failures()[0].contains("liquidation threshold"));
