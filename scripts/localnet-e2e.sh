@@ -59,6 +59,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+health() {
+    curl -s "$url" -H 'Content-Type: application/json' \
+        -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' | grep -q '"ok"'
+}
+if health; then
+    echo "a validator already answers on $url; stop it or set RPC_PORT" >&2
+    exit 1
+fi
 step "starting solana-test-validator on $url"
 solana-test-validator --reset --quiet --ledger "$work/ledger" \
     --bind-address 127.0.0.1 --rpc-port "$port" \
@@ -66,16 +74,14 @@ solana-test-validator --reset --quiet --ledger "$work/ledger" \
     --bpf-program "$receiver_id" target/deploy/pyth_feeder.so \
     >"$work/validator.log" 2>&1 &
 pids+=($!)
+validator_pid=$!
 for _ in $(seq 1 120); do
-    if curl -s "$url" -H 'Content-Type: application/json' \
-        -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' | grep -q '"ok"'; then
-        break
-    fi
+    health && break
+    kill -0 "$validator_pid" 2>/dev/null ||
+        { echo "the validator exited; see $work/validator.log" >&2; exit 1; }
     sleep 1
 done
-curl -s "$url" -H 'Content-Type: application/json' \
-    -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' | grep -q '"ok"' ||
-    { echo "the validator did not come up; see $work/validator.log" >&2; exit 1; }
+health || { echo "the validator did not come up; see $work/validator.log" >&2; exit 1; }
 
 # 2. Keys, mints, price accounts, the market.
 step "keys and airdrop"
@@ -103,7 +109,7 @@ else
     keeper_pid=$!
     pids+=("$keeper_pid")
 fi
-step "zl-keeper localnet crash"
+step "zl-keeper localnet crash $*"
 rc=0
 "$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/setup.json" "$@" || rc=$?
 

@@ -30,7 +30,7 @@ use crate::chain::Chain;
 use crate::keeper::prices_from_accounts;
 use crate::rpc::RpcChain;
 use crate::sim::oracle::{SimOracle, EXPONENT};
-use crate::sim::scenario::Scenario;
+use crate::sim::scenario::{PricePoint, Scenario};
 use crate::tokens::{ata, create_ata_ix, mint_to_ix};
 
 /// SOL-like collateral and USDC-like debt.
@@ -303,6 +303,59 @@ pub async fn prepare(chain: &mut RpcChain, cfg: &PrepareConfig) -> anyhow::Resul
     Ok(setup)
 }
 
+/// The default path of the end-to-end run, in scenario time (30 s steps,
+/// 215 minutes): calm at 100; a slide to 80 in 20 minutes that the EMA lags,
+/// held for 40 minutes while the EMA follows (accounts enter the buffer
+/// zone); a rebound to 90 held for 50 minutes (spot at or above the EMA:
+/// partial liquidations pay); then a crash to 56 in an hour (auctions) and a
+/// rebound to 66. From minute 10 to 130 each step carries seeded noise of up
+/// to +-1.2%, which keeps realized volatility, and so the buffer, up.
+pub fn e2e_path(seed: u64) -> Scenario {
+    const KNOTS: [(f64, f64); 8] = [
+        (0.0, 100.0),
+        (10.0, 100.0),
+        (30.0, 80.0),
+        (70.0, 80.0),
+        (80.0, 90.0),
+        (130.0, 90.0),
+        (190.0, 56.0),
+        (215.0, 66.0),
+    ];
+    const NOISE: f64 = 0.012;
+    let level = |m: f64| {
+        KNOTS
+            .windows(2)
+            .find(|w| m <= w[1].0)
+            .map_or(KNOTS[KNOTS.len() - 1].1, |w| {
+                w[0].1 + (w[1].1 - w[0].1) * (m - w[0].0) / (w[1].0 - w[0].0)
+            })
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut points = vec![];
+    let end = KNOTS[KNOTS.len() - 1].0 as u64 * 60;
+    for t in (0..=end).step_by(30) {
+        let m = t as f64 / 60.0;
+        let noise = if m > 10.0 && m <= 130.0 {
+            rng.gen_range(-NOISE..=NOISE)
+        } else {
+            0.0
+        };
+        points.push(PricePoint {
+            t_secs: t as f64,
+            price: level(m) * (1.0 + noise),
+            conf_bps: None,
+        });
+    }
+    Scenario {
+        name: "localnet-e2e".into(),
+        description: "a lagged slide, a choppy rebound, then a crash; 215 min".into(),
+        step_secs: 30,
+        duration_secs: end,
+        outages: vec![],
+        points,
+    }
+}
+
 /// How `crash` is set up.
 #[derive(Clone, Debug)]
 pub struct CrashConfig {
@@ -481,7 +534,7 @@ pub async fn crash(
         };
         let coll = (10.0 * (0.8 * z).exp()).clamp(1.0, 200.0);
         let coll_native = (coll * ONE_COLL) as u64;
-        let ltv = 0.30 + 0.36 * rng.gen::<f64>().sqrt();
+        let ltv = 0.30 + 0.395 * rng.gen::<f64>().sqrt();
         let market = load_market(chain, keys.market).await?;
         let prices = load_prices(chain, &keys, &market).await?;
         let price = prices.price(Action::Borrow).0 as f64 / 1e18;
@@ -706,6 +759,25 @@ mod tests {
         let mut o = outcome();
         o.recorded_bad_debt = 1;
         assert!(o.failures()[0].contains("bad debt"));
+    }
+
+    #[test]
+    fn the_e2e_path_has_its_phases_and_is_reproducible() {
+        let s = e2e_path(7);
+        assert_eq!(s.duration_secs, 215 * 60);
+        assert_eq!(s.points.len(), 215 * 2 + 1);
+        assert_eq!(s.price_at(0.0), 100.0);
+        let at = |m: f64| s.price_at(m * 60.0);
+        // Noise stays within 1.2% of the level, and only where it should.
+        assert!((at(70.0) / 80.0 - 1.0).abs() <= 0.012 + 1e-12);
+        assert!((at(100.0) / 90.0 - 1.0).abs() <= 0.012 + 1e-12);
+        assert_eq!(at(190.0), 56.0);
+        assert_eq!(at(215.0), 66.0);
+        let low = s.points.iter().map(|p| p.price).fold(f64::MAX, f64::min);
+        assert_eq!(low, 56.0);
+        // The same seed, the same path; another seed, other noise.
+        assert_eq!(e2e_path(7).points, s.points);
+        assert_ne!(e2e_path(8).points, s.points);
     }
 
     #[test]

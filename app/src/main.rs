@@ -88,13 +88,19 @@ enum LocalnetCmd {
 struct CrashArgs {
     #[arg(long, default_value = "target/localnet/setup.json")]
     setup: PathBuf,
-    #[arg(long, default_value = "oct-10-2025", value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
-    scenario: String,
-    /// Where in the scenario to start and stop, hours.
-    #[arg(long, default_value_t = 4.5)]
-    from_hours: f64,
-    #[arg(long, default_value_t = 6.5)]
-    to_hours: f64,
+    /// A built-in scenario [default: the e2e path: a lagged slide, a choppy rebound
+    /// (partial liquidations), a crash (auctions); docs/localnet.md].
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
+    scenario: Option<String>,
+    /// A price path from a CSV file with header `t_secs,price[,conf]`, in 30 s steps
+    /// (overrides --scenario).
+    #[arg(long)]
+    scenario_file: Option<PathBuf>,
+    /// Where in the path to start and stop, hours [default: the whole path].
+    #[arg(long)]
+    from_hours: Option<f64>,
+    #[arg(long)]
+    to_hours: Option<f64>,
     /// Scenario seconds per real second; must match the time scaling of the
     /// bootstrap config (migrations/localnet-e2e.toml: 30).
     #[arg(long, default_value_t = 30.0)]
@@ -295,9 +301,17 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Localnet(LocalnetCmd::Crash(a)) => {
             init_logs("info");
             let setup = Setup::read(&a.setup)?;
-            let scenario = Scenario::builtin(&a.scenario)?;
+            let scenario = match (&a.scenario_file, &a.scenario) {
+                (Some(p), _) => Scenario::from_csv_file(p, 30)?,
+                (None, Some(name)) => Scenario::builtin(name)?,
+                (None, None) => localnet::e2e_path(a.seed),
+            };
+            let from_secs = a.from_hours.map_or(0.0, |h| h * 3_600.0);
+            let to_secs = a
+                .to_hours
+                .map_or(scenario.duration_secs as f64, |h| h * 3_600.0);
             anyhow::ensure!(
-                a.from_hours < a.to_hours && a.speedup > 0.0 && a.tick_secs > 0.0,
+                from_secs < to_secs && a.speedup > 0.0 && a.tick_secs > 0.0,
                 "need --from-hours < --to-hours and positive --speedup, --tick-secs"
             );
             let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 0, 3);
@@ -306,8 +320,8 @@ async fn main() -> anyhow::Result<()> {
                 &setup,
                 &CrashConfig {
                     scenario,
-                    from_secs: a.from_hours * 3_600.0,
-                    to_secs: a.to_hours * 3_600.0,
+                    from_secs,
+                    to_secs,
                     speedup: a.speedup,
                     tick: Duration::from_secs_f64(a.tick_secs),
                     borrowers: a.borrowers,
@@ -359,6 +373,7 @@ async fn main() -> anyhow::Result<()> {
                 refresh_secs: a.refresh_secs,
             });
             tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
+            let mut stop = Shutdown::listen()?;
             loop {
                 let started = std::time::Instant::now();
                 match tick_once(&mut chain, &mut keeper, &a).await {
@@ -367,7 +382,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 tracing::debug!(ms = started.elapsed().as_millis() as u64, "tick");
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {
+                    _ = stop.requested() => {
                         tracing::info!(stats = ?keeper.stats, "shutting down");
                         return Ok(());
                     }
@@ -375,6 +390,41 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM, listened for from the keeper's start: a
+/// signal that arrives during a tick is kept, and the keeper stops when the
+/// tick has ended (a tick is never cut short).
+struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> anyhow::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Shutdown {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Shutdown {})
+    }
+
+    async fn requested(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
