@@ -14,7 +14,7 @@ use zero_loss::engine::health::Zone;
 use zero_loss::errors::ZlError;
 use zero_loss::events::{
     AuctionBackstopped, AuctionBid, AuctionRestarted, AuctionSettled, AuctionStarted,
-    MarketRefreshed, PartialLiquidated,
+    PartialLiquidated,
 };
 use zero_loss::oracle::{self, MarketPrices};
 use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market};
@@ -187,6 +187,44 @@ pub fn prices_from_accounts(
     oracle::load_prices(market, &ci, &di, now).map_err(|e| anyhow::anyhow!("oracle: {e}"))
 }
 
+/// The market at `market`.
+pub async fn fetch_market<C: Chain>(chain: &mut C, market: Pubkey) -> anyhow::Result<Market> {
+    let acc = chain.get_accounts(&[market]).await?.remove(0);
+    let acc = acc.ok_or_else(|| anyhow::anyhow!("market {market} not found"))?;
+    decode(&acc).ok_or_else(|| anyhow::anyhow!("{market} is not a market"))
+}
+
+/// The market and its validated prices at `now`, read together.
+pub async fn market_and_prices<C: Chain>(
+    chain: &mut C,
+    keys: &MarketKeys,
+    now: i64,
+) -> anyhow::Result<(Market, MarketPrices)> {
+    let (co, dor) = (keys.collateral_oracle, keys.debt_oracle);
+    let accs = chain.get_accounts(&[keys.market, co, dor]).await?;
+    let (Some(m), Some(c), Some(d)) = (&accs[0], &accs[1], &accs[2]) else {
+        anyhow::bail!("market or oracle account missing");
+    };
+    let market: Market = decode(m).ok_or_else(|| anyhow::anyhow!("not a market"))?;
+    let prices = prices_from_accounts(&market, (&co, c), (&dor, d), now)?;
+    Ok((market, prices))
+}
+
+/// The market's margin accounts that owe something.
+pub async fn borrowers<C: Chain>(
+    chain: &mut C,
+    market: &Pubkey,
+) -> anyhow::Result<Vec<(Pubkey, MarginAccount)>> {
+    let keys = chain.margin_accounts(market).await?;
+    let accounts = chain.get_accounts(&keys).await?;
+    Ok(keys
+        .into_iter()
+        .zip(accounts)
+        .filter_map(|(k, acc)| Some((k, decode::<MarginAccount>(acc.as_ref()?)?)))
+        .filter(|(_, m)| m.debt_shares > 0)
+        .collect())
+}
+
 impl Keeper {
     pub fn new(cfg: KeeperConfig) -> Keeper {
         Keeper {
@@ -234,7 +272,6 @@ impl Keeper {
         for e in decode_events::<AuctionSettled>(&r.logs) {
             out.push(KeeperEvent::Settle(e));
         }
-        let _ = decode_events::<MarketRefreshed>(&r.logs);
         tracing::debug!(action = what, "sent");
         Ok(true)
     }
@@ -294,15 +331,7 @@ impl Keeper {
             .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
 
         // 2. Margin accounts: health off-chain, then act.
-        let margins = chain.margin_accounts(&cfg.market).await?;
-        let accounts = chain.get_accounts(&margins).await?;
-        for (key, acc) in margins.iter().zip(accounts) {
-            let Some(m) = acc.as_ref().and_then(decode::<MarginAccount>) else {
-                continue;
-            };
-            if m.debt_shares == 0 {
-                continue;
-            }
+        for (key, m) in borrowers(chain, &cfg.market).await? {
             report.accounts_checked += 1;
             let h = match zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices) {
                 Ok(h) => h,
@@ -333,7 +362,7 @@ impl Keeper {
                     }
                     let liq = keys.liquidate_partial(
                         keeper,
-                        *key,
+                        key,
                         cfg.debt_account,
                         cfg.collateral_account,
                         h.debt,
@@ -351,7 +380,7 @@ impl Keeper {
                     let auction =
                         seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
                             .0;
-                    let kick = keys.start_auction(keeper, *key, auction, cfg.debt_account);
+                    let kick = keys.start_auction(keeper, key, auction, cfg.debt_account);
                     if self
                         .send(chain, "start_auction", &[kick], &mut report.events)
                         .await?

@@ -8,9 +8,10 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use zero_loss::client::MarketKeys;
 use zl_keeper::bootstrap::{bootstrap, BootstrapConfig};
 use zl_keeper::chain::Chain;
-use zl_keeper::keeper::{prices_from_accounts, Keeper, KeeperConfig, OracleVenue};
+use zl_keeper::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue};
 use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
 use zl_keeper::rpc::RpcChain;
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
@@ -346,13 +347,7 @@ async fn main() -> anyhow::Result<()> {
                 a.retries,
             );
             let me = chain.keeper();
-            let market_acc = chain
-                .get_accounts(&[a.market])
-                .await?
-                .remove(0)
-                .context("market not found")?;
-            let market: zero_loss::state::Market =
-                anchor_lang::AccountDeserialize::try_deserialize(&mut market_acc.data.as_slice())?;
+            let market = fetch_market(&mut chain, a.market).await?;
             let collateral_oracle = a.collateral_oracle.unwrap_or_else(|| {
                 zl_keeper::pyth::price_feed_account(a.shard, &market.collateral_feed_id)
             });
@@ -376,7 +371,7 @@ async fn main() -> anyhow::Result<()> {
             let mut stop = Shutdown::listen()?;
             loop {
                 let started = std::time::Instant::now();
-                match tick_once(&mut chain, &mut keeper, &a).await {
+                match tick_once(&mut chain, &mut keeper).await {
                     Ok(()) => {}
                     Err(e) => tracing::warn!(error = %e, "tick failed"),
                 }
@@ -428,17 +423,12 @@ impl Shutdown {
     }
 }
 
-async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper, a: &RunArgs) -> anyhow::Result<()> {
+async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper) -> anyhow::Result<()> {
     // The reference price over RPC: the oracle's spot, through the program's code.
     let now = chain.now().await?;
-    let (co, dor) = (keeper.cfg.collateral_oracle, keeper.cfg.debt_oracle);
-    let accs = chain.get_accounts(&[a.market, co, dor]).await?;
-    let (Some(m), Some(c), Some(d)) = (&accs[0], &accs[1], &accs[2]) else {
-        anyhow::bail!("missing market or oracle")
-    };
-    let market: zero_loss::state::Market =
-        anchor_lang::AccountDeserialize::try_deserialize(&mut m.data.as_slice())?;
-    let prices = prices_from_accounts(&market, (&co, c), (&dor, d), now)?;
+    let c = &keeper.cfg;
+    let keys = MarketKeys::new(c.market, c.collateral_oracle, c.debt_oracle);
+    let (_, prices) = market_and_prices(chain, &keys, now).await?;
     let report = keeper.tick(chain, &OracleVenue(prices.spot_mid)).await?;
     for e in &report.events {
         tracing::info!("{}", e.summary());
