@@ -1,12 +1,13 @@
 //! The keeper core against the in-process bank: it finds the accounts that
 //! need it and does what a live keeper would.
 
+use anchor_lang::prelude::Pubkey;
 use zero_loss::engine::Fp;
 use zero_loss::state::RiskParams;
 use zero_loss_tests::market::*;
 use zero_loss_tests::Signer;
 use zl_keeper::bank::BankChain;
-use zl_keeper::keeper::{Keeper, KeeperConfig, KeeperEvent, OracleVenue, Venue};
+use zl_keeper::keeper::{Keeper, KeeperConfig, KeeperEvent, OracleVenue, TickReport, Venue};
 
 /// A venue that pays a fixed price (debt native per collateral native).
 struct Fixed(Fp);
@@ -14,6 +15,22 @@ impl Venue for Fixed {
     fn sell_price(&self, _q: u64) -> Option<Fp> {
         Some(self.0)
     }
+}
+
+/// One keeper tick on the bank, seeing `margins`.
+async fn tick(
+    keeper: &mut Keeper,
+    f: &mut MarketFixture,
+    k: &User,
+    margins: &[Pubkey],
+    venue: &impl Venue,
+) -> TickReport {
+    let mut chain = BankChain {
+        env: &mut f.env,
+        keeper: &k.kp,
+        margins,
+    };
+    keeper.tick(&mut chain, venue).await.unwrap()
 }
 
 async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
@@ -47,34 +64,14 @@ async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone(
     let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
     let venue = OracleVenue(Fp::ONE);
     // Everyone healthy: nothing to do but refresh.
-    let r = keeper
-        .tick(
-            &mut BankChain {
-                env: &mut f.env,
-                keeper: &k.kp,
-                margins: &margins,
-            },
-            &venue,
-        )
-        .await
-        .unwrap();
+    let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
     assert_eq!((r.accounts_checked, r.zones), (3, [3, 0, 0, 0]));
     assert!(r.events.is_empty());
     assert_eq!(keeper.stats.refreshes, 1);
 
     // $86.77: the 690 account is in the buffer zone, the others healthy.
     f.set_prices(86.77, 86.77);
-    let r = keeper
-        .tick(
-            &mut BankChain {
-                env: &mut f.env,
-                keeper: &k.kp,
-                margins: &margins,
-            },
-            &venue,
-        )
-        .await
-        .unwrap();
+    let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
     assert_eq!(r.zones, [2, 1, 0, 0]);
     let partials: Vec<_> = r
         .events
@@ -92,17 +89,7 @@ async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone(
         partials[0].collateral_out
     );
     // Next tick: nothing left to do.
-    let r = keeper
-        .tick(
-            &mut BankChain {
-                env: &mut f.env,
-                keeper: &k.kp,
-                margins: &margins,
-            },
-            &venue,
-        )
-        .await
-        .unwrap();
+    let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
     assert_eq!(r.zones, [3, 0, 0, 0]);
     assert!(r.events.is_empty());
     f.assert_conservation().await;
@@ -120,17 +107,7 @@ async fn a_crash_leads_to_auctions_that_clear_and_settle() {
     let mut bids = 0;
     let mut settled = 0;
     for _ in 0..40 {
-        let r = keeper
-            .tick(
-                &mut BankChain {
-                    env: &mut f.env,
-                    keeper: &k.kp,
-                    margins: &margins,
-                },
-                &venue,
-            )
-            .await
-            .unwrap();
+        let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
         for e in &r.events {
             match e {
                 KeeperEvent::Kick(_) => kicked += 1,
@@ -161,7 +138,6 @@ async fn a_crash_leads_to_auctions_that_clear_and_settle() {
     );
     assert_eq!(keeper.stats.kicks, kicked);
     f.assert_conservation().await;
-    let _ = k.kp.pubkey();
 }
 
 #[tokio::test]
@@ -180,17 +156,7 @@ async fn a_rival_keeper_that_loses_the_race_skips_without_retrying() {
     // Our keeper's view is fresh, so it sees a healthy account; force a stale
     // decision by sending what it would have sent: refused as a race.
     let before = keeper.stats.transactions;
-    let r = keeper
-        .tick(
-            &mut BankChain {
-                env: &mut f.env,
-                keeper: &k.kp,
-                margins: &margins,
-            },
-            &OracleVenue(Fp::ONE),
-        )
-        .await
-        .unwrap();
+    let r = tick(&mut keeper, &mut f, &k, &margins, &OracleVenue(Fp::ONE)).await;
     assert!(r.events.is_empty());
     assert_eq!(
         keeper.stats.transactions - before,

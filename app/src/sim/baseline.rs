@@ -294,22 +294,23 @@ mod tests {
         assert_eq!(b.metrics.transactions, 0);
     }
 
+    /// Two accounts of 10 collateral: LTV 0.78 (healthy at 100) and 0.81
+    /// (just past the 0.8 threshold).
+    fn two_accounts() -> Vec<BaselineAccount> {
+        [780.0, 810.0]
+            .map(|debt| BaselineAccount {
+                collateral: 10.0,
+                debt,
+            })
+            .to_vec()
+    }
+
     #[test]
     fn cascade_within_one_step_on_a_thin_pool() {
         // Account 0 is healthy at 100 (LTV 0.78); account 1 is just past the threshold.
         // Dumping account 1's seizure into a thin pool drags the price below account 0's
         // liquidation price (0.78 * 100 / 0.8 = 97.5), so round 2 liquidates account 0.
-        let accounts = vec![
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 780.0,
-            },
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 810.0,
-            },
-        ];
-        let mut b = Baseline::new(accounts, BaselineParams::default());
+        let mut b = Baseline::new(two_accounts(), BaselineParams::default());
         let mut pool = Pool::with_depth(100.0, 10_000.0);
         b.step(0.0, &mut pool);
         assert_eq!(b.metrics.accounts_liquidated, 2);
@@ -320,36 +321,16 @@ mod tests {
         assert_eq!(b.events[0], (0.0, 100.0));
         assert!(b.events.windows(2).all(|w| w[1].1 < w[0].1));
         // On a deep pool, the same book liquidates only account 1.
-        let accounts = vec![
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 780.0,
-            },
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 810.0,
-            },
-        ];
-        let mut b = Baseline::new(accounts, BaselineParams::default());
+        let mut b = Baseline::new(two_accounts(), BaselineParams::default());
         b.step(0.0, &mut deep(100.0));
         assert_eq!(b.metrics.accounts_liquidated, 1);
         assert_eq!(b.rounds_last_step, 1);
         // The round cap holds.
-        let accounts = vec![
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 780.0,
-            },
-            BaselineAccount {
-                collateral: 10.0,
-                debt: 810.0,
-            },
-        ];
         let params = BaselineParams {
             max_rounds_per_step: 1,
             ..BaselineParams::default()
         };
-        let mut b = Baseline::new(accounts, params);
+        let mut b = Baseline::new(two_accounts(), params);
         b.step(0.0, &mut Pool::with_depth(100.0, 10_000.0));
         assert_eq!(b.rounds_last_step, 1);
         assert_eq!(b.metrics.accounts_liquidated, 1);
