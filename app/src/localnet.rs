@@ -310,6 +310,7 @@ pub async fn prepare(chain: &mut RpcChain, cfg: &PrepareConfig) -> anyhow::Resul
 /// rebound to 66. From minute 10 to 130 each step carries seeded noise of up
 /// to +-1.2%, which keeps realized volatility, and so the buffer, up.
 pub fn e2e_path(seed: u64) -> Scenario {
+    /// (minute, price) knots, joined linearly.
     const KNOTS: [(f64, f64); 8] = [
         (0.0, 100.0),
         (10.0, 100.0),
@@ -321,38 +322,34 @@ pub fn e2e_path(seed: u64) -> Scenario {
         (215.0, 66.0),
     ];
     const NOISE: f64 = 0.012;
-    let level = |m: f64| {
-        KNOTS
-            .windows(2)
-            .find(|w| m <= w[1].0)
-            .map_or(KNOTS[KNOTS.len() - 1].1, |w| {
-                w[0].1 + (w[1].1 - w[0].1) * (m - w[0].0) / (w[1].0 - w[0].0)
-            })
+    let point = |t_secs: f64, price: f64| PricePoint {
+        t_secs,
+        price,
+        conf_bps: None,
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut points = vec![];
-    let end = KNOTS[KNOTS.len() - 1].0 as u64 * 60;
-    for t in (0..=end).step_by(30) {
-        let m = t as f64 / 60.0;
-        let noise = if m > 10.0 && m <= 130.0 {
-            rng.gen_range(-NOISE..=NOISE)
-        } else {
-            0.0
-        };
-        points.push(PricePoint {
-            t_secs: t as f64,
-            price: level(m) * (1.0 + noise),
-            conf_bps: None,
-        });
-    }
-    Scenario {
+    let mut path = Scenario {
         name: "localnet-e2e".into(),
         description: "a lagged slide, a choppy rebound, then a crash; 215 min".into(),
         step_secs: 30,
-        duration_secs: end,
+        duration_secs: KNOTS[KNOTS.len() - 1].0 as u64 * 60,
         outages: vec![],
-        points,
-    }
+        points: KNOTS.iter().map(|&(m, p)| point(m * 60.0, p)).collect(),
+    };
+    // Every step on the knots' line, with noise from minute 10 to 130.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    path.points = (0..=path.duration_secs)
+        .step_by(30)
+        .map(|t| {
+            let (t, m) = (t as f64, t as f64 / 60.0);
+            let noise = if m > 10.0 && m <= 130.0 {
+                rng.gen_range(-NOISE..=NOISE)
+            } else {
+                0.0
+            };
+            point(t, path.price_at(t) * (1.0 + noise))
+        })
+        .collect();
+    path
 }
 
 /// How `crash` is set up.

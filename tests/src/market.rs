@@ -179,13 +179,19 @@ impl MarketFixture {
         self.vaults[k as usize]
     }
 
-    /// This market's addresses for the program's client builders.
+    /// The market's addresses for `zero_loss::client`'s builders, from the
+    /// vaults derived once at set-up.
     pub fn keys(&self) -> zero_loss::client::MarketKeys {
-        zero_loss::client::MarketKeys::new(self.market, self.collateral_oracle, self.debt_oracle)
+        zero_loss::client::MarketKeys {
+            market: self.market,
+            vaults: self.vaults,
+            collateral_oracle: self.collateral_oracle,
+            debt_oracle: self.debt_oracle,
+        }
     }
 
     pub fn margin_of(&self, owner: &Pubkey) -> Pubkey {
-        seeds::margin_address(&pid(), &self.market, owner).0
+        self.keys().margin_of(owner)
     }
 
     /// A funded user with token accounts and `coll` collateral and `debt`
