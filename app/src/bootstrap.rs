@@ -6,7 +6,7 @@ use std::path::Path;
 use anchor_lang::prelude::Pubkey;
 use serde::Deserialize;
 use zero_loss::instructions::InitMarketArgs;
-use zero_loss::state::{seeds, RiskParams};
+use zero_loss::state::{seeds, AuctionCurve, RiskParams};
 
 use crate::chain::Chain;
 
@@ -30,6 +30,23 @@ pub struct MarketConfig {
     pub debt_feed_id: String,
 }
 
+/// `auction_curve` in a config file: `"linear"` or `"step_exp"`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveName {
+    Linear,
+    StepExp,
+}
+
+impl From<CurveName> for AuctionCurve {
+    fn from(c: CurveName) -> AuctionCurve {
+        match c {
+            CurveName::Linear => AuctionCurve::Linear,
+            CurveName::StepExp => AuctionCurve::StepExp,
+        }
+    }
+}
+
 macro_rules! overrides {
     ($($field:ident: $ty:ty),* $(,)?) => {
         /// Every `RiskParams` field, optional.
@@ -40,7 +57,7 @@ macro_rules! overrides {
         impl ParamsOverride {
             /// `base` with every given field replaced.
             pub fn apply(&self, mut base: RiskParams) -> RiskParams {
-                $(if let Some(v) = self.$field { base.$field = v; })*
+                $(if let Some(v) = self.$field { base.$field = v.into(); })*
                 base
             }
         }
@@ -54,7 +71,7 @@ overrides!(
     base_rate_bps: u16, slope1_bps: u16, slope2_bps: u16, kink_bps: u16, reserve_factor_bps: u16,
     collateral_cap: u64, borrow_cap: u64,
     min_bonus_bps: u16, max_bonus_bps: u16, budget_capacity: u64, budget_refill_per_sec: u64, min_position: u64,
-    penalty_bps: u16, auction_buf_bps: u16, auction_curve: u8, auction_tau_secs: u32, auction_step_secs: u32,
+    penalty_bps: u16, auction_buf_bps: u16, auction_curve: CurveName, auction_tau_secs: u32, auction_step_secs: u32,
     auction_cut_bps: u16, auction_tail_secs: u32, auction_cusp_bps: u16, auction_max_discount_bps: u16,
     auction_max_stages: u8, keeper_tip: u64, keeper_chip_bps: u16, keeper_reward_cap: u64,
     breaker_divergence_bps: u16, breaker_conf_bps: u16, breaker_cooldown_secs: u32,

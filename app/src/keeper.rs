@@ -8,6 +8,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
 use solana_account::Account;
 use zero_loss::client::MarketKeys;
+use zero_loss::controller::{auction as rules, liquidation};
 use zero_loss::engine::auction;
 use zero_loss::engine::fixed::Fp;
 use zero_loss::engine::health::Zone;
@@ -17,7 +18,7 @@ use zero_loss::events::{
     PartialLiquidated,
 };
 use zero_loss::oracle::{self, MarketPrices};
-use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market};
+use zero_loss::state::{seeds, Auction, MarginAccount, Market, OwnerKind};
 use zero_loss_tests::decode_events;
 
 use crate::chain::{Chain, SendOutcome};
@@ -342,21 +343,32 @@ impl Keeper {
             };
             report.zones[h.zone as usize] += 1;
             match h.zone {
-                Zone::Buffer if m.open_auctions == 0 && m.owner != keeper => {
+                Zone::Buffer => {
+                    // The program's own plan (the transition run on copies):
+                    // what it would repay and pay out, or why it would refuse.
+                    let plan = match liquidation::preview_partial(
+                        &market,
+                        &m,
+                        &prices,
+                        now,
+                        &keeper,
+                        u64::MAX,
+                    ) {
+                        Ok(out) => out.plan,
+                        Err(e) => {
+                            tracing::debug!(account = %key, error = %e, "no partial liquidation");
+                            continue;
+                        }
+                    };
                     // Only when the collateral it would receive sells for at
                     // least what it repays (the bonus is the margin); in a
                     // crash the EMA lags spot and a partial can lose money.
-                    let with_bonus = Fp::from_bps(10_000 + assumed_bonus_bps(&market));
-                    let out = with_bonus
-                        .mul_int_floor(h.debt as u128)
-                        .and_then(|v| prices.ema_mid.div_int_floor(v))
-                        .unwrap_or(0)
-                        .min(m.collateral as u128) as u64;
+                    let out = plan.collateral_out;
                     let worth = venue
                         .sell_price(out)
                         .and_then(|p| p.mul_int_floor(out as u128).ok())
                         .unwrap_or(0);
-                    if worth < h.debt as u128 {
+                    if worth < plan.repaid as u128 {
                         tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
                         continue;
                     }
@@ -365,7 +377,7 @@ impl Keeper {
                         key,
                         cfg.debt_account,
                         cfg.collateral_account,
-                        h.debt,
+                        plan.repaid,
                     );
                     if self
                         .send(chain, "liquidate_partial", &[liq], &mut report.events)
@@ -374,9 +386,11 @@ impl Keeper {
                         self.stats.partials += 1;
                     }
                 }
-                Zone::Distressed | Zone::Emergency
-                    if m.open_auctions == 0 || h.zone == Zone::Emergency =>
-                {
+                Zone::Distressed | Zone::Emergency => {
+                    if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
+                        tracing::debug!(account = %key, error = %e, "no kick");
+                        continue;
+                    }
                     let auction =
                         seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
                             .0;
@@ -430,7 +444,7 @@ impl Keeper {
             };
             all_closed_below = false;
             report.open_auctions += 1;
-            let margin = (au.owner_kind == owner_kind::MARGIN).then_some(au.owner);
+            let margin = (au.owner_kind == OwnerKind::Margin).then_some(au.owner);
             if au.is_done() {
                 let settle = mk.settle(keeper, *key, au.kicker, margin);
                 if self
@@ -468,21 +482,11 @@ impl Keeper {
                 }
                 continue;
             }
-            let restart_ok = auction::restart_allowed(
-                au.top(),
-                elapsed,
-                curve,
-                p.auction_tail_secs as u64,
-                Fp::from_bps(p.auction_cusp_bps as u64),
-            )
-            .unwrap_or(false);
-            let last_stage = au.owner_kind == owner_kind::MARGIN
-                && au.stage as u16 + 1 >= p.auction_max_stages as u16;
-            let at_floor = auction::at_floor(au.top(), elapsed, curve, floor).unwrap_or(false);
-            if au.owner_kind == owner_kind::MARGIN
-                && ((last_stage && restart_ok) || at_floor)
-                && market.pol_debt_amount > 0
-            {
+            // The program's own predicates, shared with the handlers.
+            let restart_ok = rules::restart_due(&p, &au, now).unwrap_or(false);
+            let last_stage = rules::is_last_stage(&p, &au);
+            let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
+            if backstop_ok && market.pol_debt_amount > 0 {
                 let bs = mk.backstop(keeper, *key);
                 if self
                     .send(chain, "backstop", &[bs], &mut report.events)
@@ -505,12 +509,6 @@ impl Keeper {
         }
         Ok(())
     }
-}
-
-/// The bonus the keeper assumes when judging a partial liquidation: the
-/// market's smallest (the real one is at least this).
-fn assumed_bonus_bps(market: &Market) -> u64 {
-    market.params.min_bonus_bps as u64
 }
 
 /// The largest `q` in `1..=max` with `f(q)` true, assuming `f` is true up to

@@ -251,8 +251,8 @@ mod tests {
         let m = MarginAccount {
             version: 1,
             bump: 2,
-            status: 0,
-            last_zone: 0,
+            status: zero_loss::state::AccountStatus::Active,
+            last_zone: zero_loss::engine::health::Zone::Healthy,
             open_auctions: 0,
             market,
             owner: Pubkey::new_unique(),

@@ -401,7 +401,7 @@ impl MarketFixture {
         admin: &Pubkey,
         pol_vault: Pubkey,
         destination: Pubkey,
-        asset: u8,
+        asset: zero_loss::instructions::PolAsset,
         amount: u64,
     ) -> Instruction {
         Self::ix(

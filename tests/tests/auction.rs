@@ -3,12 +3,13 @@
 
 use anchor_lang::error::ErrorCode as AnchorError;
 use anchor_lang::prelude::Pubkey;
+use zero_loss::engine::health::Zone;
 use zero_loss::engine::Fp;
 use zero_loss::events::{
     AuctionBackstopped, AuctionBid, AuctionRestarted, AuctionSettled, AuctionStarted,
     BadDebtRecorded,
 };
-use zero_loss::state::{status, Auction, RiskParams, VaultKind};
+use zero_loss::state::{AccountStatus, Auction, AuctionCurve, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Signer, ZlError};
 
@@ -91,7 +92,10 @@ async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
     );
     let after = f.margin_state(&s.b).await;
     assert_eq!(after.collateral, before.collateral - ev.lot);
-    assert_eq!((after.open_auctions, after.status), (1, status::IN_AUCTION));
+    assert_eq!(
+        (after.open_auctions, after.status),
+        (1, AccountStatus::InAuction)
+    );
     let m = f.market_state().await;
     assert_eq!(m.auction_debt, ev.principal);
     assert_eq!(m.insurance_amount, 100 * ONE_DEBT - ev.keeper_reward);
@@ -247,7 +251,7 @@ async fn bids_fill_partially_at_the_curve_price_and_settlement_returns_the_rest(
     assert_eq!(st.raised, ev.tab);
     let m = f.margin_state(&s.b).await;
     assert_eq!(m.collateral, owner_before + b2.lot_left);
-    assert_eq!((m.open_auctions, m.status), (0, status::ACTIVE));
+    assert_eq!((m.open_auctions, m.status), (0, AccountStatus::Active));
     assert!(f.env.account(a).await.is_none(), "the auction is closed");
     assert_eq!(
         f.env.lamports(s.keeper.key()).await,
@@ -259,7 +263,7 @@ async fn bids_fill_partially_at_the_curve_price_and_settlement_returns_the_rest(
     f.assert_conservation().await;
     // The account sits near the target once the leftover is back.
     f.env.exec(&[f.ix_check_health(s.b.margin)], &[]).await;
-    assert_eq!(f.margin_state(&s.b).await.last_zone, 0);
+    assert_eq!(f.margin_state(&s.b).await.last_zone, Zone::Healthy);
 
     // Settling twice, bidding after settlement: the auction is gone.
     let again = f.ix_settle(&bidder.key(), a, s.keeper.key(), Some(s.b.margin));
@@ -699,7 +703,7 @@ async fn keeper_rewards_never_exceed_the_penalty_an_auction_brings_in() {
 #[tokio::test]
 async fn a_linear_curve_market_prices_bids_along_the_line_down_to_the_floor() {
     let mut p = RiskParams::example();
-    p.auction_curve = zero_loss::state::curve::LINEAR;
+    p.auction_curve = AuctionCurve::Linear;
     p.auction_tau_secs = 1_000;
     let mut s = setup(p, 100 * ONE_DEBT, 0).await;
     s.f.set_prices(80.0, 80.0);

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use pyth_feeder::{create_price_account_ixs, write_price_ix, FeederError, PriceArgs};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
+use zero_loss::engine::health::Zone;
 use zero_loss::state::RiskParams;
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Env, Keypair, Signer, ZlError};
@@ -54,7 +55,11 @@ async fn prices_written_by_the_feeder_pass_the_oracle_checks_and_move_the_market
         .exec(&[f.ix_borrow(&b, 600 * ONE_DEBT)], &[&b.kp])
         .await;
     f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
-    assert_eq!(f.margin_state(&b).await.last_zone, 0, "healthy at $100");
+    assert_eq!(
+        f.margin_state(&b).await.last_zone,
+        Zone::Healthy,
+        "healthy at $100"
+    );
 
     // The price falls through the feeder: the same account now reads $70.
     f.env.advance(5).await;
@@ -70,7 +75,7 @@ async fn prices_written_by_the_feeder_pass_the_oracle_checks_and_move_the_market
     f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
     assert_eq!(
         f.margin_state(&b).await.last_zone,
-        2,
+        Zone::Distressed,
         "LTV 600/700 is past the 80% liquidation threshold: distressed"
     );
 }

@@ -8,6 +8,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use proptest::prelude::*;
+use zero_loss::engine::health::Zone;
 use zero_loss::events::{
     AuctionBid, AuctionStarted, BadDebtRecorded, HealthChecked, PartialLiquidated,
 };
@@ -128,7 +129,7 @@ impl World {
                         continue;
                     };
                     match h.zone {
-                        1 => {
+                        Zone::Buffer => {
                             let r = f
                                 .env
                                 .send(
@@ -148,7 +149,7 @@ impl World {
                                 );
                             }
                         }
-                        2 | 3 => {
+                        Zone::Distressed | Zone::Emergency => {
                             let a = f.next_auction().await;
                             let r = f
                                 .env

@@ -1,10 +1,10 @@
 //! LP deposits and withdrawals, the insurance fund and POL.
 
 use zero_loss::events::{InsuranceFunded, LpDeposited, LpWithdrawn};
-use zero_loss::instructions::pol_asset;
+use zero_loss::instructions::PolAsset;
 use zero_loss::state::VaultKind;
 use zero_loss_tests::market::*;
-use zero_loss_tests::{Signer, ZlError};
+use zero_loss_tests::{anchor_code, Signer, ZlError};
 
 /// SPL Token's `InsufficientFunds` and `OwnerMismatch` codes.
 const TOKEN_INSUFFICIENT_FUNDS: u32 = 1;
@@ -257,7 +257,7 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
         &stranger.key(),
         pol_debt,
         stranger.debt_ata,
-        pol_asset::DEBT,
+        PolAsset::Debt,
         ONE_DEBT,
     );
     f.env
@@ -267,7 +267,7 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
         &admin.pubkey(),
         pol_debt,
         admin_debt,
-        pol_asset::DEBT,
+        PolAsset::Debt,
         300 * ONE_DEBT + 1,
     );
     f.env
@@ -277,21 +277,38 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
         &admin.pubkey(),
         f.vault(VaultKind::Insurance),
         admin_debt,
-        pol_asset::DEBT,
+        PolAsset::Debt,
         ONE_DEBT,
     );
     f.env
         .expect_rejected(ix, &[&admin], ZlError::WrongVault)
         .await;
-    let ix = f.ix_withdraw_pol(&admin.pubkey(), pol_debt, admin_debt, 7, ONE_DEBT);
+    // An asset tag that is neither debt nor collateral does not decode.
+    let mut ix = f.ix_withdraw_pol(
+        &admin.pubkey(),
+        pol_debt,
+        admin_debt,
+        PolAsset::Debt,
+        ONE_DEBT,
+    );
+    assert_eq!(
+        ix.data[8],
+        PolAsset::Debt as u8,
+        "the tag follows the discriminator"
+    );
+    ix.data[8] = 7;
     f.env
-        .expect_rejected(ix, &[&admin], ZlError::InvalidParam)
+        .expect_rejected_code(
+            ix,
+            &[&admin],
+            anchor_code(anchor_lang::error::ErrorCode::InstructionDidNotDeserialize),
+        )
         .await;
     let ix = f.ix_withdraw_pol(
         &admin.pubkey(),
         pol_debt,
         admin_coll,
-        pol_asset::DEBT,
+        PolAsset::Debt,
         ONE_DEBT,
     );
     f.env
@@ -301,7 +318,7 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
         &admin.pubkey(),
         f.vault(VaultKind::PolCollateral),
         admin_coll,
-        pol_asset::COLLATERAL,
+        PolAsset::Collateral,
         1,
     );
     f.env
@@ -312,7 +329,7 @@ async fn pol_is_funded_and_withdrawn_by_the_admin_only() {
         &admin.pubkey(),
         pol_debt,
         admin_debt,
-        pol_asset::DEBT,
+        PolAsset::Debt,
         100 * ONE_DEBT,
     );
     f.env.exec(&[ix], &[&admin]).await;

@@ -53,7 +53,8 @@ async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
     );
     assert!(ev.ltv_after_bps < ev.ltv_before_bps);
     // The liquidator paid `repaid` and got repaid * (1 + bonus) of collateral
-    // at the EMA mid price (not the confidence-lowered trigger price).
+    // at the market's higher mid price (not the confidence-lowered trigger
+    // price); here EMA and spot agree.
     assert_eq!(
         f.env.token_balance(liq.debt_ata).await,
         10_000 * ONE_DEBT - ev.repaid
@@ -62,7 +63,9 @@ async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
         f.env.token_balance(liq.collateral_ata).await,
         ev.collateral_out
     );
-    let value = ev.collateral_out as f64 * f.reference_mid_price(true);
+    let value = ev.collateral_out as f64
+        * f.reference_mid_price(true)
+            .max(f.reference_mid_price(false));
     let expect = ev.repaid as f64 * (1.0 + ev.bonus_bps as f64 / 1e4);
     assert!(
         value <= expect && (expect - value) / expect < 2e-4,
@@ -83,6 +86,55 @@ async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
             ZlError::AccountHealthy,
         )
         .await;
+}
+
+/// The bonus measured at the market price (the higher of EMA and spot)
+/// never exceeds `max_bonus`, wherever spot stands against the EMA. Paid at
+/// the EMA, a spot 10% above it gave the liquidator ~15% against a 5% cap.
+#[tokio::test]
+async fn the_bonus_at_the_market_price_never_exceeds_max_bonus() {
+    let max_bonus = RiskParams::example().max_bonus_bps as f64 / 1e4;
+    // Halfway into the zone and near its far edge; spot from 4%
+    // under to 15% over the EMA (still short of the emergency threshold).
+    for ema in [BUFFER_PRICE, 86.5] {
+        for premium in [-0.04, 0.0, 0.03, 0.08, 0.15] {
+            let (mut f, b, liq) = setup(RiskParams::example()).await;
+            f.set_prices(ema, ema * (1.0 + premium));
+            let r = f
+                .env
+                .exec(
+                    &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+                    &[&liq.kp],
+                )
+                .await;
+            let ev = &r.events::<PartialLiquidated>()[0];
+            let market = f
+                .reference_mid_price(true)
+                .max(f.reference_mid_price(false));
+            let received = f.env.token_balance(liq.collateral_ata).await;
+            assert_eq!(received, ev.collateral_out);
+            let bonus = received as f64 * market / ev.repaid as f64 - 1.0;
+            assert!(
+                bonus <= max_bonus + 1e-9,
+                "ema {ema} premium {premium}: bonus {bonus} at the market price"
+            );
+            assert!(bonus <= ev.bonus_bps as f64 / 1e4 + 1e-9);
+            // Paid at the market's higher price, within rounding of the bonus.
+            assert!(
+                ev.bonus_bps as f64 / 1e4 - bonus < 1e-4,
+                "ema {ema} premium {premium}: {bonus} vs {} bps",
+                ev.bonus_bps
+            );
+            // The event names the payout price: the higher mid price (WAD).
+            let payout = ev.payout_price as f64 / 1e18;
+            assert!(
+                (payout - market).abs() / market < 1e-6,
+                "{payout} vs {market}"
+            );
+            assert!(ev.ltv_after_bps <= 7_000, "lands at or under the target");
+            f.assert_conservation().await;
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The permissionless cranks: refresh_market (interest, reserves,
 //! volatility, circuit breaker) and check_health (zones).
 
+use zero_loss::engine::health::Zone;
 use zero_loss::events::{BreakerCleared, BreakerTripped, HealthChecked, MarketRefreshed};
 use zero_loss::state::{breaker, VaultKind};
 use zero_loss_tests::market::*;
@@ -194,13 +195,13 @@ async fn check(f: &mut MarketFixture, b: &User) -> HealthChecked {
 #[tokio::test]
 async fn check_health_reports_each_zone_on_the_right_price() {
     let (mut f, b) = levered().await;
-    let cases: [(f64, f64, u8); 5] = [
+    let cases: [(f64, f64, Zone); 5] = [
         // (EMA, spot, zone)
-        (100.0, 100.0, 0),
-        (86.77, 86.77, 1), // between liq_ltv * (1 - 1%) and liq_ltv
-        (80.0, 80.0, 2),
-        (80.0, 72.0, 3),  // spot LTV over full_ltv: emergency before the EMA
-        (100.0, 80.0, 0), // a spot wick the EMA does not follow
+        (100.0, 100.0, Zone::Healthy),
+        (86.77, 86.77, Zone::Buffer), // between liq_ltv * (1 - 1%) and liq_ltv
+        (80.0, 80.0, Zone::Distressed),
+        (80.0, 72.0, Zone::Emergency), // spot LTV over full_ltv: emergency before the EMA
+        (100.0, 80.0, Zone::Healthy),  // a spot wick the EMA does not follow
     ];
     for (ema, spot, zone) in cases {
         f.collateral_price.ema_price = price_e8(ema);
@@ -239,7 +240,7 @@ async fn check_health_reports_each_zone_on_the_right_price() {
 async fn an_account_in_the_buffer_zone_cannot_borrow_or_withdraw() {
     let (mut f, b) = levered().await;
     f.set_price(price_e8(86.77));
-    assert_eq!(check(&mut f, &b).await.zone, 1);
+    assert_eq!(check(&mut f, &b).await.zone, Zone::Buffer);
     // Even a tiny borrow or withdrawal is refused (max_ltv is exceeded too).
     f.env
         .expect_rejected(f.ix_borrow(&b, 1), &[&b.kp], ZlError::MaxLtvExceeded)
@@ -252,7 +253,7 @@ async fn an_account_in_the_buffer_zone_cannot_borrow_or_withdraw() {
     f.env
         .exec(&[f.ix_repay(&b, b.margin, 100 * ONE_DEBT)], &[&b.kp])
         .await;
-    assert_eq!(check(&mut f, &b).await.zone, 0);
+    assert_eq!(check(&mut f, &b).await.zone, Zone::Healthy);
 }
 
 #[tokio::test]
@@ -267,9 +268,9 @@ async fn a_wide_buffer_makes_the_healthy_zone_refuse_new_risk_below_max_ltv() {
     f.set_price(price_e8(96.0)); // ~71.9% LTV
     let ev = check(&mut f, &b).await;
     assert_eq!((ev.buffer_bps, ev.liq_ltv_eff_bps), (1_000, 7_200));
-    assert_eq!(ev.zone, 0);
+    assert_eq!(ev.zone, Zone::Healthy);
     f.set_price(price_e8(95.0)); // ~72.7%
-    assert_eq!(check(&mut f, &b).await.zone, 1);
+    assert_eq!(check(&mut f, &b).await.zone, Zone::Buffer);
     f.env
         .expect_rejected(f.ix_borrow(&b, 1), &[&b.kp], ZlError::MaxLtvExceeded)
         .await;

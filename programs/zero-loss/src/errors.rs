@@ -184,9 +184,3 @@ impl From<PriceError> for ZlError {
         }
     }
 }
-
-/// `?` on engine results inside handlers: `engine_call().map_err(zl)?`.
-pub fn zl<E: Into<ZlError>>(e: E) -> anchor_lang::error::Error {
-    let z: ZlError = e.into();
-    z.into()
-}

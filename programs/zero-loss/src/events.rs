@@ -49,6 +49,8 @@ pub struct PauseSet {
 #[derive(Clone, Debug)]
 pub struct MarketInitialized {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub collateral_mint: Pubkey,
     pub debt_mint: Pubkey,
     pub lp_mint: Pubkey,
@@ -58,12 +60,16 @@ pub struct MarketInitialized {
 #[derive(Clone, Debug)]
 pub struct MarketParamsUpdated {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
 }
 
 #[event]
 #[derive(Clone, Debug)]
 pub struct LpDeposited {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub lp: Pubkey,
     pub amount: u64,
     pub shares: u64,
@@ -73,6 +79,8 @@ pub struct LpDeposited {
 #[derive(Clone, Debug)]
 pub struct LpWithdrawn {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub lp: Pubkey,
     pub amount: u64,
     pub shares: u64,
@@ -82,6 +90,8 @@ pub struct LpWithdrawn {
 #[derive(Clone, Debug)]
 pub struct InsuranceFunded {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub funder: Pubkey,
     pub amount: u64,
 }
@@ -90,6 +100,8 @@ pub struct InsuranceFunded {
 #[derive(Clone, Debug)]
 pub struct PolFunded {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub amount: u64,
 }
 
@@ -97,8 +109,9 @@ pub struct PolFunded {
 #[derive(Clone, Debug)]
 pub struct PolWithdrawn {
     pub market: Pubkey,
-    /// 0 = debt asset, 1 = collateral.
-    pub asset: u8,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
+    pub asset: crate::instructions::pol::PolAsset,
     pub amount: u64,
 }
 
@@ -106,6 +119,8 @@ pub struct PolWithdrawn {
 #[derive(Clone, Debug)]
 pub struct MarginAccountOpened {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub owner: Pubkey,
 }
@@ -114,12 +129,17 @@ pub struct MarginAccountOpened {
 #[derive(Clone, Debug)]
 pub struct MarginAccountClosed {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
 }
 
 #[event]
 #[derive(Clone, Debug)]
 pub struct CollateralDeposited {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub amount: u64,
     pub collateral: u64,
@@ -128,6 +148,9 @@ pub struct CollateralDeposited {
 #[event]
 #[derive(Clone, Debug)]
 pub struct CollateralWithdrawn {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub amount: u64,
     pub collateral: u64,
@@ -136,6 +159,9 @@ pub struct CollateralWithdrawn {
 #[event]
 #[derive(Clone, Debug)]
 pub struct Borrowed {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub amount: u64,
     pub debt: u64,
@@ -146,6 +172,9 @@ pub struct Borrowed {
 #[event]
 #[derive(Clone, Debug)]
 pub struct Repaid {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub payer: Pubkey,
     pub amount: u64,
@@ -156,6 +185,8 @@ pub struct Repaid {
 #[derive(Clone, Debug)]
 pub struct MarketRefreshed {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub borrow_index: u128,
     pub interest: u64,
     pub reserves_swept: u64,
@@ -173,15 +204,18 @@ pub struct MarketRefreshed {
 #[derive(Clone, Debug)]
 pub struct BreakerTripped {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub reasons: u8,
     pub divergence_bps: u64,
     pub conf_bps: u64,
 }
 
 /// A liquidity-budget draw tripped the circuit breaker.
-pub fn emit_budget_tripped(market: Pubkey) {
+pub fn emit_budget_tripped(market: Pubkey, ts: i64) {
     emit_event!(BreakerTripped {
         market,
+        ts,
         reasons: crate::state::breaker::BUDGET,
         divergence_bps: 0,
         conf_bps: 0,
@@ -192,6 +226,8 @@ pub fn emit_budget_tripped(market: Pubkey) {
 #[derive(Clone, Debug)]
 pub struct BreakerCleared {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub tripped_secs: i64,
 }
 
@@ -199,6 +235,8 @@ pub struct BreakerCleared {
 #[derive(Clone, Debug)]
 pub struct HealthChecked {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub collateral: u64,
     pub debt: u64,
@@ -208,14 +246,15 @@ pub struct HealthChecked {
     pub spot_ltv_bps: u64,
     pub buffer_bps: u64,
     pub liq_ltv_eff_bps: u64,
-    /// `engine::health::Zone` as u8: 0 healthy, 1 buffer, 2 distressed, 3 emergency.
-    pub zone: u8,
+    pub zone: crate::engine::health::Zone,
 }
 
 #[event]
 #[derive(Clone, Debug)]
 pub struct PartialLiquidated {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub margin_account: Pubkey,
     pub liquidator: Pubkey,
     /// Debt repaid by the liquidator.
@@ -223,6 +262,9 @@ pub struct PartialLiquidated {
     /// Collateral it received.
     pub collateral_out: u64,
     pub bonus_bps: u64,
+    /// The price the collateral was paid out at (the higher of the EMA and
+    /// spot mid prices), WAD debt units per collateral unit.
+    pub payout_price: u128,
     pub ltv_before_bps: u64,
     pub ltv_after_bps: u64,
     /// Liquidity budget left.
@@ -233,6 +275,8 @@ pub struct PartialLiquidated {
 #[derive(Clone, Debug)]
 pub struct AuctionStarted {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     pub id: u64,
     /// The margin account, or the market for POL collateral.
@@ -251,6 +295,9 @@ pub struct AuctionStarted {
 #[event]
 #[derive(Clone, Debug)]
 pub struct AuctionBid {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     pub bidder: Pubkey,
     /// WAD debt units per collateral unit.
@@ -266,6 +313,9 @@ pub struct AuctionBid {
 #[event]
 #[derive(Clone, Debug)]
 pub struct AuctionRestarted {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     pub stage: u8,
     pub top: u128,
@@ -276,6 +326,9 @@ pub struct AuctionRestarted {
 #[event]
 #[derive(Clone, Debug)]
 pub struct AuctionBackstopped {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     /// The floor price paid, WAD.
     pub price: u128,
@@ -290,6 +343,9 @@ pub struct AuctionBackstopped {
 #[event]
 #[derive(Clone, Debug)]
 pub struct AuctionSettled {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     pub owner: Pubkey,
     /// Debt units raised over the auction's life.
@@ -310,6 +366,8 @@ pub struct AuctionSettled {
 #[derive(Clone, Debug)]
 pub struct BadDebtRecorded {
     pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
     pub auction: Pubkey,
     pub amount: u64,
     pub total: u64,

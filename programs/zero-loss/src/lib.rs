@@ -6,10 +6,12 @@ use anchor_lang::prelude::*;
 
 #[cfg(not(target_os = "solana"))]
 pub mod client;
+pub mod controller;
 pub mod engine;
 pub mod errors;
 pub mod events;
 pub mod instructions;
+pub mod math;
 pub mod oracle;
 pub mod risk;
 pub mod state;
@@ -60,7 +62,7 @@ pub mod zero_loss {
     pub fn fund_pol(ctx: Context<FundPol>, amount: u64) -> Result<()> {
         pol::fund_handler(ctx, amount)
     }
-    pub fn withdraw_pol(ctx: Context<WithdrawPol>, asset: u8, amount: u64) -> Result<()> {
+    pub fn withdraw_pol(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64) -> Result<()> {
         pol::withdraw_handler(ctx, asset, amount)
     }
 

@@ -12,7 +12,7 @@ use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::engine::fixed::Fp;
 use crate::engine::price::{self, Reading};
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::state::Market;
 
 /// What a price is used for.
@@ -28,6 +28,8 @@ pub enum Action {
     Emergency,
     /// Auction top and floor prices.
     AuctionPricing,
+    /// The price a partial liquidation pays collateral out at.
+    PartialPayout,
 }
 
 /// Which reading of the two feeds an action uses.
@@ -39,19 +41,25 @@ pub enum Basis {
     Spot,
     /// The lower collateral price of `Trigger` and `Spot`.
     Conservative,
+    /// The higher of the EMA and spot mid prices (no confidence band): what
+    /// the collateral is worth to whoever receives it.
+    MarketHigh,
 }
 
 /// The price table: every action and the reading it uses. Opening risk
 /// takes the worse of spot and EMA (a wick cannot be borrowed against, nor
 /// can a lagging EMA); the liquidation trigger takes the EMA so that a wick
 /// does not liquidate; the emergency path and auction prices take spot,
-/// because there the EMA's lag is the danger.
-pub const PRICE_TABLE: [(Action, Basis); 5] = [
+/// because there the EMA's lag is the danger. A partial liquidation pays out
+/// at the market's higher price, so its bonus measured at either market
+/// price never exceeds the bonus it was sized with.
+pub const PRICE_TABLE: [(Action, Basis); 6] = [
     (Action::Borrow, Basis::Conservative),
     (Action::WithdrawCollateral, Basis::Conservative),
     (Action::LiquidationTrigger, Basis::Trigger),
     (Action::Emergency, Basis::Spot),
     (Action::AuctionPricing, Basis::Spot),
+    (Action::PartialPayout, Basis::MarketHigh),
 ];
 
 pub const fn basis_for(action: Action) -> Basis {
@@ -100,6 +108,7 @@ impl MarketPrices {
             Basis::Trigger => self.trigger,
             Basis::Spot => self.spot,
             Basis::Conservative => self.trigger.min(self.spot),
+            Basis::MarketHigh => self.ema_mid.max(self.spot_mid),
         }
     }
 }
@@ -147,7 +156,7 @@ pub fn load_feed(
     };
     let max_conf = Fp::from_bps(max_conf_bps as u64);
     for r in [spot, ema] {
-        let ratio = price::conf_ratio_ceil(r).map_err(zl)?;
+        let ratio = price::conf_ratio_ceil(r)?;
         require!(ratio <= max_conf, ZlError::OracleConfidenceTooWide);
     }
     Ok(FeedPrice {
@@ -182,11 +191,9 @@ pub fn load_prices(
     let (cd, dd) = (market.collateral_decimals, market.debt_decimals);
     let k = p.conf_k();
     let quote = |cr: Reading, dr: Reading, k: Fp| -> Result<Fp> {
-        price::collateral_in_debt(cr, dr, k, cd, dd).map_err(zl)
+        Ok(price::collateral_in_debt(cr, dr, k, cd, dd)?)
     };
-    let conf_ratio = price::conf_ratio_ceil(c.spot)
-        .map_err(zl)?
-        .max(price::conf_ratio_ceil(d.spot).map_err(zl)?);
+    let conf_ratio = price::conf_ratio_ceil(c.spot)?.max(price::conf_ratio_ceil(d.spot)?);
     Ok(MarketPrices {
         trigger: quote(c.ema, d.ema, k)?,
         spot: quote(c.spot, d.spot, k)?,
@@ -209,6 +216,7 @@ mod tests {
             Action::LiquidationTrigger,
             Action::Emergency,
             Action::AuctionPricing,
+            Action::PartialPayout,
         ];
         for a in actions {
             assert!(PRICE_TABLE.iter().any(|(x, _)| *x == a), "{a:?}");
@@ -216,6 +224,7 @@ mod tests {
         assert_eq!(basis_for(Action::LiquidationTrigger), Basis::Trigger);
         assert_eq!(basis_for(Action::AuctionPricing), Basis::Spot);
         assert_eq!(basis_for(Action::Borrow), Basis::Conservative);
+        assert_eq!(basis_for(Action::PartialPayout), Basis::MarketHigh);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use anchor_lang::prelude::*;
 use crate::engine::fixed::Fp;
 use crate::engine::health::{self, Zone};
 use crate::engine::price::divergence_ceil;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
+use crate::math::SafeMath;
 use crate::oracle::{Action, MarketPrices};
 use crate::state::{breaker, Market};
 
@@ -34,22 +35,26 @@ pub fn evaluate(
     prices: &MarketPrices,
 ) -> Result<HealthReport> {
     let debt = market.debt_of(debt_shares)?;
-    let ltv = |action: Action| {
-        health::ltv_ceil(debt as u128, collateral, prices.price(action)).map_err(zl)
+    let ltv = |action: Action| -> Result<Fp> {
+        Ok(health::ltv_ceil(
+            debt as u128,
+            collateral,
+            prices.price(action),
+        )?)
     };
     let trigger_ltv = ltv(Action::LiquidationTrigger)?;
     let spot_ltv = ltv(Action::Emergency)?;
     let opening_ltv = ltv(Action::Borrow)?;
     let buffer = market.buffer()?;
     let thresholds = market.params.thresholds(buffer);
-    let zone = health::zone(trigger_ltv, spot_ltv, &thresholds).map_err(zl)?;
+    let zone = health::zone(trigger_ltv, spot_ltv, &thresholds)?;
     Ok(HealthReport {
         debt,
         trigger_ltv,
         spot_ltv,
         opening_ltv,
         buffer,
-        liq_ltv_eff: thresholds.liq_ltv_eff().map_err(zl)?,
+        liq_ltv_eff: thresholds.liq_ltv_eff()?,
         zone,
     })
 }
@@ -69,7 +74,7 @@ pub fn require_opening_risk_ok(market: &Market, report: &HealthReport) -> Result
 /// the divergence and confidence figures (bps).
 pub fn abnormal_reasons(market: &Market, prices: &MarketPrices) -> Result<(u8, u64, u64)> {
     let p = &market.params;
-    let divergence = divergence_ceil(prices.spot_mid, prices.ema_mid).map_err(zl)?;
+    let divergence = divergence_ceil(prices.spot_mid, prices.ema_mid)?;
     let mut reasons = 0;
     if divergence > Fp::from_bps(p.breaker_divergence_bps as u64) {
         reasons |= breaker::DIVERGENCE;
@@ -98,13 +103,8 @@ pub fn ltv_bps(ltv: Fp) -> u64 {
 /// The auction floor on the live spot reading: `spot * (1 - max_discount)`,
 /// rounded up (the least a bidder may pay).
 pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
-    let keep = Fp::ONE
-        .checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))
-        .map_err(zl)?;
-    prices
-        .price(Action::AuctionPricing)
-        .mul_ceil(keep)
-        .map_err(zl)
+    let keep = Fp::ONE.checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))?;
+    Ok(prices.price(Action::AuctionPricing).mul_ceil(keep)?)
 }
 
 /// The keeper reward for a kick or restart of an auction with `tab`, of
@@ -120,10 +120,9 @@ pub fn take_keeper_reward(market: &mut Market, tab: u64, principal: u64) -> Resu
         p.keeper_tip,
         Fp::from_bps(p.keeper_chip_bps as u64),
         p.keeper_reward_cap,
-    )
-    .map_err(zl)?
+    )?
     .min(tab.saturating_sub(principal))
     .min(market.insurance_amount);
-    market.insurance_amount -= reward;
+    market.insurance_amount.safe_sub_assign(reward)?;
     Ok(reward)
 }

@@ -3,7 +3,85 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Burn, MintTo, Token, Transfer};
 
-use crate::state::Market;
+use crate::controller::{Moves, Party};
+use crate::errors::ZlError;
+use crate::state::{Market, VaultKind};
+
+/// The token accounts a handler lends to [`apply`]: the market's vaults it
+/// loaded (by [`VaultKind`]) and the caller's accounts, if the instruction
+/// has them.
+pub struct Endpoints<'a, 'info> {
+    pub token_program: &'a Program<'info, Token>,
+    pub market: &'a Account<'info, Market>,
+    pub vaults: [Option<AccountInfo<'info>>; 5],
+    /// The signer that authorises transfers from the caller's accounts.
+    pub caller: Option<AccountInfo<'info>>,
+    pub caller_debt: Option<AccountInfo<'info>>,
+    pub caller_collateral: Option<AccountInfo<'info>>,
+}
+
+impl<'a, 'info> Endpoints<'a, 'info> {
+    pub fn new(
+        token_program: &'a Program<'info, Token>,
+        market: &'a Account<'info, Market>,
+    ) -> Self {
+        Endpoints {
+            token_program,
+            market,
+            vaults: Default::default(),
+            caller: None,
+            caller_debt: None,
+            caller_collateral: None,
+        }
+    }
+
+    pub fn vault(mut self, kind: VaultKind, account: AccountInfo<'info>) -> Self {
+        self.vaults[kind as usize] = Some(account);
+        self
+    }
+
+    pub fn caller(
+        mut self,
+        signer: AccountInfo<'info>,
+        debt: Option<AccountInfo<'info>>,
+        collateral: Option<AccountInfo<'info>>,
+    ) -> Self {
+        self.caller = Some(signer);
+        self.caller_debt = debt;
+        self.caller_collateral = collateral;
+        self
+    }
+
+    fn account(&self, party: Party) -> Result<AccountInfo<'info>> {
+        let acc = match party {
+            Party::Vault(k) => self.vaults[k as usize].clone(),
+            Party::CallerDebt => self.caller_debt.clone(),
+            Party::CallerCollateral => self.caller_collateral.clone(),
+        };
+        // A transition asked for an account its handler did not load.
+        acc.ok_or_else(|| error!(ZlError::InvariantViolated))
+    }
+}
+
+/// Performs a transition's token moves in order, skipping zero amounts: out
+/// of a vault signed by the market PDA, out of the caller's account signed
+/// by the caller.
+pub fn apply(e: &Endpoints, moves: &Moves) -> Result<()> {
+    for m in moves.iter().filter(|m| m.amount > 0) {
+        let (from, to) = (e.account(m.from)?, e.account(m.to)?);
+        match m.from {
+            Party::Vault(_) => transfer_out(e.token_program, e.market, from, to, m.amount)?,
+            Party::CallerDebt | Party::CallerCollateral => {
+                let signer = e
+                    .caller
+                    .clone()
+                    .ok_or_else(|| error!(ZlError::InvariantViolated))?;
+                transfer_in(e.token_program, from, to, signer, m.amount)?
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Moves `amount` from a user's token account, signed by `authority`.
 pub fn transfer_in<'info>(

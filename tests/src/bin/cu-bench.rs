@@ -3,6 +3,7 @@
 //! builds the .so and points SBF_OUT_DIR at it); natively there is no meter
 //! and this refuses to run.
 
+use zero_loss::engine::health::Zone;
 use zero_loss::state::{pause, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{Signer, TxResult};
@@ -133,8 +134,8 @@ async fn main() {
         f.set_prices(price, price);
         let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
         let zone = r.events::<zero_loss::events::HealthChecked>()[0].zone;
-        assert!(zone <= 1, "stepped past the buffer zone");
-        if zone == 1 {
+        assert!(zone <= Zone::Buffer, "stepped past the buffer zone");
+        if zone == Zone::Buffer {
             break;
         }
         price -= 0.1;

@@ -53,6 +53,12 @@ pub fn pow_ceil(x: Fp, mut n: u64) -> Result<Fp, MathError> {
     Ok(acc)
 }
 
+/// A stage's starting price: `spot * buf`, rounded up (kicks, POL kicks
+/// and restarts alike).
+pub fn top(spot: Fp, buf: Fp) -> Result<Fp, MathError> {
+    spot.mul_ceil(buf)
+}
+
 /// The curve's price `elapsed` seconds into a stage, rounded up (no floor).
 pub fn curve_price(top: Fp, elapsed: u64, curve: Curve) -> Result<Fp, MathError> {
     match curve {

@@ -9,8 +9,22 @@ use super::fixed::Fp;
 /// An LTV that stands for "debt against worthless collateral".
 pub const LTV_INFINITE: Fp = Fp(u128::MAX);
 
-/// Where an account stands. Ordered from safest to worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Where an account stands. Ordered from safest to worst. Stored as one
+/// byte on a margin account and in events (Borsh derives only; the engine
+/// stays free of Solana types).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    anchor_lang::AnchorSerialize,
+    anchor_lang::AnchorDeserialize,
+    anchor_lang::InitSpace,
+)]
+#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum Zone {
     /// `trigger LTV <= liq_ltv_eff`.
@@ -21,6 +35,15 @@ pub enum Zone {
     Distressed = 2,
     /// `spot LTV >= full_ltv`: the whole position goes to auction.
     Emergency = 3,
+}
+
+impl Zone {
+    pub const ALL: [Zone; 4] = [
+        Zone::Healthy,
+        Zone::Buffer,
+        Zone::Distressed,
+        Zone::Emergency,
+    ];
 }
 
 /// The thresholds a zone is judged by (fractions).

@@ -82,7 +82,7 @@ pub fn apply_dust(want: u64, debt: u64, cap: u64, min_position: u64) -> u64 {
 pub struct PartialInput {
     pub debt: u64,
     pub collateral: u64,
-    /// The trigger (EMA) price.
+    /// The trigger (EMA) price: the account is sized on it.
     pub price: Fp,
     pub ltv: Fp,
     pub liq_ltv_eff: Fp,
@@ -97,17 +97,17 @@ pub struct PartialInput {
     pub min_position: u64,
 }
 
+/// A partial liquidation's size. The collateral paid out follows the debt
+/// actually retired, through [`payout_collateral`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PartialOutcome {
-    /// Debt the liquidator repays.
+pub struct PartialSize {
+    /// Debt the liquidator repays at most.
     pub repay: u64,
-    /// Collateral it receives.
-    pub collateral_out: u64,
     pub bonus: Fp,
 }
 
 /// Sizes a partial liquidation (the caller has checked the zone).
-pub fn partial(i: &PartialInput) -> Result<PartialOutcome, LiqError> {
+pub fn partial(i: &PartialInput) -> Result<PartialSize, LiqError> {
     let bonus = bonus(i.ltv, i.liq_ltv_eff, i.liq_ltv, i.min_bonus, i.max_bonus)?;
     let value = i.price.mul_int_floor(i.collateral as u128)?;
     let k = Fp::ONE.checked_add(bonus)?;
@@ -118,15 +118,23 @@ pub fn partial(i: &PartialInput) -> Result<PartialOutcome, LiqError> {
     if repay == 0 {
         return Err(LiqError::NothingToLiquidate);
     }
-    // Collateral paid out: repay * (1 + bonus) / P, rounded down.
-    let out = k.mul_int_floor(repay as u128)?;
-    let out = i.price.div_int_floor(out)?;
-    let collateral_out = to_u64(out)?.min(i.collateral);
-    Ok(PartialOutcome {
-        repay,
-        collateral_out,
-        bonus,
-    })
+    Ok(PartialSize { repay, bonus })
+}
+
+/// Collateral paid for `repaid` debt with `bonus`, at `payout_price`:
+/// `repaid * (1 + bonus) / payout_price`, rounded down (a payout), never
+/// more than the account holds. Paid at the market's higher price (EMA or
+/// spot mid), the bonus measured at the market price never exceeds `bonus`;
+/// sized on the lower trigger price, the account still lands at or under
+/// the target.
+pub fn payout_collateral(
+    repaid: u64,
+    bonus: Fp,
+    payout_price: Fp,
+    collateral: u64,
+) -> Result<u64, MathError> {
+    let value = Fp::ONE.checked_add(bonus)?.mul_int_floor(repaid as u128)?;
+    Ok(to_u64(payout_price.div_int_floor(value)?)?.min(collateral))
 }
 
 /// An auction kick's inputs.
@@ -136,39 +144,22 @@ pub struct KickInput {
     pub collateral: u64,
     /// Price the account is valued at for sizing (the lower of trigger and spot).
     pub price: Fp,
-    /// Spot price (auction pricing).
-    pub spot: Fp,
     pub target: Fp,
     pub penalty: Fp,
-    pub max_discount: Fp,
-    /// `top = spot * buf`.
-    pub buf: Fp,
     pub min_position: u64,
     pub budget: u64,
     /// Emergency: the whole position, whatever the budget.
     pub emergency: bool,
 }
 
+/// A kick's size. The penalty and lot follow the principal actually moved
+/// (whole debt shares), through [`penalty_ceil`] and [`pro_rata_lot`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KickOutcome {
-    /// Debt moved into the auction (principal).
+pub struct KickSize {
+    /// Debt to move into the auction (before share rounding).
     pub debt_slice: u64,
-    /// Penalty added on top of the principal.
-    pub penalty: u64,
-    /// Collateral moved into the auction.
-    pub lot: u64,
-    /// Starting price (debt units per collateral unit), rounded up.
-    pub top: Fp,
-    /// The floor price at kick time (for the lot), rounded down.
-    pub floor: Fp,
-    /// The whole position went.
+    /// The whole position goes.
     pub whole: bool,
-}
-
-impl KickOutcome {
-    pub fn tab(&self) -> u64 {
-        self.debt_slice.saturating_add(self.penalty)
-    }
 }
 
 /// Sizes an auction slice (the caller has checked the zone).
@@ -180,21 +171,15 @@ impl KickOutcome {
 /// `floor(C * d / D)`, as Maker's `bark` does: the rest of the account keeps
 /// its LTV while the slice sells, so a falling price cannot make the account
 /// look worse than it is, and leftover collateral returns at settlement.
-pub fn kick(i: &KickInput) -> Result<KickOutcome, LiqError> {
-    let floor = i.spot.mul_floor(Fp::ONE.checked_sub(i.max_discount)?)?;
-    let top = i.spot.mul_ceil(i.buf)?;
-    let whole = || -> Result<KickOutcome, LiqError> {
-        Ok(KickOutcome {
-            debt_slice: i.debt,
-            penalty: to_u64(i.penalty.mul_int_ceil(i.debt as u128)?)?,
-            lot: i.collateral,
-            top,
-            floor,
-            whole: true,
-        })
+/// The whole position goes in emergency, when the rest would be dust, or
+/// when the slice's lot would take all the collateral.
+pub fn kick(i: &KickInput) -> Result<KickSize, LiqError> {
+    let whole = KickSize {
+        debt_slice: i.debt,
+        whole: true,
     };
     if i.emergency {
-        return whole();
+        return Ok(whole);
     }
     let value = i.price.mul_int_floor(i.collateral as u128)?;
     let needed = repay_to_target(i.debt, value, i.target, Fp::ONE.checked_add(i.penalty)?)?;
@@ -205,26 +190,25 @@ pub fn kick(i: &KickInput) -> Result<KickOutcome, LiqError> {
         return Err(LiqError::NothingToLiquidate);
     }
     if slice == i.debt {
-        return whole();
+        return Ok(whole);
     }
-    // Rounded down: the rest of the account keeps at least its share, so
-    // its LTV cannot rise.
     let lot = pro_rata_lot(i.collateral, slice, i.debt)?;
     if lot == 0 {
         return Err(LiqError::NothingToLiquidate);
     }
     if lot >= i.collateral {
-        return whole();
+        return Ok(whole);
     }
-    let penalty = to_u64(i.penalty.mul_int_ceil(slice as u128)?)?;
-    Ok(KickOutcome {
+    Ok(KickSize {
         debt_slice: slice,
-        penalty,
-        lot,
-        top,
-        floor,
         whole: false,
     })
+}
+
+/// The liquidation penalty on `principal`: `rate * principal`, rounded up
+/// (owed by the borrower).
+pub fn penalty_ceil(principal: u64, rate: Fp) -> Result<u64, MathError> {
+    to_u64(rate.mul_int_ceil(principal as u128)?)
 }
 
 /// The pro-rata lot for a debt slice: `floor(C * slice / D)` (rounded down,
@@ -288,13 +272,18 @@ mod tests {
         assert_eq!(o.bonus, bps(400));
         // r = (7.8 - 7.0) / (1 - 0.7 * 1.04) = 0.8 / 0.272 = 2.941176...
         assert_eq!(o.repay, 2_941_177);
-        assert_eq!(o.collateral_out, 3_058_824);
-        let after = ltv_ceil(
-            (i.debt - o.repay) as u128,
-            i.collateral - o.collateral_out,
-            Fp::ONE,
-        )
-        .unwrap();
+        let out = payout_collateral(o.repay, o.bonus, Fp::ONE, i.collateral).unwrap();
+        assert_eq!(out, 3_058_824);
+        let after = ltv_ceil((i.debt - o.repay) as u128, i.collateral - out, Fp::ONE).unwrap();
+        assert!(after <= bps(7_000), "{after:?}");
+        // Paid at a market price 10% above the trigger price: fewer units,
+        // the same value at that price, and the account still lands.
+        let high = bps(11_000);
+        let out_high = payout_collateral(o.repay, o.bonus, high, i.collateral).unwrap();
+        assert_eq!(out_high, 2_780_749);
+        let got = high.mul_int_floor(out_high as u128).unwrap();
+        assert!(got <= bps(10_400).mul_int_ceil(o.repay as u128).unwrap());
+        let after = ltv_ceil((i.debt - o.repay) as u128, i.collateral - out_high, Fp::ONE).unwrap();
         assert!(after <= bps(7_000), "{after:?}");
     }
 
@@ -317,22 +306,16 @@ mod tests {
             debt: 960,
             collateral: 1_000,
             price: Fp::ONE,
-            spot: Fp::ONE,
             target: bps(7_000),
             penalty: bps(500),
-            max_discount: bps(2_000),
-            buf: bps(11_000),
             min_position: 10,
             budget: 0,
             emergency: true,
         };
         let o = kick(&i).unwrap();
         assert!(o.whole);
-        assert_eq!(
-            (o.debt_slice, o.penalty, o.lot, o.tab()),
-            (960, 48, 1_000, 1_008)
-        );
-        assert_eq!((o.top, o.floor), (bps(11_000), bps(8_000)));
+        assert_eq!(o.debt_slice, 960);
+        assert_eq!(penalty_ceil(o.debt_slice, i.penalty).unwrap(), 48);
     }
 
     #[test]
@@ -341,11 +324,8 @@ mod tests {
             debt: 8_500_000,
             collateral: 10_000_000,
             price: Fp::ONE,
-            spot: Fp::ONE,
             target: bps(7_000),
             penalty: bps(500),
-            max_discount: bps(2_000),
-            buf: bps(11_000),
             min_position: 10,
             budget: u64::MAX,
             emergency: false,
@@ -354,13 +334,15 @@ mod tests {
         assert!(!o.whole);
         // d = (8.5 - 7) / (1 - 0.7 * 1.05) = 1.5 / 0.265 = 5.660377..
         assert_eq!(o.debt_slice, 5_660_378);
-        assert_eq!(o.penalty, 283_019);
+        let penalty = penalty_ceil(o.debt_slice, i.penalty).unwrap();
+        assert_eq!(penalty, 283_019);
         // Pro rata: the rest keeps its LTV while the slice sells.
-        assert_eq!(o.lot, 6_659_268);
+        let lot = pro_rata_lot(i.collateral, o.debt_slice, i.debt).unwrap();
+        assert_eq!(lot, 6_659_268);
         let rest = (i.debt - o.debt_slice) as u128;
-        assert!(rest * i.collateral as u128 <= i.debt as u128 * (i.collateral - o.lot) as u128);
+        assert!(rest * i.collateral as u128 <= i.debt as u128 * (i.collateral - lot) as u128);
         // Sold at spot, the leftover comes back and the account sits at target.
-        let sold = o.tab();
+        let sold = o.debt_slice + penalty;
         let settled = ltv_ceil(
             (i.debt - o.debt_slice) as u128,
             i.collateral - sold,
@@ -398,8 +380,11 @@ mod tests {
         fn partial_liquidation_invariants(
             coll in 1_000u64..1_000_000_000_000, ltv_bps in 7_201u64..=8_000, price_raw in 1_000_000_000_000_000u128..1_000_000_000_000_000_000_000,
             budget in 0u64..u64::MAX, max_repay in 0u64..u64::MAX, min_pos in 0u64..1_000_000,
+            premium_bps in 0u64..5_000,
         ) {
             let price = Fp(price_raw);
+            // The payout price: the market's higher price, at or above the trigger.
+            let payout = price.mul_ceil(bps(10_000 + premium_bps)).unwrap();
             let value = price.mul_int_floor(coll as u128).unwrap();
             let debt = (Fp::from_bps(ltv_bps).mul_int_floor(value).unwrap()) as u64;
             prop_assume!(debt > 0);
@@ -414,15 +399,18 @@ mod tests {
                     // Never above the caps; never beyond the bonus cap.
                     prop_assert!(o.repay <= budget.min(max_repay).min(debt));
                     prop_assert!(o.bonus <= Fp::ONE.saturating_sub(ltv));
-                    prop_assert!(o.collateral_out <= coll);
-                    // The liquidator never receives more than repay * (1 + bonus) of value.
-                    let got = price.mul_int_floor(o.collateral_out as u128).unwrap();
+                    let out = payout_collateral(o.repay, o.bonus, payout, coll).unwrap();
+                    prop_assert!(out <= coll);
+                    // The liquidator never receives more than repay * (1 + bonus)
+                    // of value at the payout price, nor beyond max_bonus.
+                    let got = payout.mul_int_floor(out as u128).unwrap();
                     prop_assert!(got <= Fp::ONE.checked_add(o.bonus).unwrap().mul_int_ceil(o.repay as u128).unwrap());
+                    prop_assert!(got <= bps(10_500).mul_int_ceil(o.repay as u128).unwrap());
                     // Dust: the rest is nothing or at least min_position.
                     let rest = debt - o.repay;
                     prop_assert!(rest == 0 || rest >= min_pos);
                     // The account is never left less healthy.
-                    let after = ltv_ceil(rest as u128, coll - o.collateral_out, price).unwrap();
+                    let after = ltv_ceil(rest as u128, coll - out, price).unwrap();
                     prop_assert!(after <= ltv, "{:?} > {:?}", after, ltv);
                 }
                 Err(e) => prop_assert_eq!(e, LiqError::NothingToLiquidate),
@@ -438,20 +426,22 @@ mod tests {
             let debt = (Fp::from_bps(ltv_bps).mul_int_floor(value).unwrap()) as u64;
             prop_assume!(debt > 0);
             let i = KickInput {
-                debt, collateral: coll, price, spot: price, target: bps(7_000), penalty: bps(500),
-                max_discount: bps(2_000), buf: bps(11_000), min_position: 100, budget, emergency,
+                debt, collateral: coll, price, target: bps(7_000), penalty: bps(500),
+                min_position: 100, budget, emergency,
             };
             match kick(&i) {
                 Ok(o) => {
-                    prop_assert!(o.debt_slice <= debt && o.lot <= coll);
+                    prop_assert!(o.debt_slice <= debt);
                     prop_assert!(o.whole || o.debt_slice <= budget);
                     let rest = debt - o.debt_slice;
                     prop_assert!(rest == 0 || rest >= 100);
-                    prop_assert!(o.top >= o.floor);
-                    if o.whole { prop_assert_eq!((o.debt_slice, o.lot), (debt, coll)); }
+                    prop_assert!(o.whole == (o.debt_slice == debt));
+                    let lot = if o.whole { coll } else { pro_rata_lot(coll, o.debt_slice, debt).unwrap() };
+                    prop_assert!(lot > 0 && lot <= coll);
+                    prop_assert!(o.whole || lot < coll);
                     // Pro rata: the rest is never left less healthy. Exactly:
                     // rest / (C - lot) <= D / C.
-                    prop_assert!(rest as u128 * coll as u128 <= debt as u128 * (coll - o.lot) as u128);
+                    prop_assert!(rest as u128 * coll as u128 <= debt as u128 * (coll - lot) as u128);
                 }
                 Err(e) => prop_assert!(!emergency && e == LiqError::NothingToLiquidate),
             }

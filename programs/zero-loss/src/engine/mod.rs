@@ -13,8 +13,6 @@ pub mod fixed;
 pub mod health;
 pub mod interest;
 pub mod liquidation;
-#[cfg(test)]
-mod model_tests;
 pub mod price;
 pub mod shares;
 pub mod volatility;

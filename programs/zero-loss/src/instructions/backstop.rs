@@ -1,15 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::auction;
 use crate::emit_event;
-use crate::engine::auction;
-use crate::engine::fixed::{to_u64, Fp};
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::AuctionBackstopped;
 use crate::oracle;
-use crate::risk;
-use crate::state::{owner_kind, pause, seeds, Auction, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::state::{pause, seeds, Auction, Market, Protocol, VaultKind};
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless: at a borrower's auction's last stage once a restart would
 /// be due, or whenever the curve has reached the floor, POL's debt-asset
@@ -43,81 +41,32 @@ pub struct Backstop<'info> {
 pub fn handler(ctx: Context<Backstop>) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
-    let market = &mut a.market;
-    let au = &mut a.auction;
-    require!(
-        au.owner_kind == owner_kind::MARGIN,
-        ZlError::WrongAuctionKind
-    );
-    require!(!au.is_done(), ZlError::AuctionDone);
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    let floor = risk::auction_floor(market, &prices)?;
-    let p = market.params;
-    let (elapsed, curve) = (au.elapsed(now), p.curve());
-    let last_stage_stale = au.stage as u16 + 1 >= p.auction_max_stages as u16
-        && auction::restart_allowed(
-            au.top(),
-            elapsed,
-            curve,
-            p.auction_tail_secs as u64,
-            Fp::from_bps(p.auction_cusp_bps as u64),
-        )
-        .map_err(zl)?;
-    let at_floor = auction::at_floor(au.top(), elapsed, curve, floor).map_err(zl)?;
-    require!(last_stage_stale || at_floor, ZlError::BackstopNotAllowed);
-
-    // What POL can afford at the floor, then a fill without the dust rule
-    // (POL is the buyer of last resort; settlement follows).
-    let affordable = floor
-        .div_int_floor(market.pol_debt_amount as u128)
-        .and_then(to_u64)
-        .map_err(zl)?;
-    require!(affordable > 0, ZlError::InsufficientPol);
-    let fill = auction::fill(au.lot, au.tab, au.principal, affordable, floor, 0).map_err(zl)?;
-    // POL pays and takes the collateral; the proceeds are booked as any bid's.
-    market.pol_debt_amount = market
-        .pol_debt_amount
-        .checked_sub(fill.owe)
-        .ok_or(ZlError::InsufficientPol)?;
-    market.pol_collateral_amount = market
-        .pol_collateral_amount
-        .checked_add(fill.slice)
-        .ok_or(ZlError::MathOverflow)?;
-    let penalty = market.book_fill(au, &fill)?;
-    au.invariant()?;
-    market.invariant()?;
-
-    for (to, amount) in [
-        (a.liquidity_vault.to_account_info(), fill.principal),
-        (a.insurance_vault.to_account_info(), penalty),
-    ] {
-        if amount > 0 {
-            token_ops::transfer_out(
-                &a.token_program,
-                market,
-                a.pol_debt_vault.to_account_info(),
-                to,
-                amount,
-            )?;
-        }
-    }
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.collateral_vault.to_account_info(),
-        a.pol_collateral_vault.to_account_info(),
-        fill.slice,
+    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let out = auction::backstop(&mut a.market, &mut a.auction, &prices, now)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::PolDebt, a.pol_debt_vault.to_account_info())
+            .vault(
+                VaultKind::PolCollateral,
+                a.pol_collateral_vault.to_account_info(),
+            )
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info()),
+        &out.moves,
     )?;
     emit_event!(AuctionBackstopped {
-        auction: au.key(),
-        price: floor.0,
-        collateral: fill.slice,
-        paid: fill.owe,
-        principal: fill.principal,
-        penalty,
-        lot_left: au.lot,
-        tab_left: au.tab,
+        market: a.market.key(),
+        ts: now,
+        auction: a.auction.key(),
+        price: out.price.0,
+        collateral: out.fill.slice,
+        paid: out.fill.owe,
+        principal: out.fill.principal,
+        penalty: out.penalty(),
+        lot_left: a.auction.lot,
+        tab_left: a.auction.tab,
     });
     Ok(())
 }

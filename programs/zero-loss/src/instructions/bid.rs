@@ -1,14 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::auction;
 use crate::emit_event;
-use crate::engine::auction;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::AuctionBid;
 use crate::oracle;
-use crate::risk;
-use crate::state::{owner_kind, pause, seeds, Auction, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::state::{pause, seeds, Auction, Market, Protocol, VaultKind};
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless: buys up to `max_lot` collateral from an auction at the
 /// current curve price (never below the floor), refusing if that price is
@@ -43,64 +42,43 @@ pub struct Bid<'info> {
 }
 
 pub fn handler(ctx: Context<Bid>, max_lot: u64, max_price: u128) -> Result<()> {
-    require!(max_lot > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
-    let market = &mut a.market;
-    let au = &mut a.auction;
-    require!(!au.is_done(), ZlError::AuctionDone);
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    let floor = risk::auction_floor(market, &prices)?;
-    let p = market.params;
-    let price = auction::bid_price(au.top(), au.elapsed(now), p.curve(), floor).map_err(zl)?;
-    require!(price.0 <= max_price, ZlError::TooExpensive);
-    let fill =
-        auction::fill(au.lot, au.tab, au.principal, max_lot, price, p.min_position).map_err(zl)?;
-    let penalty = market.book_fill(au, &fill)?;
-    let pol_owned = au.owner_kind == owner_kind::POL;
-    au.invariant()?;
-    market.invariant()?;
-
-    let (to_principal, to_penalty) = if pol_owned {
-        (
-            a.pol_debt_vault.to_account_info(),
-            a.pol_debt_vault.to_account_info(),
-        )
-    } else {
-        (
-            a.liquidity_vault.to_account_info(),
-            a.insurance_vault.to_account_info(),
-        )
-    };
-    for (to, amount) in [(to_principal, fill.principal), (to_penalty, penalty)] {
-        if amount > 0 {
-            token_ops::transfer_in(
-                &a.token_program,
-                a.bidder_debt.to_account_info(),
-                to,
+    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let out = auction::bid(
+        &mut a.market,
+        &mut a.auction,
+        &prices,
+        now,
+        max_lot,
+        max_price,
+    )?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .vault(VaultKind::PolDebt, a.pol_debt_vault.to_account_info())
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info())
+            .caller(
                 a.bidder.to_account_info(),
-                amount,
-            )?;
-        }
-    }
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.collateral_vault.to_account_info(),
-        a.bidder_collateral.to_account_info(),
-        fill.slice,
+                Some(a.bidder_debt.to_account_info()),
+                Some(a.bidder_collateral.to_account_info()),
+            ),
+        &out.moves,
     )?;
     emit_event!(AuctionBid {
-        auction: au.key(),
+        market: a.market.key(),
+        ts: now,
+        auction: a.auction.key(),
         bidder: a.bidder.key(),
-        price: price.0,
-        collateral: fill.slice,
-        paid: fill.owe,
-        principal: fill.principal,
-        penalty,
-        lot_left: au.lot,
-        tab_left: au.tab,
+        price: out.price.0,
+        collateral: out.fill.slice,
+        paid: out.fill.owe,
+        principal: out.fill.principal,
+        penalty: out.penalty(),
+        lot_left: a.auction.lot,
+        tab_left: a.auction.tab,
     });
     Ok(())
 }

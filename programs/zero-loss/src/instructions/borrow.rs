@@ -3,10 +3,11 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::engine::fixed::to_u64;
 use crate::engine::shares;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::Borrowed;
+use crate::math::to_u64;
+use crate::math::SafeMath;
 use crate::oracle;
 use crate::risk;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
@@ -53,19 +54,13 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
         .saturating_sub(market.pending_reserves);
     require!(amount <= available, ZlError::InsufficientLiquidity);
     // Shares rounded up: the borrower owes at least `amount`.
-    let new_shares = shares::shares_for_borrow_ceil(amount as u128, market.index())
-        .and_then(to_u64)
-        .map_err(zl)?;
+    let new_shares = to_u64(shares::shares_for_borrow_ceil(
+        amount as u128,
+        market.index(),
+    )?)?;
     let m = &mut a.margin_account;
-    let account_shares = m
-        .debt_shares
-        .checked_add(new_shares)
-        .ok_or(ZlError::MathOverflow)?;
-    let total_shares = market
-        .total_debt_shares
-        .checked_add(new_shares)
-        .ok_or(ZlError::MathOverflow)?;
-    market.total_debt_shares = total_shares;
+    let account_shares = m.debt_shares.safe_add(new_shares)?;
+    market.total_debt_shares.safe_add_assign(new_shares)?;
     require!(
         market.total_debt()? <= market.params.borrow_cap,
         ZlError::BorrowCapExceeded
@@ -75,7 +70,7 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
     market.require_not_dust(report.debt)?;
 
     m.debt_shares = account_shares;
-    market.liquidity_amount -= amount;
+    market.liquidity_amount.safe_sub_assign(amount)?;
     m.invariant()?;
     market.invariant()?;
 
@@ -87,6 +82,8 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
         amount,
     )?;
     emit_event!(Borrowed {
+        market: market.key(),
+        ts: now,
         margin_account: m.key(),
         amount,
         debt: report.debt,

@@ -32,11 +32,12 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
     let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let m = &mut a.margin_account;
     let r = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
-    m.last_zone = r.zone as u8;
+    m.last_zone = r.zone;
     m.last_ltv_bps = u32::try_from(ltv_bps(r.trigger_ltv)).unwrap_or(u32::MAX);
     m.last_health_ts = now;
     emit_event!(HealthChecked {
         market: market.key(),
+        ts: now,
         margin_account: m.key(),
         collateral: m.collateral,
         debt: r.debt,
@@ -44,7 +45,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
         spot_ltv_bps: ltv_bps(r.spot_ltv),
         buffer_bps: ltv_bps(r.buffer),
         liq_ltv_eff_bps: ltv_bps(r.liq_ltv_eff),
-        zone: r.zone as u8,
+        zone: r.zone,
     });
     Ok(())
 }

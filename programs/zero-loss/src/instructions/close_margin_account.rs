@@ -19,8 +19,10 @@ pub struct CloseMarginAccount<'info> {
 
 pub fn handler(ctx: Context<CloseMarginAccount>) -> Result<()> {
     let m = &ctx.accounts.margin_account;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(MarginAccountClosed {
         market: m.market,
+        ts: now,
         margin_account: m.key()
     });
     Ok(())

@@ -5,6 +5,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::CollateralDeposited;
+use crate::math::SafeMath;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops;
 
@@ -31,20 +32,14 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::DEPOSIT)?;
     let market = &mut a.market;
-    let total = market
-        .total_collateral
-        .checked_add(amount)
-        .ok_or(ZlError::MathOverflow)?;
+    let total = market.total_collateral.safe_add(amount)?;
     require!(
         total <= market.params.collateral_cap,
         ZlError::CollateralCapExceeded
     );
     market.total_collateral = total;
     let m = &mut a.margin_account;
-    m.collateral = m
-        .collateral
-        .checked_add(amount)
-        .ok_or(ZlError::MathOverflow)?;
+    m.collateral.safe_add_assign(amount)?;
     m.invariant()?;
 
     token_ops::transfer_in(
@@ -54,7 +49,10 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         a.depositor.to_account_info(),
         amount,
     )?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(CollateralDeposited {
+        market: market.key(),
+        ts: now,
         margin_account: m.key(),
         amount,
         collateral: m.collateral

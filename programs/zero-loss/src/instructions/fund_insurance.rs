@@ -5,6 +5,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::InsuranceFunded;
+use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
 
@@ -27,11 +28,7 @@ pub fn handler(ctx: Context<FundInsurance>, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
-    a.market.insurance_amount = a
-        .market
-        .insurance_amount
-        .checked_add(amount)
-        .ok_or(ZlError::MathOverflow)?;
+    a.market.insurance_amount.safe_add_assign(amount)?;
     token_ops::transfer_in(
         &a.token_program,
         a.source.to_account_info(),
@@ -39,8 +36,10 @@ pub fn handler(ctx: Context<FundInsurance>, amount: u64) -> Result<()> {
         a.funder.to_account_info(),
         amount,
     )?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(InsuranceFunded {
         market: a.market.key(),
+        ts: now,
         funder: a.funder.key(),
         amount
     });

@@ -112,6 +112,7 @@ pub fn handler(ctx: Context<InitMarket>, args: InitMarketArgs) -> Result<()> {
     m.invariant()?;
     emit_event!(MarketInitialized {
         market: m.key(),
+        ts: now,
         collateral_mint,
         debt_mint,
         lp_mint

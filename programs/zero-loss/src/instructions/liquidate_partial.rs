@@ -1,21 +1,20 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::liquidation;
 use crate::emit_event;
-use crate::engine::fixed::{to_u64, Fp};
-use crate::engine::health::Zone;
-use crate::engine::liquidation;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::PartialLiquidated;
-use crate::oracle::{self, Action};
-use crate::risk::{self, ltv_bps};
+use crate::oracle;
+use crate::risk::ltv_bps;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
-use crate::token_ops;
-
+use crate::token_ops::{self, Endpoints};
 /// Permissionless: in the buffer zone, a liquidator repays up to `max_repay`
-/// of an account's debt and receives collateral at the trigger price plus a
-/// bonus. Sized to bring the account back to `target_ltv`, capped by the
-/// liquidity budget, with the dust rule.
+/// of an account's debt and receives collateral worth the repayment plus a
+/// bonus at the market's higher price (EMA or spot mid), so the bonus never
+/// exceeds `max_bonus` at either. Sized to bring the account back to
+/// `target_ltv`, capped by the liquidity budget, with the dust rule
+/// (`controller::liquidation`).
 #[derive(Accounts)]
 pub struct LiquidatePartial<'info> {
     pub liquidator: Signer<'info>,
@@ -43,98 +42,45 @@ pub struct LiquidatePartial<'info> {
 }
 
 pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
-    require!(max_repay > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LIQUIDATION)?;
-    let m = &mut a.margin_account;
-    require_keys_neq!(a.liquidator.key(), m.owner, ZlError::SelfLiquidation);
-    require!(m.open_auctions == 0, ZlError::AuctionInProgress);
-    let market = &mut a.market;
     let now = Clock::get()?.unix_timestamp;
-    market.accrue_interest(now)?;
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    let before = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
-    match before.zone {
-        Zone::Healthy => return err!(ZlError::AccountHealthy),
-        Zone::Buffer => {}
-        Zone::Distressed | Zone::Emergency => return err!(ZlError::NotInBufferZone),
-    }
-
-    let p = market.params;
-    let budget = market.refill_budget(now);
-    let price = prices.price(Action::LiquidationTrigger);
-    let sized = liquidation::partial(&liquidation::PartialInput {
-        debt: before.debt,
-        collateral: m.collateral,
-        price,
-        ltv: before.trigger_ltv,
-        liq_ltv_eff: before.liq_ltv_eff,
-        liq_ltv: Fp::from_bps(p.liq_ltv_bps as u64),
-        target: Fp::from_bps(p.target_ltv_bps as u64),
-        min_bonus: Fp::from_bps(p.min_bonus_bps as u64),
-        max_bonus: Fp::from_bps(p.max_bonus_bps as u64),
-        budget: budget.level,
+    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let out = liquidation::liquidate_partial(
+        &mut a.market,
+        &mut a.margin_account,
+        &prices,
+        now,
+        &a.liquidator.key(),
         max_repay,
-        min_position: p.min_position,
-    })
-    .map_err(zl)?;
-
-    // Retire whole shares and charge their value (never above the sized
-    // repayment); the collateral follows the charge.
-    let (retired, charged) = market.retire_debt(m.debt_shares, sized.repay)?;
-    // Paid out at the EMA mid price (the confidence band lowers the trigger
-    // price, and paying at it would lift the bonus above max_bonus).
-    let with_bonus = Fp::ONE.checked_add(sized.bonus).map_err(zl)?;
-    let payout_price = prices.ema_mid.max(price);
-    let collateral_out = with_bonus
-        .mul_int_floor(charged as u128)
-        .and_then(|v| payout_price.div_int_floor(v))
-        .and_then(to_u64)
-        .map_err(zl)?
-        .min(m.collateral);
-
-    m.debt_shares -= retired;
-    m.collateral -= collateral_out;
-    market.total_collateral = market
-        .total_collateral
-        .checked_sub(collateral_out)
-        .ok_or(ZlError::MathUnderflow)?;
-    let tripped = market.draw_budget(charged, now);
-    let after = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
-    require!(
-        after.trigger_ltv <= before.trigger_ltv,
-        ZlError::HealthWorsened
-    );
-    m.invariant()?;
-    market.invariant()?;
-
-    token_ops::transfer_in(
-        &a.token_program,
-        a.liquidator_debt.to_account_info(),
-        a.liquidity_vault.to_account_info(),
-        a.liquidator.to_account_info(),
-        charged,
     )?;
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.collateral_vault.to_account_info(),
-        a.liquidator_collateral.to_account_info(),
-        collateral_out,
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info())
+            .caller(
+                a.liquidator.to_account_info(),
+                Some(a.liquidator_debt.to_account_info()),
+                Some(a.liquidator_collateral.to_account_info()),
+            ),
+        &out.moves,
     )?;
-    if tripped {
-        crate::events::emit_budget_tripped(market.key());
+    if out.budget_tripped {
+        crate::events::emit_budget_tripped(a.market.key(), now);
     }
+    let plan = &out.plan;
     emit_event!(PartialLiquidated {
-        market: market.key(),
-        margin_account: m.key(),
+        market: a.market.key(),
+        ts: now,
+        margin_account: a.margin_account.key(),
         liquidator: a.liquidator.key(),
-        repaid: charged,
-        collateral_out,
-        bonus_bps: ltv_bps(sized.bonus),
-        ltv_before_bps: ltv_bps(before.trigger_ltv),
-        ltv_after_bps: ltv_bps(after.trigger_ltv),
-        budget_left: market.budget_level,
+        repaid: plan.repaid,
+        collateral_out: plan.collateral_out,
+        bonus_bps: ltv_bps(plan.bonus),
+        payout_price: plan.payout_price.0,
+        ltv_before_bps: ltv_bps(plan.before.trigger_ltv),
+        ltv_after_bps: ltv_bps(out.after.trigger_ltv),
+        budget_left: a.market.budget_level,
     });
     Ok(())
 }

@@ -3,10 +3,11 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
-use crate::engine::fixed::to_u64;
 use crate::engine::shares;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::LpDeposited;
+use crate::math::to_u64;
+use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
 
@@ -38,26 +39,22 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LP)?;
     let market = &mut a.market;
-    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
 
     // The program's own count, not the mint's supply: see Market::lp_shares.
     let supply = market.lp_shares;
     let assets = market.lp_assets()?;
     require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
-    let minted =
-        shares::lp_shares_for_deposit_floor(amount as u128, assets as u128, supply as u128)
-            .and_then(to_u64)
-            .map_err(zl)?;
+    let minted = to_u64(shares::lp_shares_for_deposit_floor(
+        amount as u128,
+        assets as u128,
+        supply as u128,
+    )?)?;
     require!(minted > 0, ZlError::AmountTooSmall);
 
-    market.liquidity_amount = market
-        .liquidity_amount
-        .checked_add(amount)
-        .ok_or(ZlError::MathOverflow)?;
-    market.lp_shares = market
-        .lp_shares
-        .checked_add(minted)
-        .ok_or(ZlError::MathOverflow)?;
+    market.liquidity_amount.safe_add_assign(amount)?;
+    market.lp_shares.safe_add_assign(minted)?;
     market.invariant()?;
 
     token_ops::transfer_in(
@@ -76,6 +73,7 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
     )?;
     emit_event!(LpDeposited {
         market: market.key(),
+        ts: now,
         lp: a.lp.key(),
         amount,
         shares: minted

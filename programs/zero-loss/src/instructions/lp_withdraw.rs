@@ -3,10 +3,11 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 
 use super::lp_deposit::LpLiquidity;
-use crate::engine::fixed::to_u64;
 use crate::engine::shares;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::LpWithdrawn;
+use crate::math::to_u64;
+use crate::math::SafeMath;
 use crate::state::pause;
 use crate::token_ops;
 
@@ -19,26 +20,23 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     let market = &mut a.market;
     market.require_breaker_clear()?;
     require!(a.lp_shares.amount >= shares_in, ZlError::InsufficientShares);
-    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
 
-    let amount = shares::lp_amount_for_withdraw_floor(
+    let amount = to_u64(shares::lp_amount_for_withdraw_floor(
         shares_in as u128,
         market.lp_assets()? as u128,
         market.lp_shares as u128,
-    )
-    .and_then(to_u64)
-    .map_err(zl)?;
+    )?)?;
     require!(amount > 0, ZlError::AmountTooSmall);
     // Reserves owed to insurance are not the LPs' to take.
     let available = market
         .liquidity_amount
         .saturating_sub(market.pending_reserves);
     require!(amount <= available, ZlError::InsufficientLiquidity);
-    market.liquidity_amount -= amount;
-    market.lp_shares = market
-        .lp_shares
-        .checked_sub(shares_in)
-        .ok_or(ZlError::InvariantViolated)?;
+    market.liquidity_amount.safe_sub_assign(amount)?;
+    require!(shares_in <= market.lp_shares, ZlError::InvariantViolated);
+    market.lp_shares.safe_sub_assign(shares_in)?;
     market.invariant()?;
 
     token_ops::burn_shares(
@@ -57,6 +55,7 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     )?;
     emit_event!(LpWithdrawn {
         market: market.key(),
+        ts: now,
         lp: a.lp.key(),
         amount,
         shares: shares_in

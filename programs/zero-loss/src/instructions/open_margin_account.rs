@@ -29,8 +29,10 @@ pub fn handler(ctx: Context<OpenMarginAccount>) -> Result<()> {
     m.market = market;
     m.owner = owner;
     m.invariant()?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(MarginAccountOpened {
         market,
+        ts: now,
         margin_account: m.key(),
         owner
     });

@@ -5,13 +5,18 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::{PolFunded, PolWithdrawn};
+use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
 
-/// Which POL vault `withdraw_pol` draws from.
-pub mod pol_asset {
-    pub const DEBT: u8 = 0;
-    pub const COLLATERAL: u8 = 1;
+/// Which POL vault `withdraw_pol` draws from (one byte; any other value is
+/// refused when the instruction is decoded).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum PolAsset {
+    Debt = 0,
+    Collateral = 1,
 }
 
 /// The admin adds the debt asset to the POL vault that backstops auctions.
@@ -33,11 +38,7 @@ pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
-    a.market.pol_debt_amount = a
-        .market
-        .pol_debt_amount
-        .checked_add(amount)
-        .ok_or(ZlError::MathOverflow)?;
+    a.market.pol_debt_amount.safe_add_assign(amount)?;
     token_ops::transfer_in(
         &a.token_program,
         a.source.to_account_info(),
@@ -45,8 +46,10 @@ pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
         a.admin.to_account_info(),
         amount,
     )?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(PolFunded {
         market: a.market.key(),
+        ts: now,
         amount
     });
     Ok(())
@@ -68,17 +71,17 @@ pub struct WithdrawPol<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: u8, amount: u64) -> Result<()> {
+pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
     let market = &mut a.market;
     let (kind, held) = match asset {
-        pol_asset::DEBT => (VaultKind::PolDebt, &mut market.pol_debt_amount),
-        pol_asset::COLLATERAL => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),
-        _ => return err!(ZlError::InvalidParam),
+        PolAsset::Debt => (VaultKind::PolDebt, &mut market.pol_debt_amount),
+        PolAsset::Collateral => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),
     };
-    *held = held.checked_sub(amount).ok_or(ZlError::InsufficientPol)?;
+    require!(amount <= *held, ZlError::InsufficientPol);
+    held.safe_sub_assign(amount)?;
     require_keys_eq!(a.pol_vault.key(), market.vault(kind), ZlError::WrongVault);
     token_ops::transfer_out(
         &a.token_program,
@@ -87,8 +90,10 @@ pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: u8, amount: u64) -> Re
         a.destination.to_account_info(),
         amount,
     )?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(PolWithdrawn {
         market: market.key(),
+        ts: now,
         asset,
         amount
     });

@@ -4,7 +4,7 @@ use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::{budget, volatility};
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::{BreakerCleared, BreakerTripped, MarketRefreshed};
 use crate::oracle;
 use crate::risk;
@@ -42,8 +42,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
         prices.spot_mid,
         prices.publish_time,
         market.params.vol_window_secs as u64,
-    )
-    .map_err(zl)?;
+    )?;
     market.set_vol_state(vol);
 
     let (mut reasons, divergence_bps, conf_bps) = risk::abnormal_reasons(market, &prices)?;
@@ -55,6 +54,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
         if market.trip_breaker(reasons, now) {
             emit_event!(BreakerTripped {
                 market: market.key(),
+                ts: now,
                 reasons,
                 divergence_bps,
                 conf_bps
@@ -66,6 +66,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
         market.breaker_reasons = 0;
         emit_event!(BreakerCleared {
             market: market.key(),
+            ts: now,
             tripped_secs: now - market.breaker_tripped_at
         });
     }
@@ -83,6 +84,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     }
     emit_event!(MarketRefreshed {
         market: market.key(),
+        ts: now,
         borrow_index: market.borrow_index,
         interest,
         reserves_swept: swept,

@@ -5,6 +5,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::Repaid;
+use crate::math::SafeMath;
 use crate::state::{MarginAccount, Market, VaultKind};
 use crate::token_ops;
 
@@ -28,13 +29,14 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     let market = &mut a.market;
-    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
     let m = &mut a.margin_account;
     require!(m.debt_shares > 0, ZlError::NothingToRepay);
     let debt = market.debt_of(m.debt_shares)?;
     let (retired, paid) = market.retire_debt(m.debt_shares, amount)?;
-    market.require_not_dust(debt - paid)?;
-    m.debt_shares -= retired;
+    market.require_not_dust(debt.safe_sub(paid)?)?;
+    m.debt_shares.safe_sub_assign(retired)?;
     m.invariant()?;
     market.invariant()?;
 
@@ -47,6 +49,8 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
     )?;
     let remaining = market.debt_of(m.debt_shares)?;
     emit_event!(Repaid {
+        market: market.key(),
+        ts: now,
         margin_account: m.key(),
         payer: a.payer.key(),
         amount: paid,

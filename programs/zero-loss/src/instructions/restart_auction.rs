@@ -1,15 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::auction;
 use crate::emit_event;
-use crate::engine::auction;
-use crate::engine::fixed::Fp;
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::AuctionRestarted;
-use crate::oracle::{self, Action};
-use crate::risk;
-use crate::state::{owner_kind, pause, seeds, Auction, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::oracle;
+use crate::state::{pause, seeds, Auction, Market, Protocol, VaultKind};
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless: once a stage is older than `tail` or its price fell below
 /// `cusp * top`, restart it from a new top on the current spot price and pay
@@ -38,52 +36,27 @@ pub struct RestartAuction<'info> {
 pub fn handler(ctx: Context<RestartAuction>) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
-    let market = &mut a.market;
-    let au = &mut a.auction;
-    require!(!au.is_done(), ZlError::AuctionDone);
     let now = Clock::get()?.unix_timestamp;
-    let p = market.params;
-    let allowed = auction::restart_allowed(
-        au.top(),
-        au.elapsed(now),
-        p.curve(),
-        p.auction_tail_secs as u64,
-        Fp::from_bps(p.auction_cusp_bps as u64),
-    )
-    .map_err(zl)?;
-    require!(allowed, ZlError::RestartTooEarly);
-    if au.owner_kind == owner_kind::MARGIN {
-        require!(
-            au.stage as u16 + 1 < p.auction_max_stages as u16,
-            ZlError::MaxStagesReached
-        );
-    }
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    let top = prices
-        .price(Action::AuctionPricing)
-        .mul_ceil(Fp::from_bps(p.auction_buf_bps as u64))
-        .map_err(zl)?;
-    au.top = top.0;
-    au.stage = au.stage.saturating_add(1);
-    au.stage_start = now;
-    let reward = risk::take_keeper_reward(market, au.tab, au.principal)?;
-    au.invariant()?;
-    market.invariant()?;
-    if reward > 0 {
-        token_ops::transfer_out(
-            &a.token_program,
-            market,
-            a.insurance_vault.to_account_info(),
-            a.keeper_debt.to_account_info(),
-            reward,
-        )?;
-    }
+    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let out = auction::restart(&mut a.market, &mut a.auction, &prices, now)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .caller(
+                a.keeper.to_account_info(),
+                Some(a.keeper_debt.to_account_info()),
+                None,
+            ),
+        &out.moves,
+    )?;
     emit_event!(AuctionRestarted {
-        auction: au.key(),
-        stage: au.stage,
-        top: au.top,
+        market: a.market.key(),
+        ts: now,
+        auction: a.auction.key(),
+        stage: out.stage,
+        top: out.top.0,
         keeper: a.keeper.key(),
-        keeper_reward: reward,
+        keeper_reward: out.keeper_reward,
     });
     Ok(())
 }

@@ -1,14 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::auction;
 use crate::emit_event;
-use crate::engine::waterfall;
 use crate::errors::ZlError;
 use crate::events::{AuctionSettled, BadDebtRecorded};
-use crate::state::{
-    owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
-};
-use crate::token_ops;
+use crate::state::{pause, seeds, Auction, MarginAccount, Market, Protocol, VaultKind};
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless: closes an auction whose tab is raised or whose lot is
 /// gone. Leftover collateral returns to its owner; a principal shortfall is
@@ -46,104 +44,46 @@ pub struct SettleAuction<'info> {
 pub fn handler(ctx: Context<SettleAuction>) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
-    let market = &mut a.market;
+    let now = Clock::get()?.unix_timestamp;
+    let market_key = a.market.key();
+    let account = a.margin_account.as_mut().map(|m| {
+        let key = m.key();
+        (&mut ***m, key)
+    });
+    let out = auction::settle(&mut a.market, &market_key, &a.auction, account)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .vault(VaultKind::PolDebt, a.pol_debt_vault.to_account_info())
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info())
+            .vault(
+                VaultKind::PolCollateral,
+                a.pol_collateral_vault.to_account_info(),
+            ),
+        &out.moves,
+    )?;
     let au = &a.auction;
-    require!(au.is_done(), ZlError::AuctionNotDone);
-    let (lot, principal, penalty_forgiven) = (au.lot, au.principal, au.tab - au.principal);
-    let raised = au.initial_tab - au.tab;
-    let mut cover = waterfall::Cover::default();
-
-    match (au.owner_kind, a.margin_account.as_mut()) {
-        (owner_kind::MARGIN, Some(m)) => {
-            require_keys_eq!(m.key(), au.owner, ZlError::WrongAuctionOwner);
-            // Leftover collateral stays in the collateral vault, back on the account.
-            m.collateral = m.collateral.checked_add(lot).ok_or(ZlError::MathOverflow)?;
-            m.open_auctions = m
-                .open_auctions
-                .checked_sub(1)
-                .ok_or(ZlError::MathUnderflow)?;
-            if m.open_auctions == 0 {
-                m.status = status::ACTIVE;
-            }
-            m.invariant()?;
-            cover = waterfall::cover(principal, market.insurance_amount, market.pol_debt_amount);
-            market.insurance_amount -= cover.insurance;
-            market.pol_debt_amount -= cover.pol;
-            market.liquidity_amount = market
-                .liquidity_amount
-                .checked_add(cover.insurance + cover.pol)
-                .ok_or(ZlError::MathOverflow)?;
-            market.auction_debt = market
-                .auction_debt
-                .checked_sub(principal)
-                .ok_or(ZlError::MathUnderflow)?;
-            market.recorded_bad_debt = market
-                .recorded_bad_debt
-                .checked_add(cover.bad_debt)
-                .ok_or(ZlError::MathOverflow)?;
-        }
-        (owner_kind::POL, None) => {
-            require_keys_eq!(au.owner, market.key(), ZlError::WrongAuctionOwner);
-            market.total_collateral = market
-                .total_collateral
-                .checked_sub(lot)
-                .ok_or(ZlError::MathUnderflow)?;
-            market.pol_collateral_amount = market
-                .pol_collateral_amount
-                .checked_add(lot)
-                .ok_or(ZlError::MathOverflow)?;
-        }
-        _ => return err!(ZlError::WrongAuctionOwner),
-    }
-    market.open_auctions = market
-        .open_auctions
-        .checked_sub(1)
-        .ok_or(ZlError::MathUnderflow)?;
-    market.invariant()?;
-
-    let moves = [
-        (
-            a.insurance_vault.to_account_info(),
-            a.liquidity_vault.to_account_info(),
-            cover.insurance,
-        ),
-        (
-            a.pol_debt_vault.to_account_info(),
-            a.liquidity_vault.to_account_info(),
-            cover.pol,
-        ),
-    ];
-    for (from, to, amount) in moves {
-        if amount > 0 {
-            token_ops::transfer_out(&a.token_program, market, from, to, amount)?;
-        }
-    }
-    if au.owner_kind == owner_kind::POL && lot > 0 {
-        token_ops::transfer_out(
-            &a.token_program,
-            market,
-            a.collateral_vault.to_account_info(),
-            a.pol_collateral_vault.to_account_info(),
-            lot,
-        )?;
-    }
-    if cover.bad_debt > 0 {
+    if out.cover.bad_debt > 0 {
         emit_event!(BadDebtRecorded {
-            market: market.key(),
+            market: market_key,
+            ts: now,
             auction: au.key(),
-            amount: cover.bad_debt,
-            total: market.recorded_bad_debt,
+            amount: out.cover.bad_debt,
+            total: a.market.recorded_bad_debt,
         });
     }
     emit_event!(AuctionSettled {
+        market: market_key,
+        ts: now,
         auction: au.key(),
         owner: au.owner,
-        raised,
-        collateral_returned: lot,
-        insurance_paid: cover.insurance,
-        pol_paid: cover.pol,
-        bad_debt: cover.bad_debt,
-        penalty_forgiven,
+        raised: out.raised,
+        collateral_returned: out.collateral_returned,
+        insurance_paid: out.cover.insurance,
+        pol_paid: out.cover.pol,
+        bad_debt: out.cover.bad_debt,
+        penalty_forgiven: out.penalty_forgiven,
     });
     Ok(())
 }

@@ -1,19 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::controller::auction::{self, NewAuction};
 use crate::emit_event;
-use crate::engine::fixed::{to_u64, Fp};
-use crate::engine::health::Zone;
-use crate::engine::{liquidation, shares};
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
 use crate::events::AuctionStarted;
-use crate::oracle::{self, Action};
-use crate::risk;
-use crate::state::{
-    owner_kind, pause, seeds, status, Auction, MarginAccount, Market, Protocol, VaultKind,
-    ACCOUNT_VERSION,
-};
-use crate::token_ops;
+use crate::oracle;
+use crate::state::{pause, seeds, Auction, MarginAccount, Market, Protocol, VaultKind};
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless kick: a distressed account's slice (or, in emergency, the
 /// whole position) moves into a new Auction. The kicker pays the auction's
@@ -48,134 +42,49 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
     let bump = ctx.bumps.auction;
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LIQUIDATION)?;
-    let market = &mut a.market;
-    let m = &mut a.margin_account;
     let now = Clock::get()?.unix_timestamp;
-    market.accrue_interest(now)?;
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    let health = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
-    let emergency = health.zone == Zone::Emergency;
-    require!(health.zone >= Zone::Distressed, ZlError::NotDistressed);
-    require!(
-        m.open_auctions == 0 || emergency,
-        ZlError::AuctionInProgress
-    );
-
-    let p = market.params;
-    let budget = market.refill_budget(now);
-    let spot = prices.price(Action::AuctionPricing);
-    let sized = liquidation::kick(&liquidation::KickInput {
-        debt: health.debt,
-        collateral: m.collateral,
-        price: prices.price(Action::LiquidationTrigger).min(spot),
-        spot,
-        target: Fp::from_bps(p.target_ltv_bps as u64),
-        penalty: Fp::from_bps(p.penalty_bps as u64),
-        max_discount: Fp::from_bps(p.auction_max_discount_bps as u64),
-        buf: Fp::from_bps(p.auction_buf_bps as u64),
-        min_position: p.min_position,
-        budget: budget.level,
-        emergency,
-    })
-    .map_err(zl)?;
-
-    // The slice's debt leaves as whole shares; the auction's principal is
-    // what they are worth (rounded up).
-    let moved_shares = if sized.whole {
-        m.debt_shares
-    } else {
-        shares::shares_for_repay_floor(sized.debt_slice as u128, market.index())
-            .and_then(to_u64)
-            .map_err(zl)?
+    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let new = NewAuction {
+        market: a.market.key(),
+        owner: a.margin_account.key(),
+        kicker: a.kicker.key(),
+        bump,
     };
-    require!(moved_shares > 0, ZlError::AmountTooSmall);
-    let principal = market.debt_of(moved_shares)?;
-    let penalty = Fp::from_bps(p.penalty_bps as u64)
-        .mul_int_ceil(principal as u128)
-        .and_then(to_u64)
-        .map_err(zl)?;
-    let tab = principal
-        .checked_add(penalty)
-        .ok_or(ZlError::MathOverflow)?;
-
-    // The lot follows the principal actually moved (pro rata, rounded down),
-    // so the rest of the account keeps at least its share of collateral.
-    let lot = if sized.whole {
-        sized.lot
-    } else {
-        liquidation::pro_rata_lot(m.collateral, principal, health.debt).map_err(zl)?
-    };
-    require!(lot > 0, ZlError::AmountTooSmall);
-    m.debt_shares -= moved_shares;
-    m.collateral -= lot;
-    m.open_auctions = m
-        .open_auctions
-        .checked_add(1)
-        .ok_or(ZlError::MathOverflow)?;
-    m.status = status::IN_AUCTION;
-    market.total_debt_shares = market
-        .total_debt_shares
-        .checked_sub(moved_shares)
-        .ok_or(ZlError::MathUnderflow)?;
-    market.auction_debt = market
-        .auction_debt
-        .checked_add(principal)
-        .ok_or(ZlError::MathOverflow)?;
-    let tripped = market.draw_budget(principal, now);
-    let id = market.next_auction_id;
-    market.next_auction_id = id.checked_add(1).ok_or(ZlError::MathOverflow)?;
-    market.open_auctions = market
-        .open_auctions
-        .checked_add(1)
-        .ok_or(ZlError::MathOverflow)?;
-    let reward = risk::take_keeper_reward(market, tab, principal)?;
-
-    let auction = &mut a.auction;
-    auction.version = ACCOUNT_VERSION;
-    auction.bump = bump;
-    auction.stage = 0;
-    auction.owner_kind = owner_kind::MARGIN;
-    auction.id = id;
-    auction.market = market.key();
-    auction.owner = m.key();
-    auction.kicker = a.kicker.key();
-    auction.lot = lot;
-    auction.tab = tab;
-    auction.principal = principal;
-    auction.top = sized.top.0;
-    auction.stage_start = now;
-    auction.created_at = now;
-    auction.initial_lot = lot;
-    auction.initial_tab = tab;
-    auction.invariant()?;
-    m.invariant()?;
-    market.invariant()?;
-
-    if reward > 0 {
-        token_ops::transfer_out(
-            &a.token_program,
-            market,
-            a.insurance_vault.to_account_info(),
-            a.kicker_debt.to_account_info(),
-            reward,
-        )?;
-    }
-    if tripped {
-        crate::events::emit_budget_tripped(market.key());
+    let out = auction::kick(
+        &mut a.market,
+        &mut a.margin_account,
+        &mut a.auction,
+        &new,
+        &prices,
+        now,
+    )?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .caller(
+                a.kicker.to_account_info(),
+                Some(a.kicker_debt.to_account_info()),
+                None,
+            ),
+        &out.moves,
+    )?;
+    if out.budget_tripped {
+        crate::events::emit_budget_tripped(new.market, now);
     }
     emit_event!(AuctionStarted {
-        market: market.key(),
-        auction: auction.key(),
-        id,
-        owner: m.key(),
-        kicker: a.kicker.key(),
-        lot,
-        tab,
-        principal,
-        top: sized.top.0,
-        emergency,
-        whole_position: sized.whole,
-        keeper_reward: reward,
+        market: new.market,
+        ts: now,
+        auction: a.auction.key(),
+        id: out.id,
+        owner: new.owner,
+        kicker: new.kicker,
+        lot: out.lot,
+        tab: out.tab,
+        principal: out.principal,
+        top: out.top.0,
+        emergency: out.emergency,
+        whole_position: out.whole_position,
+        keeper_reward: out.keeper_reward,
     });
     Ok(())
 }

@@ -20,13 +20,15 @@ pub struct UpdateMarketParams<'info> {
 pub fn handler(ctx: Context<UpdateMarketParams>, params: RiskParams) -> Result<()> {
     params.validate()?;
     let market = &mut ctx.accounts.market;
-    market.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let now = Clock::get()?.unix_timestamp;
+    market.accrue_interest(now)?;
     market.params = params;
     // A smaller capacity caps the bucket at once.
     market.budget_level = market.budget_level.min(params.budget_capacity);
     market.invariant()?;
     emit_event!(MarketParamsUpdated {
-        market: market.key()
+        market: market.key(),
+        ts: now,
     });
     Ok(())
 }

@@ -5,6 +5,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::CollateralWithdrawn;
+use crate::math::SafeMath;
 use crate::oracle;
 use crate::risk;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
@@ -44,10 +45,8 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
         ZlError::AccountInAuction
     );
     let m = &mut a.margin_account;
-    let remaining = m
-        .collateral
-        .checked_sub(amount)
-        .ok_or(ZlError::InsufficientCollateral)?;
+    require!(amount <= m.collateral, ZlError::InsufficientCollateral);
+    let remaining = m.collateral.safe_sub(amount)?;
 
     // A debt-free account risks nothing: no price, no breaker.
     if m.debt_shares > 0 {
@@ -61,10 +60,7 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
     }
 
     m.collateral = remaining;
-    market.total_collateral = market
-        .total_collateral
-        .checked_sub(amount)
-        .ok_or(ZlError::MathUnderflow)?;
+    market.total_collateral.safe_sub_assign(amount)?;
     m.invariant()?;
     market.invariant()?;
 
@@ -75,7 +71,10 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
         a.destination.to_account_info(),
         amount,
     )?;
+    let now = Clock::get()?.unix_timestamp;
     emit_event!(CollateralWithdrawn {
+        market: market.key(),
+        ts: now,
         margin_account: m.key(),
         amount,
         collateral: remaining

@@ -3,14 +3,18 @@ use anchor_lang::prelude::*;
 use crate::engine::auction::Curve;
 use crate::engine::fixed::Fp;
 use crate::errors::ZlError;
-use crate::state::{curve, RiskParams};
+use crate::state::{AuctionCurve, RiskParams};
 
-/// Who owns an auction's collateral (and receives its leftovers).
-pub mod owner_kind {
+/// Who owns an auction's collateral (and receives its leftovers). One byte
+/// on the account; any other value fails to deserialize.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum OwnerKind {
     /// A margin account's slice.
-    pub const MARGIN: u8 = 0;
+    Margin = 0,
     /// Protocol-owned collateral being unwound.
-    pub const POL: u8 = 1;
+    Pol = 1,
 }
 
 /// A Dutch auction of one lot of collateral.
@@ -23,8 +27,7 @@ pub struct Auction {
     pub bump: u8,
     /// Restarts so far (0 = the first stage).
     pub stage: u8,
-    /// [`owner_kind`].
-    pub owner_kind: u8,
+    pub owner_kind: OwnerKind,
     pub id: u64,
     pub market: Pubkey,
     /// The margin account (owner_kind MARGIN) or the market (POL).
@@ -73,15 +76,14 @@ impl Auction {
 impl RiskParams {
     /// The market's auction curve.
     pub fn curve(&self) -> Curve {
-        if self.auction_curve == curve::LINEAR {
-            Curve::Linear {
+        match self.auction_curve {
+            AuctionCurve::Linear => Curve::Linear {
                 tau_secs: self.auction_tau_secs as u64,
-            }
-        } else {
-            Curve::StepExp {
+            },
+            AuctionCurve::StepExp => Curve::StepExp {
                 step_secs: self.auction_step_secs as u64,
                 cut: Fp::from_bps(self.auction_cut_bps as u64),
-            }
+            },
         }
     }
 }

@@ -1,12 +1,17 @@
 use anchor_lang::prelude::*;
 
+use crate::engine::health::Zone;
 use crate::errors::ZlError;
 
-/// Account status.
-pub mod status {
-    pub const ACTIVE: u8 = 0;
+/// A margin account's status. One byte; any other value fails to
+/// deserialize.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum AccountStatus {
+    Active = 0,
     /// At least one auction holds a slice of this account.
-    pub const IN_AUCTION: u8 = 1;
+    InAuction = 1,
 }
 
 /// A borrower's position in one market. PDA `["margin", market, owner]`.
@@ -15,10 +20,9 @@ pub mod status {
 pub struct MarginAccount {
     pub version: u8,
     pub bump: u8,
-    /// [`status`] value.
-    pub status: u8,
-    /// Zone at the last health computation (`engine::health::Zone` as u8).
-    pub last_zone: u8,
+    pub status: AccountStatus,
+    /// Zone at the last health computation.
+    pub last_zone: Zone,
     /// Auctions holding a slice of this account.
     pub open_auctions: u16,
     pub market: Pubkey,
@@ -45,7 +49,7 @@ impl MarginAccount {
     pub fn invariant(&self) -> Result<()> {
         let in_auction = self.open_auctions > 0;
         require!(
-            (self.status == status::IN_AUCTION) == in_auction,
+            (self.status == AccountStatus::InAuction) == in_auction,
             ZlError::InvariantViolated
         );
         Ok(())

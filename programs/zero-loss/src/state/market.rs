@@ -1,12 +1,21 @@
 use anchor_lang::prelude::*;
 
-use super::auction::{owner_kind, Auction};
+use super::auction::{Auction, OwnerKind};
 use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
 use crate::engine::auction::Fill;
-use crate::engine::fixed::{to_u64, Fp};
+use crate::engine::fixed::Fp;
 use crate::engine::{budget, interest, shares, volatility};
-use crate::errors::{zl, ZlError};
+use crate::errors::ZlError;
+use crate::math::{to_u64, SafeMath};
+
+/// Where a fill's proceeds are credited: the vault for the principal part
+/// and the vault for the penalty part, with the amounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proceeds {
+    pub principal: (VaultKind, u64),
+    pub penalty: (VaultKind, u64),
+}
 
 /// Why the circuit breaker tripped (bitset; 0 = not tripped).
 pub mod breaker {
@@ -140,32 +149,29 @@ impl Market {
 
     /// Total debt outstanding, rounded up.
     pub fn total_debt(&self) -> Result<u64> {
-        let d = shares::debt_of_ceil(self.total_debt_shares as u128, self.index()).map_err(zl)?;
-        to_u64(d).map_err(zl)
+        to_u64(shares::debt_of_ceil(
+            self.total_debt_shares as u128,
+            self.index(),
+        )?)
     }
 
     /// Debt of `shares`, rounded up.
     pub fn debt_of(&self, shares: u64) -> Result<u64> {
-        let d = shares::debt_of_ceil(shares as u128, self.index()).map_err(zl)?;
-        to_u64(d).map_err(zl)
+        to_u64(shares::debt_of_ceil(shares as u128, self.index())?)
     }
 
     /// Debt owed to the LPs: margin accounts' debt plus auctions' principal.
     pub fn debt_owed(&self) -> Result<u64> {
-        self.total_debt()?
-            .checked_add(self.auction_debt)
-            .ok_or_else(|| error!(ZlError::MathOverflow))
+        self.total_debt()?.safe_add(self.auction_debt)
     }
 
     /// What the LPs own, debt native units.
     pub fn lp_assets(&self) -> Result<u64> {
-        let a = shares::lp_assets(
+        to_u64(shares::lp_assets(
             self.liquidity_amount as u128,
             self.debt_owed()? as u128,
             self.pending_reserves as u128,
-        )
-        .map_err(zl)?;
-        to_u64(a).map_err(zl)
+        )?)
     }
 
     /// Accrues interest up to `now`; returns the interest accrued.
@@ -173,7 +179,7 @@ impl Market {
         if now <= self.last_accrual_ts {
             return Ok(0);
         }
-        let dt = (now - self.last_accrual_ts) as u64;
+        let dt = now.safe_sub(self.last_accrual_ts)? as u64;
         let a = interest::accrue(
             &self.params.rate_model(),
             self.index(),
@@ -181,16 +187,13 @@ impl Market {
             self.liquidity_amount as u128,
             dt,
             Fp::from_bps(self.params.reserve_factor_bps as u64),
-        )
-        .map_err(zl)?;
+        )?;
+        let reserve = to_u64(a.reserve)?;
+        let accrued = to_u64(a.interest)?;
+        self.pending_reserves.safe_add_assign(reserve)?;
         self.borrow_index = a.index.0;
         self.last_accrual_ts = now;
-        let reserve = to_u64(a.reserve).map_err(zl)?;
-        self.pending_reserves = self
-            .pending_reserves
-            .checked_add(reserve)
-            .ok_or(ZlError::MathOverflow)?;
-        to_u64(a.interest).map_err(zl)
+        Ok(accrued)
     }
 
     /// Moves as much of the pending reserves as liquidity allows from the
@@ -198,12 +201,9 @@ impl Market {
     /// amount, which the caller must transfer between the two vaults.
     pub fn take_reserve_sweep(&mut self) -> Result<u64> {
         let amount = self.pending_reserves.min(self.liquidity_amount);
-        self.pending_reserves -= amount;
-        self.liquidity_amount -= amount;
-        self.insurance_amount = self
-            .insurance_amount
-            .checked_add(amount)
-            .ok_or(ZlError::MathOverflow)?;
+        self.insurance_amount.safe_add_assign(amount)?;
+        self.pending_reserves.safe_sub_assign(amount)?;
+        self.liquidity_amount.safe_sub_assign(amount)?;
         Ok(amount)
     }
 
@@ -223,7 +223,10 @@ impl Market {
 
     /// The volatility buffer `b` in force.
     pub fn buffer(&self) -> Result<Fp> {
-        volatility::buffer(Fp(self.vol_variance), &self.params.buffer_params()).map_err(zl)
+        Ok(volatility::buffer(
+            Fp(self.vol_variance),
+            &self.params.buffer_params(),
+        )?)
     }
 
     pub fn budget(&self) -> budget::Bucket {
@@ -255,31 +258,36 @@ impl Market {
         budget::exhausted(b, self.params.min_position) && self.trip_breaker(breaker::BUDGET, now)
     }
 
-    /// Retires debt from an account holding `account_shares`, paying up to
-    /// `amount`: all of it when `amount` covers the debt, else whole shares
-    /// rounded down, charged at their value rounded up (never above
-    /// `amount`): the payer never pays for debt it does not retire. Updates
-    /// the market's share total and liquidity; returns `(retired, charged)`
-    /// for the caller to take off the account and collect.
-    pub fn retire_debt(&mut self, account_shares: u64, amount: u64) -> Result<(u64, u64)> {
+    /// What retiring debt from an account holding `account_shares`, paying
+    /// up to `amount`, would do: all of it when `amount` covers the debt,
+    /// else whole shares rounded down, charged at their value rounded up
+    /// (never above `amount`): the payer never pays for debt it does not
+    /// retire. Returns `(retired shares, charged)`; nothing is written.
+    pub fn debt_retirement(&self, account_shares: u64, amount: u64) -> Result<(u64, u64)> {
         let debt = self.debt_of(account_shares)?;
-        let (retired, charged) = if amount >= debt {
-            (account_shares, debt)
-        } else {
-            let retired = shares::shares_for_repay_floor(amount as u128, self.index())
-                .and_then(to_u64)
-                .map_err(zl)?;
-            require!(retired > 0, ZlError::AmountTooSmall);
-            (retired, self.debt_of(retired)?.min(amount))
-        };
-        self.total_debt_shares = self
-            .total_debt_shares
-            .checked_sub(retired)
-            .ok_or(ZlError::MathUnderflow)?;
-        self.liquidity_amount = self
-            .liquidity_amount
-            .checked_add(charged)
-            .ok_or(ZlError::MathOverflow)?;
+        if amount >= debt {
+            return Ok((account_shares, debt));
+        }
+        let retired = to_u64(shares::shares_for_repay_floor(
+            amount as u128,
+            self.index(),
+        )?)?;
+        require!(retired > 0, ZlError::AmountTooSmall);
+        Ok((retired, self.debt_of(retired)?.min(amount)))
+    }
+
+    /// Books a retirement planned by [`Market::debt_retirement`]: the shares
+    /// leave the market's total and the charge joins liquidity. The caller
+    /// takes the shares off the account and collects the charge.
+    pub fn book_retirement(&mut self, retired: u64, charged: u64) -> Result<()> {
+        self.total_debt_shares.safe_sub_assign(retired)?;
+        self.liquidity_amount.safe_add_assign(charged)
+    }
+
+    /// [`Market::debt_retirement`] then [`Market::book_retirement`].
+    pub fn retire_debt(&mut self, account_shares: u64, amount: u64) -> Result<(u64, u64)> {
+        let (retired, charged) = self.debt_retirement(account_shares, amount)?;
+        self.book_retirement(retired, charged)?;
         Ok((retired, charged))
     }
 
@@ -288,36 +296,29 @@ impl Market {
     /// accounting, and the proceeds are credited by owner: a borrower's
     /// principal to liquidity (no longer owed by the auction) and penalty to
     /// insurance; POL's own collateral, everything to the POL debt vault.
-    /// Returns the penalty part; the caller moves the tokens.
-    pub fn book_fill(&mut self, au: &mut Auction, fill: &Fill) -> Result<u64> {
-        let penalty = fill.owe - fill.principal;
-        au.lot -= fill.slice;
-        au.tab -= fill.owe;
-        au.principal -= fill.principal;
-        self.total_collateral = self
-            .total_collateral
-            .checked_sub(fill.slice)
-            .ok_or(ZlError::MathUnderflow)?;
-        if au.owner_kind == owner_kind::POL {
-            self.pol_debt_amount = self
-                .pol_debt_amount
-                .checked_add(fill.owe)
-                .ok_or(ZlError::MathOverflow)?;
-        } else {
-            self.liquidity_amount = self
-                .liquidity_amount
-                .checked_add(fill.principal)
-                .ok_or(ZlError::MathOverflow)?;
-            self.auction_debt = self
-                .auction_debt
-                .checked_sub(fill.principal)
-                .ok_or(ZlError::MathUnderflow)?;
-            self.insurance_amount = self
-                .insurance_amount
-                .checked_add(penalty)
-                .ok_or(ZlError::MathOverflow)?;
-        }
-        Ok(penalty)
+    /// Returns where the proceeds go; the caller moves the tokens.
+    pub fn book_fill(&mut self, au: &mut Auction, fill: &Fill) -> Result<Proceeds> {
+        let penalty = fill.owe.safe_sub(fill.principal)?;
+        au.lot.safe_sub_assign(fill.slice)?;
+        au.tab.safe_sub_assign(fill.owe)?;
+        au.principal.safe_sub_assign(fill.principal)?;
+        self.total_collateral.safe_sub_assign(fill.slice)?;
+        let to = match au.owner_kind {
+            OwnerKind::Pol => {
+                self.pol_debt_amount.safe_add_assign(fill.owe)?;
+                (VaultKind::PolDebt, VaultKind::PolDebt)
+            }
+            OwnerKind::Margin => {
+                self.liquidity_amount.safe_add_assign(fill.principal)?;
+                self.auction_debt.safe_sub_assign(fill.principal)?;
+                self.insurance_amount.safe_add_assign(penalty)?;
+                (VaultKind::Liquidity, VaultKind::Insurance)
+            }
+        };
+        Ok(Proceeds {
+            principal: (to.0, fill.principal),
+            penalty: (to.1, penalty),
+        })
     }
 
     /// Maker's dust rule on a position: its debt is zero or at least
@@ -355,7 +356,7 @@ impl Market {
     pub fn invariant(&self) -> Result<()> {
         require!(self.borrow_index >= Fp::ONE.0, ZlError::InvariantViolated);
         // Reserves are a claim on liquidity + debt, never more.
-        let claimable = (self.liquidity_amount as u128) + (self.debt_owed()? as u128);
+        let claimable = (self.liquidity_amount as u128).safe_add(self.debt_owed()? as u128)?;
         require!(
             (self.pending_reserves as u128) <= claimable,
             ZlError::InvariantViolated

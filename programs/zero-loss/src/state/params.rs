@@ -12,12 +12,15 @@ use crate::engine::interest::RateModel;
 use crate::engine::volatility::BufferParams;
 use crate::errors::ZlError;
 
-/// The auction price curve.
-pub mod curve {
+/// The auction price curve. One byte; any other value fails to deserialize.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum AuctionCurve {
     /// `top * (1 - t / tau)`, linear to zero at `tau`.
-    pub const LINEAR: u8 = 0;
+    Linear = 0,
     /// `top * cut^(t / step)`, a stair-step exponential.
-    pub const STEP_EXP: u8 = 1;
+    StepExp = 1,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
@@ -84,8 +87,8 @@ pub struct RiskParams {
     pub penalty_bps: u16,
     /// Starting price over spot (`top = spot * buf`), bps (>= 10_000).
     pub auction_buf_bps: u16,
-    /// [`curve`] kind.
-    pub auction_curve: u8,
+    /// The curve's shape.
+    pub auction_curve: AuctionCurve,
     /// Linear: seconds to reach zero.
     pub auction_tau_secs: u32,
     /// Stair-step: seconds per step.
@@ -163,7 +166,6 @@ impl RiskParams {
         // Auctions.
         ok(p.penalty_bps <= 2_500)?;
         ok(p.auction_buf_bps >= 10_000 && p.auction_buf_bps <= 20_000)?;
-        ok(p.auction_curve == curve::LINEAR || p.auction_curve == curve::STEP_EXP)?;
         ok(p.auction_tau_secs > 0 && p.auction_tau_secs <= MAX_SECS)?;
         ok(p.auction_step_secs > 0 && p.auction_step_secs <= MAX_SECS)?;
         ok(p.auction_cut_bps > 0 && p.auction_cut_bps < 10_000)?;
@@ -245,7 +247,7 @@ impl RiskParams {
             min_position: 10_000_000,
             penalty_bps: 500,
             auction_buf_bps: 11_000,
-            auction_curve: curve::STEP_EXP,
+            auction_curve: AuctionCurve::StepExp,
             auction_tau_secs: 1_800,
             auction_step_secs: 60,
             auction_cut_bps: 9_900,
@@ -302,7 +304,6 @@ mod tests {
             }),
             ("penalty > 25%", |p| p.penalty_bps = 2_501),
             ("buf < 1", |p| p.auction_buf_bps = 9_999),
-            ("unknown curve", |p| p.auction_curve = 2),
             ("cut 100%", |p| p.auction_cut_bps = 10_000),
             ("cusp 0", |p| p.auction_cusp_bps = 0),
             ("discount 0", |p| p.auction_max_discount_bps = 0),
@@ -317,5 +318,22 @@ mod tests {
             edit(&mut p);
             assert!(p.validate().is_err(), "accepted: {name}");
         }
+    }
+
+    #[test]
+    fn an_unknown_curve_does_not_deserialize() {
+        let step = RiskParams::example();
+        let linear = RiskParams {
+            auction_curve: AuctionCurve::Linear,
+            ..step
+        };
+        let ser = |p: &RiskParams| anchor_lang::prelude::borsh::to_vec(p).unwrap();
+        let (a, b) = (ser(&step), ser(&linear));
+        assert_eq!(a.len(), RiskParams::INIT_SPACE, "one byte per tag");
+        let at = (0..a.len()).find(|&i| a[i] != b[i]).unwrap();
+        let mut bad = a.clone();
+        bad[at] = 2;
+        assert!(RiskParams::try_from_slice(&bad).is_err());
+        assert_eq!(RiskParams::try_from_slice(&a).unwrap(), step);
     }
 }
