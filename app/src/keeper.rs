@@ -7,7 +7,7 @@ use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
 use solana_account::Account;
-use zero_loss::client::MarketKeys;
+use zero_loss::client::{decode_events, MarketKeys};
 use zero_loss::engine::auction;
 use zero_loss::engine::fixed::Fp;
 use zero_loss::engine::health::Zone;
@@ -18,7 +18,6 @@ use zero_loss::events::{
 };
 use zero_loss::oracle::{self, MarketPrices};
 use zero_loss::state::{owner_kind, seeds, Auction, MarginAccount, Market};
-use zero_loss_tests::decode_events;
 
 use crate::chain::{Chain, SendOutcome};
 
