@@ -28,9 +28,9 @@ use zero_loss::state::{seeds, Market};
 use crate::bootstrap::{parse_feed_id, BootstrapConfig};
 use crate::chain::Chain;
 use crate::keeper::{borrowers, fetch_market, market_and_prices};
+use crate::oracle_model::{SimOracle, EXPONENT};
 use crate::rpc::RpcChain;
-use crate::sim::oracle::{SimOracle, EXPONENT};
-use crate::sim::scenario::{PricePoint, Scenario};
+use crate::scenario::{PricePoint, Scenario};
 use crate::tokens::{ata, create_ata_ix, mint_to_ix};
 
 /// SOL-like collateral and USDC-like debt.
