@@ -7,7 +7,7 @@ use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
 use solana_account::Account;
-use zero_loss::client::MarketKeys;
+use zero_loss::client::{decode_events, MarketKeys};
 use zero_loss::controller::{auction as rules, liquidation};
 use zero_loss::engine::auction;
 use zero_loss::engine::fixed::Fp;
@@ -19,7 +19,6 @@ use zero_loss::events::{
 };
 use zero_loss::oracle::{self, MarketPrices};
 use zero_loss::state::{seeds, Auction, MarginAccount, Market, OwnerKind};
-use zero_loss_tests::decode_events;
 
 use crate::chain::{Chain, SendOutcome};
 
@@ -116,11 +115,36 @@ pub struct KeeperStats {
     pub settlements: u64,
 }
 
+/// Accounts counted by zone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ZoneCounts {
+    pub healthy: usize,
+    pub buffer: usize,
+    pub distressed: usize,
+    pub emergency: usize,
+}
+
+impl ZoneCounts {
+    pub fn add(&mut self, zone: Zone) {
+        *match zone {
+            Zone::Healthy => &mut self.healthy,
+            Zone::Buffer => &mut self.buffer,
+            Zone::Distressed => &mut self.distressed,
+            Zone::Emergency => &mut self.emergency,
+        } += 1;
+    }
+
+    /// Accounts past the liquidation threshold (distressed or emergency).
+    pub fn past_threshold(&self) -> usize {
+        self.distressed + self.emergency
+    }
+}
+
 /// What one tick saw and did.
 #[derive(Clone, Debug, Default)]
 pub struct TickReport {
     pub accounts_checked: usize,
-    pub zones: [usize; 4],
+    pub zones: ZoneCounts,
     pub open_auctions: usize,
     pub events: Vec<KeeperEvent>,
 }
@@ -341,7 +365,7 @@ impl Keeper {
                     continue;
                 }
             };
-            report.zones[h.zone as usize] += 1;
+            report.zones.add(h.zone);
             match h.zone {
                 Zone::Buffer => {
                     // The program's own plan (the transition run on copies):

@@ -1,12 +1,16 @@
 //! `zl-keeper`: the keeper bot and the crash simulator. See docs/simulator.md.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "sim")]
 pub mod bank;
 pub mod bootstrap;
 pub mod chain;
 pub mod keeper;
 pub mod localnet;
+pub mod oracle_model;
 pub mod pyth;
 pub mod rpc;
+pub mod scenario;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod tokens;

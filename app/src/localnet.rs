@@ -27,10 +27,10 @@ use zero_loss::state::{seeds, Market};
 
 use crate::bootstrap::{parse_feed_id, BootstrapConfig};
 use crate::chain::Chain;
-use crate::keeper::{borrowers, fetch_market, market_and_prices};
+use crate::keeper::{borrowers, fetch_market, market_and_prices, ZoneCounts};
+use crate::oracle_model::{SimOracle, EXPONENT};
 use crate::rpc::RpcChain;
-use crate::sim::oracle::{SimOracle, EXPONENT};
-use crate::sim::scenario::{PricePoint, Scenario};
+use crate::scenario::{PricePoint, Scenario};
 use crate::tokens::{ata, create_ata_ix, mint_to_ix};
 
 /// SOL-like collateral and USDC-like debt.
@@ -382,15 +382,15 @@ pub struct CrashOutcome {
     pub open_auctions: u32,
     pub auctions_started: u64,
     pub recorded_bad_debt: u64,
-    /// Borrowers by zone at the end: healthy, buffer, distressed, emergency.
-    pub zones: [usize; 4],
+    /// Borrowers by zone at the end.
+    pub zones: ZoneCounts,
 }
 
 impl CrashOutcome {
     /// Why the run failed, if it did.
     pub fn failures(&self) -> Vec<String> {
         let mut out = vec![];
-        let distressed = self.zones[2] + self.zones[3];
+        let distressed = self.zones.past_threshold();
         if self.open_auctions > 0 {
             out.push(format!("{} auction(s) still open", self.open_auctions));
         }
@@ -423,16 +423,16 @@ async fn zone_census(
     chain: &mut RpcChain,
     keys: &MarketKeys,
     now: i64,
-) -> anyhow::Result<(Market, [usize; 4])> {
+) -> anyhow::Result<(Market, ZoneCounts)> {
     let (market, prices) = market_and_prices(chain, keys, now).await?;
     let mut view = market.clone();
     view.accrue_interest(now)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut zones = [0; 4];
+    let mut zones = ZoneCounts::default();
     for (_, m) in borrowers(chain, &keys.market).await? {
         let h = zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        zones[h.zone as usize] += 1;
+        zones.add(h.zone);
     }
     Ok((market, zones))
 }
@@ -569,13 +569,13 @@ pub async fn crash(
     let (after, zones) = loop {
         let now = feeds.publish(chain, &oracle).await?;
         let (m, zones) = zone_census(chain, &keys, now).await?;
-        if (m.open_auctions == 0 && zones[2] + zones[3] == 0) || Instant::now() >= deadline {
+        if (m.open_auctions == 0 && zones.past_threshold() == 0) || Instant::now() >= deadline {
             break (m, zones);
         }
         tracing::info!(
             open_auctions = m.open_auctions,
-            distressed = zones[2],
-            emergency = zones[3],
+            distressed = zones.distressed,
+            emergency = zones.emergency,
             "waiting for the keeper"
         );
         tokio::time::sleep(cfg.tick.max(Duration::from_secs(2))).await;
@@ -650,7 +650,7 @@ fn render_final(
                 String::new(),
                 format!(
                     "{}/{}/{}/{}",
-                    o.zones[0], o.zones[1], o.zones[2], o.zones[3]
+                    o.zones.healthy, o.zones.buffer, o.zones.distressed, o.zones.emergency
                 ),
             ),
         ),
@@ -684,7 +684,11 @@ mod tests {
             open_auctions: 0,
             auctions_started: 5,
             recorded_bad_debt: 0,
-            zones: [10, 2, 0, 0],
+            zones: ZoneCounts {
+                healthy: 10,
+                buffer: 2,
+                ..ZoneCounts::default()
+            },
         }
     }
 
@@ -698,7 +702,7 @@ mod tests {
         o.open_auctions = 2;
         assert_eq!(o.failures(), ["2 auction(s) still open"]);
         let mut o = outcome();
-        o.zones[3] = 1;
+        o.zones.emergency = 1;
         assert!(o.failures()[0].contains("liquidation threshold"));
         let mut o = outcome();
         o.share_price_after = 0.999;

@@ -1,11 +1,13 @@
 //! `zl-keeper`: run the keeper against a cluster, simulate a crash on an
-//! in-process bank, or bootstrap a market. Solana CLI conventions: `-u`
-//! takes a URL or a moniker, `-k` defaults to the CLI's keypair.
+//! in-process bank (feature `sim`, on by default), or bootstrap a market.
+//! Solana CLI conventions: `-u` takes a URL or a moniker, `-k` defaults to
+//! the CLI's keypair.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
+#[cfg(feature = "sim")]
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use zero_loss::client::MarketKeys;
@@ -14,8 +16,10 @@ use zl_keeper::chain::Chain;
 use zl_keeper::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue};
 use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
 use zl_keeper::rpc::RpcChain;
+use zl_keeper::scenario::Scenario;
+#[cfg(feature = "sim")]
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
-use zl_keeper::sim::scenario::Scenario;
+#[cfg(feature = "sim")]
 use zl_keeper::sim::world::{run as simulate, SimConfig};
 use zl_keeper::tokens::ata;
 
@@ -41,6 +45,7 @@ enum Cmd {
     /// Run the keeper loop against a cluster until Ctrl-C.
     Run(RunArgs),
     /// Simulate a crash on an embedded bank and compare with a generation-one baseline.
+    #[cfg(feature = "sim")]
     Simulate(SimArgs),
     /// Create the protocol (if absent) and a market from a config file.
     Bootstrap {
@@ -162,6 +167,7 @@ struct RunArgs {
     refresh_secs: i64,
 }
 
+#[cfg(feature = "sim")]
 #[derive(clap::Args)]
 struct SimArgs {
     /// A built-in scenario.
@@ -228,6 +234,7 @@ fn init_logs(default: &str) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
+        #[cfg(feature = "sim")]
         Cmd::Simulate(a) => {
             // program-test and the keeper log at info; keep the terminal for the report.
             if std::env::var_os("RUST_LOG").is_none() {
@@ -435,10 +442,10 @@ async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper) -> anyhow::Result<
     }
     tracing::info!(
         accounts = report.accounts_checked,
-        healthy = report.zones[0],
-        buffer = report.zones[1],
-        distressed = report.zones[2],
-        emergency = report.zones[3],
+        healthy = report.zones.healthy,
+        buffer = report.zones.buffer,
+        distressed = report.zones.distressed,
+        emergency = report.zones.emergency,
         auctions = report.open_auctions,
         actions = report.events.len(),
         "tick"

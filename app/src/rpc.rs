@@ -22,34 +22,8 @@ use crate::chain::{custom_code_from_text, Chain, SendOutcome};
 /// status, last_zone (4 x u8), open_auctions (u16).
 pub const MARGIN_MARKET_OFFSET: usize = 8 + 4 + 2;
 
-/// The Compute Budget program.
-pub fn compute_budget_id() -> Pubkey {
-    "ComputeBudget111111111111111111111111111111"
-        .parse()
-        .expect("static id")
-}
-
-/// `SetComputeUnitLimit(units)`.
-pub fn set_compute_unit_limit(units: u32) -> Instruction {
-    let mut data = vec![2u8];
-    data.extend_from_slice(&units.to_le_bytes());
-    Instruction {
-        program_id: compute_budget_id(),
-        accounts: vec![],
-        data,
-    }
-}
-
-/// `SetComputeUnitPrice(micro_lamports)`: the priority fee.
-pub fn set_compute_unit_price(micro_lamports: u64) -> Instruction {
-    let mut data = vec![3u8];
-    data.extend_from_slice(&micro_lamports.to_le_bytes());
-    Instruction {
-        program_id: compute_budget_id(),
-        accounts: vec![],
-        data,
-    }
-}
+/// The compute-budget instructions sent before the program's.
+pub use zero_loss::client::{set_compute_unit_limit, set_compute_unit_price, COMPUTE_BUDGET_ID};
 
 /// The `getProgramAccounts` filters for a market's margin accounts.
 pub fn margin_account_filters(market: &Pubkey) -> Vec<RpcFilterType> {
@@ -285,7 +259,7 @@ mod tests {
     #[test]
     fn transactions_carry_a_compute_budget_and_priority_fee() {
         let ixs = with_budget(&[set_compute_unit_limit(1)], 300_000, 5_000);
-        assert_eq!(ixs[0].program_id, compute_budget_id());
+        assert_eq!(ixs[0].program_id, COMPUTE_BUDGET_ID);
         assert_eq!(
             ixs[0].data,
             [&[2u8][..], &300_000u32.to_le_bytes()].concat()

@@ -7,7 +7,9 @@ use zero_loss::state::RiskParams;
 use zero_loss_tests::market::*;
 use zero_loss_tests::Signer;
 use zl_keeper::bank::BankChain;
-use zl_keeper::keeper::{Keeper, KeeperConfig, KeeperEvent, OracleVenue, TickReport, Venue};
+use zl_keeper::keeper::{
+    Keeper, KeeperConfig, KeeperEvent, OracleVenue, TickReport, Venue, ZoneCounts,
+};
 
 /// A venue that pays a fixed price (debt native per collateral native).
 struct Fixed(Fp);
@@ -65,14 +67,33 @@ async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone(
     let venue = OracleVenue(Fp::ONE);
     // Everyone healthy: nothing to do but refresh.
     let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
-    assert_eq!((r.accounts_checked, r.zones), (3, [3, 0, 0, 0]));
+    assert_eq!(
+        (r.accounts_checked, r.zones),
+        (
+            3,
+            ZoneCounts {
+                healthy: 3,
+                buffer: 0,
+                distressed: 0,
+                emergency: 0
+            }
+        )
+    );
     assert!(r.events.is_empty());
     assert_eq!(keeper.stats.refreshes, 1);
 
     // $86.77: the 690 account is in the buffer zone, the others healthy.
     f.set_prices(86.77, 86.77);
     let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
-    assert_eq!(r.zones, [2, 1, 0, 0]);
+    assert_eq!(
+        r.zones,
+        ZoneCounts {
+            healthy: 2,
+            buffer: 1,
+            distressed: 0,
+            emergency: 0
+        }
+    );
     let partials: Vec<_> = r
         .events
         .iter()
@@ -90,7 +111,15 @@ async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone(
     );
     // Next tick: nothing left to do.
     let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
-    assert_eq!(r.zones, [3, 0, 0, 0]);
+    assert_eq!(
+        r.zones,
+        ZoneCounts {
+            healthy: 3,
+            buffer: 0,
+            distressed: 0,
+            emergency: 0
+        }
+    );
     assert!(r.events.is_empty());
     f.assert_conservation().await;
 }

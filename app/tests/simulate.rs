@@ -1,8 +1,8 @@
 //! A short simulation on the embedded bank: on a crash path, the engine ends
 //! with no bad debt where the generation-one baseline has plenty.
 
+use zl_keeper::scenario::Scenario;
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
-use zl_keeper::sim::scenario::Scenario;
 use zl_keeper::sim::world::{run, SimConfig};
 
 #[tokio::test(flavor = "current_thread")]

@@ -5,7 +5,8 @@
 //!   decoding, and [`Env::expect_rejected`], which proves that a refused
 //!   call left every account it named exactly as it was.
 //! - [`market::MarketFixture`]: a protocol and a market set up with mints,
-//!   oracles and funded users, and a builder for every instruction.
+//!   oracles and funded users, and a builder for every instruction (each
+//!   delegates to `zero_loss::client`, as does the event decoder).
 #![allow(clippy::result_large_err)]
 
 pub mod budget;
@@ -17,10 +18,10 @@ use anchor_lang::prelude::{AccountMeta, Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, AnchorDeserialize, Discriminator};
 use anchor_spl::token::spl_token;
-use base64::Engine;
 use solana_account::{Account, AccountSharedData};
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_transaction::Transaction;
+use zero_loss::client::{set_compute_unit_limit, set_compute_unit_price};
 
 pub use solana_keypair::Keypair;
 pub use solana_signer::Signer;
@@ -100,21 +101,8 @@ pub fn anchor_code(e: anchor_lang::error::ErrorCode) -> u32 {
     e.into()
 }
 
-/// Decodes Anchor events (`Program data: <base64>`) of type `E` from logs.
-pub fn decode_events<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<E> {
-    logs.iter()
-        // On the VM: `Program data: ..`; natively: `Program log: Program data: ..`
-        // (see stubs.rs).
-        .filter_map(|l| {
-            l.strip_prefix("Program log: ")
-                .unwrap_or(l)
-                .strip_prefix("Program data: ")
-        })
-        .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .filter(|bytes| bytes.starts_with(E::DISCRIMINATOR))
-        .filter_map(|bytes| E::deserialize(&mut &bytes[E::DISCRIMINATOR.len()..]).ok())
-        .collect()
-}
+/// Decodes Anchor events of type `E` from logs (the client's decoder).
+pub use zero_loss::client::decode_events;
 
 /// The in-process bank.
 pub struct Env {
@@ -191,30 +179,11 @@ impl Env {
         if self.bpf && !ixs.is_empty() && ixs.iter().all(|ix| ix.program_id == zero_loss::ID) {
             let total: Option<u32> = ixs.iter().map(|ix| budget::cu_budget(&ix.data)).sum();
             if let Some(total) = total {
-                let mut data = vec![2u8];
-                data.extend_from_slice(&(total + 300).to_le_bytes());
-                all.insert(
-                    0,
-                    Instruction {
-                        program_id: "ComputeBudget111111111111111111111111111111"
-                            .parse()
-                            .unwrap(),
-                        accounts: vec![],
-                        data,
-                    },
-                );
+                all.insert(0, set_compute_unit_limit(total + 300));
             }
         }
         // SetComputeUnitPrice(nonce): a no-op that keeps transactions unique.
-        let mut data = vec![3u8];
-        data.extend_from_slice(&self.nonce.to_le_bytes());
-        all.push(Instruction {
-            program_id: "ComputeBudget111111111111111111111111111111"
-                .parse()
-                .unwrap(),
-            accounts: vec![],
-            data,
-        });
+        all.push(set_compute_unit_price(self.nonce));
         let blockhash = self
             .ctx
             .banks_client

@@ -1,10 +1,8 @@
 //! A protocol and one market, set up the way an operator would, with users
-//! and a builder for every instruction.
+//! and a builder for every instruction (each delegates to `zero_loss::client`).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{system_program, InstructionData, ToAccountMetas};
-use anchor_spl::token::spl_token;
 use zero_loss::state::{seeds, MarginAccount, Market, Protocol, RiskParams, VaultKind};
 
 use crate::pyth::PriceFixture;
@@ -285,15 +283,7 @@ impl MarketFixture {
         }
     }
 
-    // --- instruction builders ---
-
-    fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-        Instruction {
-            program_id: pid(),
-            accounts: accounts.to_account_metas(None),
-            data: data.data(),
-        }
-    }
+    // --- instruction builders: zero_loss::client, from the fixture's keys ---
 
     pub fn ix_init_protocol(&self, admin: &Pubkey) -> Instruction {
         zero_loss::client::init_protocol(*admin)
@@ -338,44 +328,19 @@ impl MarketFixture {
     }
 
     pub fn ix_update_params(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::UpdateMarketParams {
-                admin: *admin,
-                protocol: self.protocol,
-                market: self.market,
-            },
-            zero_loss::instruction::UpdateMarketParams { params },
-        )
+        self.keys().update_params(*admin, params)
     }
 
     pub fn ix_set_pause(&self, admin: &Pubkey, paused: u16) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::SetPause {
-                admin: *admin,
-                protocol: self.protocol,
-            },
-            zero_loss::instruction::SetPause { paused },
-        )
+        zero_loss::client::set_pause(*admin, paused)
     }
 
     pub fn ix_propose_admin(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::ProposeAdmin {
-                admin: *admin,
-                protocol: self.protocol,
-            },
-            zero_loss::instruction::ProposeAdmin { new_admin },
-        )
+        zero_loss::client::propose_admin(*admin, new_admin)
     }
 
     pub fn ix_accept_admin(&self, pending_admin: &Pubkey) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::AcceptAdmin {
-                pending_admin: *pending_admin,
-                protocol: self.protocol,
-            },
-            zero_loss::instruction::AcceptAdmin {},
-        )
+        zero_loss::client::accept_admin(*pending_admin)
     }
 
     pub fn ix_lp_deposit(&self, u: &User, amount: u64) -> Instruction {
@@ -404,17 +369,8 @@ impl MarketFixture {
         asset: zero_loss::instructions::PolAsset,
         amount: u64,
     ) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::WithdrawPol {
-                admin: *admin,
-                protocol: self.protocol,
-                market: self.market,
-                pol_vault,
-                destination,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::WithdrawPol { asset, amount },
-        )
+        self.keys()
+            .withdraw_pol(*admin, pol_vault, destination, asset, amount)
     }
 
     pub fn ix_open(&self, u: &User) -> Instruction {
@@ -422,13 +378,7 @@ impl MarketFixture {
     }
 
     pub fn ix_close(&self, u: &User) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::CloseMarginAccount {
-                owner: u.key(),
-                margin_account: u.margin,
-            },
-            zero_loss::instruction::CloseMarginAccount {},
-        )
+        self.keys().close_margin(u.key())
     }
 
     pub fn ix_deposit(&self, u: &User, amount: u64) -> Instruction {
@@ -437,20 +387,7 @@ impl MarketFixture {
     }
 
     pub fn ix_withdraw(&self, u: &User, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::WithdrawCollateral {
-                owner: u.key(),
-                protocol: self.protocol,
-                market: self.market,
-                margin_account: u.margin,
-                collateral_vault: self.vault(VaultKind::Collateral),
-                destination: u.collateral_ata,
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::WithdrawCollateral { amount },
-        )
+        self.keys().withdraw(u.key(), u.collateral_ata, amount)
     }
 
     pub fn ix_borrow(&self, u: &User, amount: u64) -> Instruction {
@@ -459,17 +396,8 @@ impl MarketFixture {
 
     /// `payer` repays for the margin account `margin`.
     pub fn ix_repay(&self, payer: &User, margin: Pubkey, amount: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::Repay {
-                payer: payer.key(),
-                market: self.market,
-                margin_account: margin,
-                liquidity_vault: self.vault(VaultKind::Liquidity),
-                source: payer.debt_ata,
-                token_program: spl_token::ID,
-            },
-            zero_loss::instruction::Repay { amount },
-        )
+        self.keys()
+            .repay(payer.key(), margin, payer.debt_ata, amount)
     }
 
     pub fn ix_refresh(&self) -> Instruction {
@@ -620,21 +548,7 @@ impl MarketFixture {
     }
 
     pub fn ix_start_pol_auction(&self, admin: &Pubkey, auction: Pubkey, lot: u64) -> Instruction {
-        Self::ix(
-            zero_loss::accounts::StartPolAuction {
-                admin: *admin,
-                protocol: self.protocol,
-                market: self.market,
-                auction,
-                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
-                collateral_vault: self.vault(VaultKind::Collateral),
-                collateral_oracle: self.collateral_oracle,
-                debt_oracle: self.debt_oracle,
-                token_program: spl_token::ID,
-                system_program: system_program::ID,
-            },
-            zero_loss::instruction::StartPolAuction { lot },
-        )
+        self.keys().start_pol_auction(*admin, auction, lot)
     }
 
     /// Sets the collateral's EMA and spot prices separately (USD), published now.

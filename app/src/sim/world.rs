@@ -14,12 +14,12 @@ use zero_loss_tests::market::{MarketFixture, ONE_COLL, ONE_DEBT};
 use zero_loss_tests::T0;
 
 use super::baseline::{Baseline, BaselineAccount, BaselineParams};
-use super::oracle::SimOracle;
 use super::pool::Pool;
 use super::report::{Metrics, Report, Series};
-use super::scenario::Scenario;
 use crate::bank::BankChain;
 use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, Venue};
+use crate::oracle_model::SimOracle;
+use crate::scenario::Scenario;
 
 /// How a simulation is set up.
 #[derive(Clone, Debug)]
@@ -83,6 +83,17 @@ impl Venue for PoolVenue<'_> {
     }
 }
 
+/// Writes `oracle`'s reading into the collateral's `PriceUpdateV2`, published now.
+fn publish(oracle: &SimOracle, f: &mut MarketFixture) {
+    let r = oracle.e8();
+    let p = &mut f.collateral_price;
+    p.price = r.price;
+    p.conf = r.conf;
+    p.ema_price = r.ema_price;
+    p.ema_conf = r.ema_conf;
+    f.publish_now();
+}
+
 /// Runs a simulation and returns its report.
 pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     let started = Instant::now();
@@ -92,7 +103,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     let mut f = MarketFixture::with_params(params).await;
     let start_price = sc.start_price();
     let mut oracle = SimOracle::new(start_price);
-    oracle.publish(&mut f);
+    publish(&oracle, &mut f);
 
     // Lenders, the insurance fund and POL, the keeper.
     f.lp((cfg.lp_deposit * ONE_DEBT as f64) as u64).await;
@@ -166,7 +177,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
         oracle.update(engine_pool.price(), dt as f64, sc.conf_bps_at(t));
         f.env.set_time(T0 + (s * dt) as i64).await;
         if sc.oracle_live(t) {
-            oracle.publish(&mut f);
+            publish(&oracle, &mut f);
         }
 
         let report = {
@@ -231,7 +242,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
             series.price.push(engine_pool.price());
             series.ema.push(oracle.ema);
             series.trigger.push(oracle.trigger());
-        } else if report.open_auctions == 0 && report.zones[2] == 0 && report.zones[3] == 0 {
+        } else if report.open_auctions == 0 && report.zones.past_threshold() == 0 {
             break;
         }
         bar.inc(1);

@@ -1,14 +1,19 @@
-//! Instruction builders for off-chain clients: the keeper, bootstrap and the
-//! test harness all build the program's instructions here, from addresses.
-//! Compiled off-chain only.
+//! The program's client boundary, compiled off-chain only: a builder for
+//! every instruction (from addresses), the compute-budget instructions sent
+//! beside them, and the decoder of the events in a transaction's logs. The
+//! keeper, bootstrap and the test harness all go through here; none of them
+//! builds a zero-loss instruction or parses a log line itself.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use anchor_lang::{
+    system_program, AnchorDeserialize, Discriminator, InstructionData, ToAccountMetas,
+};
 use anchor_spl::token::spl_token;
+use base64::Engine as _;
 
 use crate::instructions::InitMarketArgs;
-use crate::state::{seeds, VaultKind};
+use crate::state::{seeds, RiskParams, VaultKind};
 
 fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
@@ -63,6 +68,85 @@ pub fn init_market(
     )
 }
 
+/// `propose_admin`: the current `admin` names `new_admin`, who must accept.
+pub fn propose_admin(admin: Pubkey, new_admin: Pubkey) -> Instruction {
+    ix(
+        crate::accounts::ProposeAdmin {
+            admin,
+            protocol: protocol(),
+        },
+        crate::instruction::ProposeAdmin { new_admin },
+    )
+}
+
+/// `accept_admin`, signed by the proposed `pending_admin`.
+pub fn accept_admin(pending_admin: Pubkey) -> Instruction {
+    ix(
+        crate::accounts::AcceptAdmin {
+            pending_admin,
+            protocol: protocol(),
+        },
+        crate::instruction::AcceptAdmin {},
+    )
+}
+
+/// `set_pause`: `admin` sets the protocol's pause bits (`state::pause`) to `paused`.
+pub fn set_pause(admin: Pubkey, paused: u16) -> Instruction {
+    ix(
+        crate::accounts::SetPause {
+            admin,
+            protocol: protocol(),
+        },
+        crate::instruction::SetPause { paused },
+    )
+}
+
+/// The Compute Budget program.
+pub const COMPUTE_BUDGET_ID: Pubkey =
+    anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111");
+
+/// Compute Budget `SetComputeUnitLimit(units)`: the transaction's CU cap.
+pub fn set_compute_unit_limit(units: u32) -> Instruction {
+    let mut data = vec![2u8];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: COMPUTE_BUDGET_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
+/// Compute Budget `SetComputeUnitPrice(micro_lamports)`: the priority fee,
+/// micro-lamports per compute unit.
+pub fn set_compute_unit_price(micro_lamports: u64) -> Instruction {
+    let mut data = vec![3u8];
+    data.extend_from_slice(&micro_lamports.to_le_bytes());
+    Instruction {
+        program_id: COMPUTE_BUDGET_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
+/// The events of type `E` in a transaction's logs, in order.
+///
+/// Anchor events are logged as `Program data: <base64>` (the discriminator,
+/// then the Borsh body). Run natively (the test harness's bank), the same
+/// line arrives as `Program log: Program data: <base64>`; both are read.
+/// Lines of other types, or that do not decode, are skipped.
+pub fn decode_events<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<E> {
+    logs.iter()
+        .filter_map(|l| {
+            l.strip_prefix("Program log: ")
+                .unwrap_or(l)
+                .strip_prefix("Program data: ")
+        })
+        .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .filter(|bytes| bytes.starts_with(E::DISCRIMINATOR))
+        .filter_map(|bytes| E::deserialize(&mut &bytes[E::DISCRIMINATOR.len()..]).ok())
+        .collect()
+}
+
 /// A market's addresses, and the builders of its user and keeper instructions.
 #[derive(Clone, Copy, Debug)]
 pub struct MarketKeys {
@@ -73,6 +157,7 @@ pub struct MarketKeys {
 }
 
 impl MarketKeys {
+    /// The market's keys, its vaults derived from `market`.
     pub fn new(market: Pubkey, collateral_oracle: Pubkey, debt_oracle: Pubkey) -> MarketKeys {
         MarketKeys {
             market,
@@ -82,10 +167,12 @@ impl MarketKeys {
         }
     }
 
+    /// The market's vault of kind `k`.
     pub fn vault(&self, k: VaultKind) -> Pubkey {
         self.vaults[k as usize]
     }
 
+    /// The market's LP-share mint.
     pub fn lp_mint(&self) -> Pubkey {
         seeds::lp_mint_address(&crate::ID, &self.market).0
     }
@@ -142,6 +229,7 @@ impl MarketKeys {
         )
     }
 
+    /// `funder` adds `amount` from `source` to the insurance fund.
     pub fn fund_insurance(&self, funder: Pubkey, source: Pubkey, amount: u64) -> Instruction {
         ix(
             crate::accounts::FundInsurance {
@@ -156,6 +244,7 @@ impl MarketKeys {
         )
     }
 
+    /// `admin` adds `amount` of the debt asset from `source` to POL.
     pub fn fund_pol(&self, admin: Pubkey, source: Pubkey, amount: u64) -> Instruction {
         ix(
             crate::accounts::FundPol {
@@ -167,6 +256,41 @@ impl MarketKeys {
                 token_program: spl_token::ID,
             },
             crate::instruction::FundPol { amount },
+        )
+    }
+
+    /// `admin` moves `amount` of POL's `asset` out of
+    /// `pol_vault` (the POL vault of that asset) into `destination`.
+    pub fn withdraw_pol(
+        &self,
+        admin: Pubkey,
+        pol_vault: Pubkey,
+        destination: Pubkey,
+        asset: crate::instructions::PolAsset,
+        amount: u64,
+    ) -> Instruction {
+        ix(
+            crate::accounts::WithdrawPol {
+                admin,
+                protocol: protocol(),
+                market: self.market,
+                pol_vault,
+                destination,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::WithdrawPol { asset, amount },
+        )
+    }
+
+    /// `admin` replaces the market's risk parameters with `params`.
+    pub fn update_params(&self, admin: Pubkey, params: RiskParams) -> Instruction {
+        ix(
+            crate::accounts::UpdateMarketParams {
+                admin,
+                protocol: protocol(),
+                market: self.market,
+            },
+            crate::instruction::UpdateMarketParams { params },
         )
     }
 
@@ -206,6 +330,25 @@ impl MarketKeys {
         )
     }
 
+    /// `owner` takes `amount` of collateral out of its margin account into
+    /// `destination`.
+    pub fn withdraw(&self, owner: Pubkey, destination: Pubkey, amount: u64) -> Instruction {
+        ix(
+            crate::accounts::WithdrawCollateral {
+                owner,
+                protocol: protocol(),
+                market: self.market,
+                margin_account: self.margin_of(&owner),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                destination,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::WithdrawCollateral { amount },
+        )
+    }
+
     /// `owner` borrows `amount` into `destination`.
     pub fn borrow(&self, owner: Pubkey, destination: Pubkey, amount: u64) -> Instruction {
         ix(
@@ -224,6 +367,34 @@ impl MarketKeys {
         )
     }
 
+    /// `payer` repays up to `amount` of the debt of the margin account
+    /// `margin` from `source` (anyone may repay for anyone).
+    pub fn repay(&self, payer: Pubkey, margin: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+        ix(
+            crate::accounts::Repay {
+                payer,
+                market: self.market,
+                margin_account: margin,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                source,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::Repay { amount },
+        )
+    }
+
+    /// Closes `owner`'s empty margin account; the rent goes back to `owner`.
+    pub fn close_margin(&self, owner: Pubkey) -> Instruction {
+        ix(
+            crate::accounts::CloseMarginAccount {
+                owner,
+                margin_account: self.margin_of(&owner),
+            },
+            crate::instruction::CloseMarginAccount {},
+        )
+    }
+
+    /// Refreshes the market (interest, reserve sweep, volatility, breaker).
     pub fn refresh(&self) -> Instruction {
         ix(
             crate::accounts::RefreshMarket {
@@ -238,6 +409,7 @@ impl MarketKeys {
         )
     }
 
+    /// Judges `margin` and stores its health snapshot.
     pub fn check_health(&self, margin: Pubkey) -> Instruction {
         ix(
             crate::accounts::CheckHealth {
@@ -335,6 +507,7 @@ impl MarketKeys {
         )
     }
 
+    /// Restarts the stale `auction`; the reward goes to `keeper_debt`.
     pub fn restart(&self, keeper: Pubkey, auction: Pubkey, keeper_debt: Pubkey) -> Instruction {
         ix(
             crate::accounts::RestartAuction {
@@ -352,6 +525,7 @@ impl MarketKeys {
         )
     }
 
+    /// POL buys what is left of `auction` at its floor.
     pub fn backstop(&self, keeper: Pubkey, auction: Pubkey) -> Instruction {
         ix(
             crate::accounts::Backstop {
@@ -397,5 +571,82 @@ impl MarketKeys {
             },
             crate::instruction::SettleAuction {},
         )
+    }
+
+    /// `admin` puts `lot` of POL's collateral up for auction at `auction`
+    /// (the market's next id).
+    pub fn start_pol_auction(&self, admin: Pubkey, auction: Pubkey, lot: u64) -> Instruction {
+        ix(
+            crate::accounts::StartPolAuction {
+                admin,
+                protocol: protocol(),
+                market: self.market,
+                auction,
+                pol_collateral_vault: self.vault(VaultKind::PolCollateral),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+                system_program: system_program::ID,
+            },
+            crate::instruction::StartPolAuction { lot },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{MarginAccountClosed, Repaid};
+    use anchor_lang::Event;
+
+    fn data_line(prefix: &str, event: &impl Event) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(event.data());
+        format!("{prefix}{b64}")
+    }
+
+    #[test]
+    fn events_are_decoded_from_both_log_forms_by_type_in_order() {
+        let repaid = |amount| Repaid {
+            market: Pubkey::new_unique(),
+            ts: 1_700_000_000,
+            margin_account: Pubkey::new_unique(),
+            payer: Pubkey::new_unique(),
+            amount,
+            debt: 0,
+        };
+        let closed = MarginAccountClosed {
+            market: Pubkey::new_unique(),
+            ts: 1_700_000_000,
+            margin_account: Pubkey::new_unique(),
+        };
+        let logs = vec![
+            "Program log: Instruction: Repay".to_string(),
+            data_line("Program data: ", &repaid(1)),
+            data_line("Program data: ", &closed),
+            data_line("Program log: Program data: ", &repaid(2)),
+            "Program data: not base64".to_string(),
+            "Program data: AAAA".to_string(),
+        ];
+        let amounts: Vec<u64> = decode_events::<Repaid>(&logs)
+            .iter()
+            .map(|e| e.amount)
+            .collect();
+        assert_eq!(amounts, [1, 2]);
+        let found = decode_events::<MarginAccountClosed>(&logs);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].margin_account, closed.margin_account);
+    }
+
+    #[test]
+    fn compute_budget_instructions_carry_their_tag_and_little_endian_value() {
+        let limit = set_compute_unit_limit(200_000);
+        assert_eq!(limit.program_id, COMPUTE_BUDGET_ID);
+        assert_eq!(limit.data[0], 2);
+        assert_eq!(limit.data[1..], 200_000u32.to_le_bytes());
+        let price = set_compute_unit_price(7);
+        assert_eq!(price.data[0], 3);
+        assert_eq!(price.data[1..], 7u64.to_le_bytes());
+        assert!(limit.accounts.is_empty() && price.accounts.is_empty());
     }
 }

@@ -1,4 +1,5 @@
-//! Price paths for the simulator: built-in stylized crashes and CSV paths.
+//! Price paths for the simulator and `localnet crash`: built-in stylized
+//! crashes and CSV paths.
 //!
 //! A path is a list of `(t_secs, price[, conf_bps])` points with strictly increasing time,
 //! the first at `t = 0`. Between points the price is interpolated linearly. The price is the

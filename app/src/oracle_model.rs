@@ -1,8 +1,8 @@
-//! A Pyth-like feed over the simulated market: spot is the pool's price, the
-//! EMA follows it with Pyth's ~1 h half-life, and the confidence widens with
-//! the step's move.
-
-use zero_loss_tests::market::MarketFixture;
+//! A Pyth-like feed over a price path: spot is the path's (or the simulated
+//! pool's) price, the EMA follows it with Pyth's ~1 h half-life, and the
+//! confidence widens with the step's move. Pure maths: the simulator writes
+//! its readings into the in-process bank, `localnet crash` through the price
+//! feeder on a validator.
 
 /// Pyth's EMA half-life, seconds (about an hour).
 pub const EMA_HALF_LIFE_SECS: f64 = 3_600.0;
@@ -67,17 +67,6 @@ impl SimOracle {
             ema_price: e8(self.ema),
             ema_conf: (e8(self.ema) as f64 * self.ema_conf_bps / 1e4) as u64,
         }
-    }
-
-    /// Writes the collateral's `PriceUpdateV2`, published now.
-    pub fn publish(&self, f: &mut MarketFixture) {
-        let r = self.e8();
-        let p = &mut f.collateral_price;
-        p.price = r.price;
-        p.conf = r.conf;
-        p.ema_price = r.ema_price;
-        p.ema_conf = r.ema_conf;
-        f.publish_now();
     }
 }
 
