@@ -292,6 +292,32 @@ pub struct AuctionStarted {
     pub keeper_reward: u64,
 }
 
+impl AuctionStarted {
+    /// The event of a kick (a margin slice or POL's collateral).
+    pub fn of(
+        new: &crate::controller::auction::NewAuction,
+        auction: Pubkey,
+        out: &crate::controller::auction::KickOutcome,
+        ts: i64,
+    ) -> AuctionStarted {
+        AuctionStarted {
+            market: new.market,
+            ts,
+            auction,
+            id: out.id,
+            owner: new.owner,
+            kicker: new.kicker,
+            lot: out.lot,
+            tab: out.tab,
+            principal: out.principal,
+            top: out.top.0,
+            emergency: out.emergency,
+            whole_position: out.whole_position,
+            keeper_reward: out.keeper_reward,
+        }
+    }
+}
+
 #[event]
 #[derive(Clone, Debug)]
 pub struct AuctionBid {

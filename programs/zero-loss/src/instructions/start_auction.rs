@@ -71,20 +71,6 @@ pub fn handler(ctx: Context<StartAuction>) -> Result<()> {
     if out.budget_tripped {
         crate::events::emit_budget_tripped(new.market, now);
     }
-    emit_event!(AuctionStarted {
-        market: new.market,
-        ts: now,
-        auction: a.auction.key(),
-        id: out.id,
-        owner: new.owner,
-        kicker: new.kicker,
-        lot: out.lot,
-        tab: out.tab,
-        principal: out.principal,
-        top: out.top.0,
-        emergency: out.emergency,
-        whole_position: out.whole_position,
-        keeper_reward: out.keeper_reward,
-    });
+    emit_event!(AuctionStarted::of(&new, a.auction.key(), &out, now));
     Ok(())
 }

@@ -58,20 +58,6 @@ pub fn handler(ctx: Context<StartPolAuction>, lot: u64) -> Result<()> {
             .vault(VaultKind::Collateral, a.collateral_vault.to_account_info()),
         &out.moves,
     )?;
-    emit_event!(AuctionStarted {
-        market: new.market,
-        ts: now,
-        auction: a.auction.key(),
-        id: out.id,
-        owner: new.owner,
-        kicker: new.kicker,
-        lot: out.lot,
-        tab: out.tab,
-        principal: out.principal,
-        top: out.top.0,
-        emergency: out.emergency,
-        whole_position: out.whole_position,
-        keeper_reward: out.keeper_reward,
-    });
+    emit_event!(AuctionStarted::of(&new, a.auction.key(), &out, now));
     Ok(())
 }
