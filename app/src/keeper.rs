@@ -209,7 +209,7 @@ pub fn prices_from_accounts(
         false,
     );
     let di = AccountInfo::new(debt.0, false, false, &mut dl, &mut dd, &debt.1.owner, false);
-    oracle::load_prices(market, &ci, &di, now).map_err(|e| anyhow::anyhow!("oracle: {e}"))
+    oracle::read_prices(market, &ci, &di, now).map_err(|e| anyhow::anyhow!("oracle: {e}"))
 }
 
 /// The market at `market`.

@@ -139,6 +139,10 @@ pub enum ZlError {
     WrongAuctionOwner,
     #[msg("auction/wrong-kind: the instruction does not apply to this auction's owner kind")]
     WrongAuctionKind,
+
+    // --- added later (codes follow declaration order; append only) ---
+    #[msg("oracle/superseded: the market has already used a newer reading of this feed")]
+    OracleSuperseded,
 }
 
 impl From<MathError> for ZlError {

@@ -98,8 +98,10 @@ pub struct MarketPrices {
     pub ema_mid: Fp,
     /// The wider `conf / price` of the two feeds' spot readings.
     pub conf_ratio: Fp,
-    /// The older publish time of the two feeds.
-    pub publish_time: i64,
+    /// Publish time of the collateral feed's reading.
+    pub collateral_time: i64,
+    /// Publish time of the debt feed's reading.
+    pub debt_time: i64,
 }
 
 impl MarketPrices {
@@ -166,8 +168,29 @@ pub fn load_feed(
     })
 }
 
-/// Reads both of a market's feeds and derives its prices.
+/// Reads both of a market's feeds, derives its prices, and records their
+/// publish times on the market. Every price-reading instruction goes through
+/// here, so the market remembers the newest reading of each feed it has
+/// used and refuses any older one (`oracle/superseded`, no tolerance): a
+/// caller cannot pick, among the genuine updates still within
+/// `oracle_max_age_secs`, an older one that suits it better (a stale wick
+/// to kick a recovered account, a superseded high to borrow against, a
+/// superseded dip to lower an auction's floor).
 pub fn load_prices(
+    market: &mut Market,
+    collateral_oracle: &AccountInfo,
+    debt_oracle: &AccountInfo,
+    now: i64,
+) -> Result<MarketPrices> {
+    let prices = read_prices(market, collateral_oracle, debt_oracle, now)?;
+    market.collateral_publish_time = prices.collateral_time;
+    market.debt_publish_time = prices.debt_time;
+    Ok(prices)
+}
+
+/// [`load_prices`] without recording: what the market would accept now
+/// (the keeper's view).
+pub fn read_prices(
     market: &Market,
     collateral_oracle: &AccountInfo,
     debt_oracle: &AccountInfo,
@@ -188,6 +211,11 @@ pub fn load_prices(
         p.oracle_max_conf_bps,
         now,
     )?;
+    require!(
+        c.publish_time >= market.collateral_publish_time
+            && d.publish_time >= market.debt_publish_time,
+        ZlError::OracleSuperseded
+    );
     let (cd, dd) = (market.collateral_decimals, market.debt_decimals);
     let k = p.conf_k();
     let quote = |cr: Reading, dr: Reading, k: Fp| -> Result<Fp> {
@@ -200,7 +228,8 @@ pub fn load_prices(
         spot_mid: quote(c.spot, d.spot, Fp::ZERO)?,
         ema_mid: quote(c.ema, d.ema, Fp::ZERO)?,
         conf_ratio,
-        publish_time: c.publish_time.min(d.publish_time),
+        collateral_time: c.publish_time,
+        debt_time: d.publish_time,
     })
 }
 
@@ -235,7 +264,8 @@ mod tests {
             spot_mid: Fp::ZERO,
             ema_mid: Fp::ZERO,
             conf_ratio: Fp::ZERO,
-            publish_time: 0,
+            collateral_time: 0,
+            debt_time: 0,
         };
         assert_eq!(p.price(Action::Borrow), Fp::from_int(2).unwrap());
         assert_eq!(

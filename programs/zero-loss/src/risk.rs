@@ -9,7 +9,7 @@ use crate::engine::price::divergence_ceil;
 use crate::errors::ZlError;
 use crate::math::SafeMath;
 use crate::oracle::{Action, MarketPrices};
-use crate::state::{breaker, Market};
+use crate::state::{breaker, Auction, Market};
 
 /// A position's health at the current prices.
 #[derive(Clone, Copy, Debug)]
@@ -107,22 +107,26 @@ pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
     Ok(prices.price(Action::AuctionPricing).mul_ceil(keep)?)
 }
 
-/// The keeper reward for a kick or restart of an auction with `tab`, of
-/// which `principal` is owed to the lenders: `tip + chip * tab`, capped by
-/// `keeper_reward_cap`, by the penalty still to be raised (so a reward never
-/// costs the insurance fund more than the auction can bring in: no dust
-/// position or unsellable lot can drain it), and by what the fund holds.
-/// Deducted from the market's accounting; the caller transfers it.
-pub fn take_keeper_reward(market: &mut Market, tab: u64, principal: u64) -> Result<u64> {
+/// The keeper reward for a kick or restart of auction `au`: `tip + chip *
+/// tab`, capped by `keeper_reward_cap`, by what the fund holds, and by the
+/// penalty still to be raised less the rewards this auction has already
+/// paid: all the rewards of one auction together (its kick and every
+/// restart) never exceed its penalty, so no dust position or unsellable lot
+/// can drain the fund, however often it restarts. Deducted from the
+/// market's accounting and added to `au.rewards_paid`; the caller transfers
+/// it.
+pub fn take_keeper_reward(market: &mut Market, au: &mut Auction) -> Result<u64> {
     let p = &market.params;
+    let penalty_left = au.tab.saturating_sub(au.principal);
     let reward = crate::engine::liquidation::keeper_reward(
-        tab,
+        au.tab,
         p.keeper_tip,
         Fp::from_bps(p.keeper_chip_bps as u64),
         p.keeper_reward_cap,
     )?
-    .min(tab.saturating_sub(principal))
+    .min(penalty_left.saturating_sub(au.rewards_paid))
     .min(market.insurance_amount);
     market.insurance_amount.safe_sub_assign(reward)?;
+    au.rewards_paid.safe_add_assign(reward)?;
     Ok(reward)
 }

@@ -101,6 +101,7 @@ fn open_auction(
     au.created_at = now;
     au.initial_lot = lot;
     au.initial_tab = tab;
+    au.rewards_paid = 0;
     au.invariant()?;
     Ok(id)
 }
@@ -178,7 +179,7 @@ pub fn kick(
         top,
         now,
     )?;
-    let keeper_reward = risk::take_keeper_reward(market, tab, principal)?;
+    let keeper_reward = risk::take_keeper_reward(market, au)?;
     account.invariant()?;
     market.invariant()?;
     Ok(KickOutcome {
@@ -395,7 +396,7 @@ pub fn restart(
     // POL's auctions restart without limit; the counter stops at 255.
     au.stage = au.stage.saturating_add(1);
     au.stage_start = now;
-    let keeper_reward = risk::take_keeper_reward(market, au.tab, au.principal)?;
+    let keeper_reward = risk::take_keeper_reward(market, au)?;
     au.invariant()?;
     market.invariant()?;
     Ok(RestartOutcome {

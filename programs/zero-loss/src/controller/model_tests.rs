@@ -53,6 +53,8 @@ struct Model {
     outside_debt: u64,
     outside_coll: u64,
     keeper: Pubkey,
+    /// Each auction's penalty at kick time, by id.
+    penalties: std::collections::BTreeMap<u64, u64>,
     spot: Fp,
     ema: Fp,
     now: i64,
@@ -73,6 +75,7 @@ impl Model {
             outside_debt: 1_000_000_000_000_000,
             outside_coll: 0,
             keeper: Pubkey::new_unique(),
+            penalties: Default::default(),
             spot: Fp::ONE,
             ema: Fp::ONE,
             now: 1_000,
@@ -120,7 +123,8 @@ impl Model {
             spot_mid: self.spot,
             ema_mid: self.ema,
             conf_ratio: Fp::ZERO,
-            publish_time: self.now,
+            collateral_time: self.now,
+            debt_time: self.now,
         }
     }
 
@@ -244,6 +248,7 @@ impl Model {
                 out.keeper_reward <= out.tab - out.principal,
                 "reward above the penalty"
             );
+            self.penalties.insert(out.id, out.tab - out.principal);
             self.apply(&out.moves);
         }
     }
@@ -263,6 +268,7 @@ impl Model {
             m.auctions.push(au);
             Ok(out)
         }) {
+            self.penalties.insert(out.id, 0);
             self.apply(&out.moves);
         }
     }
@@ -382,6 +388,13 @@ impl Model {
             .filter(|a| a.owner_kind == OwnerKind::Margin);
         assert_eq!(margin.map(|a| a.principal).sum::<u64>(), mk.auction_debt);
         assert_eq!(self.auctions.len() as u32, mk.open_auctions);
+        for au in &self.auctions {
+            // All keeper rewards of one auction stay within its penalty.
+            assert!(
+                au.rewards_paid <= self.penalties[&au.id],
+                "rewards above the penalty"
+            );
+        }
         for (k, a) in &self.accounts {
             let open = self.auctions.iter().filter(|au| au.owner == *k).count();
             assert_eq!(open, a.open_auctions as usize);

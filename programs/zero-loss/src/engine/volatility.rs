@@ -23,7 +23,15 @@ pub struct VolState {
     pub last_time: i64,
 }
 
-/// Feeds one sample; samples not newer than the last are ignored.
+/// The least time between two samples, seconds. A burst of refreshes, in
+/// any order of genuine updates, adds at most one sample per interval, and
+/// each sample's return spans at least this long, so no sequence of calls
+/// moves the estimate more than one honest refresh per interval would.
+pub const MIN_SAMPLE_SECS: i64 = 30;
+
+/// Feeds one sample taken at `time`, the publish time of the feed that
+/// carries the move (the collateral's). A sample less than
+/// [`MIN_SAMPLE_SECS`] after the last one (or older than it) is ignored.
 pub fn update(s: VolState, price: Fp, time: i64, window_secs: u64) -> Result<VolState, MathError> {
     if s.last_price == Fp::ZERO {
         return Ok(VolState {
@@ -32,7 +40,7 @@ pub fn update(s: VolState, price: Fp, time: i64, window_secs: u64) -> Result<Vol
             last_time: time,
         });
     }
-    if time <= s.last_time {
+    if time < s.last_time.saturating_add(MIN_SAMPLE_SECS) {
         return Ok(s);
     }
     let dt = (time - s.last_time) as u128;
@@ -132,6 +140,13 @@ mod tests {
         };
         assert_eq!(update(s0, Fp::from_int(2).unwrap(), 10, 60).unwrap(), s0);
         assert_eq!(update(s0, Fp::from_int(2).unwrap(), 9, 60).unwrap(), s0);
+        // Within the minimum interval: no sample either.
+        let soon = 10 + MIN_SAMPLE_SECS - 1;
+        assert_eq!(update(s0, Fp::from_int(2).unwrap(), soon, 60).unwrap(), s0);
+        assert_ne!(
+            update(s0, Fp::from_int(2).unwrap(), soon + 1, 60).unwrap(),
+            s0
+        );
     }
 
     #[test]
@@ -155,7 +170,7 @@ mod tests {
         #[test]
         fn variance_moves_toward_the_sample(
             v in 0u128..(1u128 << 80), p0 in 1u128..(1u128 << 80), p1 in 1u128..(1u128 << 80),
-            dt in 1i64..100_000, w in 1u64..1_000_000,
+            dt in MIN_SAMPLE_SECS..100_000, w in 1u64..1_000_000,
         ) {
             let s0 = VolState { variance: Fp(v), last_price: Fp(p0), last_time: 1 };
             let s1 = update(s0, Fp(p1), 1 + dt, w).unwrap();
@@ -163,6 +178,28 @@ mod tests {
                 prop_assert!(s1.variance <= s0.variance);
             }
             prop_assert_eq!(s1.last_time, 1 + dt);
+        }
+
+        /// A burst of samples, any prices, times in any order within one
+        /// interval of the last sample, adds at most one sample: the
+        /// variance ends no higher than after the burst's worst single move.
+        #[test]
+        fn a_burst_adds_at_most_one_sample(
+            v in 0u128..(1u128 << 60), burst in proptest::collection::vec((1u128..(1u128 << 70), 0i64..2 * MIN_SAMPLE_SECS), 1..60),
+        ) {
+            let s0 = VolState { variance: Fp(v), last_price: Fp::ONE, last_time: 1_000 };
+            let mut s = s0;
+            let mut taken = 0;
+            for (p, dt) in &burst {
+                let next = update(s, Fp(*p), 1_000 + dt, 3_600).unwrap();
+                if next != s {
+                    taken += 1;
+                    prop_assert!(next.last_time >= s.last_time + MIN_SAMPLE_SECS);
+                }
+                s = next;
+            }
+            // Every time in the burst is under two intervals past the start.
+            prop_assert!(taken <= 1, "{} samples", taken);
         }
 
         #[test]

@@ -45,7 +45,7 @@ pub fn handler(ctx: Context<Bid>, max_lot: u64, max_price: u128) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let prices = oracle::load_prices(&mut a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let out = auction::bid(
         &mut a.market,
         &mut a.auction,

@@ -45,7 +45,7 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LIQUIDATION)?;
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let prices = oracle::load_prices(&mut a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let out = liquidation::liquidate_partial(
         &mut a.market,
         &mut a.margin_account,

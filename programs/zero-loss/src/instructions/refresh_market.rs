@@ -37,10 +37,13 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     let interest = market.accrue_interest(now)?;
     let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
 
+    // Sampled at the collateral feed's publish time: the collateral carries
+    // the moves (the debt asset is the quote), and stepping the other feed's
+    // time cannot shrink a sample's span.
     let vol = volatility::update(
         market.vol_state(),
         prices.spot_mid,
-        prices.publish_time,
+        prices.collateral_time,
         market.params.vol_window_secs as u64,
     )?;
     market.set_vol_state(vol);

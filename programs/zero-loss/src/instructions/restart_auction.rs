@@ -37,7 +37,7 @@ pub fn handler(ctx: Context<RestartAuction>) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let prices = oracle::load_prices(&mut a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let out = auction::restart(&mut a.market, &mut a.auction, &prices, now)?;
     token_ops::apply(
         &Endpoints::new(&a.token_program, &a.market)

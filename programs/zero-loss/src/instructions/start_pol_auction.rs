@@ -41,7 +41,7 @@ pub fn handler(ctx: Context<StartPolAuction>, lot: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::AUCTION)?;
     let now = Clock::get()?.unix_timestamp;
-    let prices = oracle::load_prices(&a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
+    let prices = oracle::load_prices(&mut a.market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let new = NewAuction {
         market: a.market.key(),
         owner: a.market.key(),

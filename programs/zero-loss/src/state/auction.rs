@@ -48,7 +48,10 @@ pub struct Auction {
     /// The lot and tab at kick time (for reports).
     pub initial_lot: u64,
     pub initial_tab: u64,
-    pub reserved: [u8; 68],
+    /// Keeper rewards paid for this auction so far (kick and restarts), debt
+    /// native units; together never more than its penalty.
+    pub rewards_paid: u64,
+    pub reserved: [u8; 60],
 }
 
 impl Auction {

@@ -106,7 +106,14 @@ pub struct Market {
     pub next_auction_id: u64,
     pub open_auctions: u32,
 
-    pub reserved: [u8; 359],
+    // --- oracle order (see oracle::load_prices) ---
+    /// Newest publish time of the collateral feed any instruction has used;
+    /// no instruction may use an older reading.
+    pub collateral_publish_time: i64,
+    /// The same for the debt asset's feed.
+    pub debt_publish_time: i64,
+
+    pub reserved: [u8; 343],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
