@@ -25,12 +25,13 @@ pub fn cu_budget(data: &[u8]) -> Option<u32> {
         ix::SettleAuction::DISCRIMINATOR,
         ix::StartPolAuction::DISCRIMINATOR,
     ];
-    let user: [&[u8]; 16] = [
+    let user: [&[u8]; 17] = [
         ix::InitProtocol::DISCRIMINATOR,
         ix::ProposeAdmin::DISCRIMINATOR,
         ix::AcceptAdmin::DISCRIMINATOR,
         ix::SetPause::DISCRIMINATOR,
         ix::UpdateMarketParams::DISCRIMINATOR,
+        ix::ExecuteMarketParams::DISCRIMINATOR,
         ix::LpDeposit::DISCRIMINATOR,
         ix::LpWithdraw::DISCRIMINATOR,
         ix::FundInsurance::DISCRIMINATOR,

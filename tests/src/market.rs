@@ -327,8 +327,25 @@ impl MarketFixture {
         )
     }
 
+    /// Proposes `params` (they take effect after the timelock).
     pub fn ix_update_params(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
         self.keys().update_params(*admin, params)
+    }
+
+    pub fn ix_execute_params(&self) -> Instruction {
+        self.keys().execute_params()
+    }
+
+    /// Proposes `params` as the admin, lets the protocol's timelock pass
+    /// (prices republished) and executes them.
+    pub async fn apply_params(&mut self, params: RiskParams) {
+        let admin = self.admin.insecure_clone();
+        self.env
+            .exec(&[self.ix_update_params(&admin.pubkey(), params)], &[&admin])
+            .await;
+        let delay = self.protocol_state().await.params_delay_secs as i64;
+        self.advance(delay).await;
+        self.env.exec(&[self.ix_execute_params()], &[]).await;
     }
 
     pub fn ix_set_pause(&self, admin: &Pubkey, paused: u16) -> Instruction {

@@ -135,9 +135,7 @@ async fn update_market_params_validates_and_needs_the_admin() {
         )
         .await;
 
-    f.env
-        .exec(&[f.ix_update_params(&admin.pubkey(), p)], &[&admin])
-        .await;
+    f.apply_params(p).await;
     assert_eq!(f.market_state().await.params, p);
 }
 

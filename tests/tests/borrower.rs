@@ -4,7 +4,7 @@ use anchor_lang::error::ErrorCode as AnchorError;
 use zero_loss::events::{Borrowed, CollateralDeposited, Repaid};
 use zero_loss::state::{RiskParams, VaultKind};
 use zero_loss_tests::market::*;
-use zero_loss_tests::{anchor_code, Signer, ZlError};
+use zero_loss_tests::{anchor_code, ZlError};
 
 const TOKEN_INSUFFICIENT_FUNDS: u32 = 1;
 
@@ -72,12 +72,9 @@ async fn deposit_collateral_checks_amount_mint_vault_market_and_cap() {
     );
     f.assert_conservation().await;
 
-    let admin = f.admin.insecure_clone();
     let mut p = RiskParams::example();
     p.collateral_cap = 3 * ONE_COLL;
-    f.env
-        .exec(&[f.ix_update_params(&admin.pubkey(), p)], &[&admin])
-        .await;
+    f.apply_params(p).await;
     f.env
         .expect_rejected(
             f.ix_deposit(&u, ONE_COLL + 1),
@@ -213,12 +210,9 @@ async fn borrow_rejects_strangers_foreign_accounts_and_impossible_amounts() {
         .await;
 
     // The borrow cap.
-    let admin = f.admin.insecure_clone();
     let mut p = RiskParams::example();
     p.borrow_cap = 100 * ONE_DEBT;
-    f.env
-        .exec(&[f.ix_update_params(&admin.pubkey(), p)], &[&admin])
-        .await;
+    f.apply_params(p).await;
     f.env
         .expect_rejected(
             f.ix_borrow(&b, 100 * ONE_DEBT + 1),

@@ -5,7 +5,7 @@ use zero_loss::engine::health::Zone;
 use zero_loss::events::{BreakerCleared, BreakerTripped, HealthChecked, MarketRefreshed};
 use zero_loss::state::{breaker, VaultKind};
 use zero_loss_tests::market::*;
-use zero_loss_tests::{Signer, ZlError};
+use zero_loss_tests::ZlError;
 
 const YEAR: i64 = 365 * 24 * 3_600;
 
@@ -294,13 +294,10 @@ async fn withdrawing_into_the_buffer_zone_is_refused_even_within_max_ltv() {
     // max_ltv 75% above the widest effective threshold 72%: an action that
     // stays within max_ltv can still land in the buffer zone.
     let mut f = MarketFixture::new().await;
-    let admin = f.admin.insecure_clone();
     let mut p = zero_loss::state::RiskParams::example();
     p.max_ltv_bps = 7_500;
     p.target_ltv_bps = 6_500;
-    f.env
-        .exec(&[f.ix_update_params(&admin.pubkey(), p)], &[&admin])
-        .await;
+    f.apply_params(p).await;
     let mut m = f.market_state().await;
     m.vol_variance = u128::MAX / 4;
     f.write_market(&m).await;

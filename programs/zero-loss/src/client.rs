@@ -294,6 +294,17 @@ impl MarketKeys {
         )
     }
 
+    /// Anyone puts the market's pending parameters in force once their
+    /// timelock has passed.
+    pub fn execute_params(&self) -> Instruction {
+        ix(
+            crate::accounts::ExecuteMarketParams {
+                market: self.market,
+            },
+            crate::instruction::ExecuteMarketParams {},
+        )
+    }
+
     /// Opens `owner`'s margin account.
     pub fn open_margin(&self, owner: Pubkey) -> Instruction {
         ix(

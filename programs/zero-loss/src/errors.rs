@@ -143,6 +143,16 @@ pub enum ZlError {
     // --- added later (codes follow declaration order; append only) ---
     #[msg("oracle/superseded: the market has already used a newer reading of this feed")]
     OracleSuperseded,
+    #[msg(
+        "admin/params-step: a threshold, penalty or discount moves further than one step allows"
+    )]
+    ParamsStepTooLarge,
+    #[msg("admin/no-pending-params: no parameter change is pending")]
+    NoPendingParams,
+    #[msg("admin/timelock: the parameter change's delay has not elapsed")]
+    TimelockPending,
+    #[msg("admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open")]
+    PolLockedByAuctions,
 }
 
 impl From<MathError> for ZlError {

@@ -43,6 +43,8 @@ pub struct AdminAccepted {
 #[derive(Clone, Debug)]
 pub struct PauseSet {
     pub paused: u16,
+    /// When this pause lapses unless renewed, unix seconds.
+    pub expires_at: i64,
 }
 
 #[event]
@@ -56,6 +58,19 @@ pub struct MarketInitialized {
     pub lp_mint: Pubkey,
 }
 
+/// The admin proposed new parameters; they may take effect from `eta`.
+#[event]
+#[derive(Clone, Debug)]
+pub struct MarketParamsProposed {
+    pub market: Pubkey,
+    /// Unix time of the instruction, seconds.
+    pub ts: i64,
+    pub params: crate::state::RiskParams,
+    /// The earliest `execute_market_params`, unix seconds.
+    pub eta: i64,
+}
+
+/// Proposed parameters took effect.
 #[event]
 #[derive(Clone, Debug)]
 pub struct MarketParamsUpdated {

@@ -48,6 +48,9 @@ pub mod zero_loss {
     ) -> Result<()> {
         update_market_params::handler(ctx, params)
     }
+    pub fn execute_market_params(ctx: Context<ExecuteMarketParams>) -> Result<()> {
+        update_market_params::execute_handler(ctx)
+    }
 
     // --- liquidity ---
     pub fn lp_deposit(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {

@@ -208,7 +208,27 @@ async fn main() {
     p.max_ltv_bps = 6_900;
     p.target_ltv_bps = 6_900;
     let ix = f.ix_update_params(&admin.pubkey(), p);
-    run(&mut f, "update_market_params", USER, "", ix, &[&admin]).await;
+    run(
+        &mut f,
+        "update_market_params",
+        USER,
+        "proposes (timelock)",
+        ix,
+        &[&admin],
+    )
+    .await;
+    let delay = f.protocol_state().await.params_delay_secs as i64;
+    f.advance(delay).await;
+    let ix = f.ix_execute_params();
+    run(
+        &mut f,
+        "execute_market_params",
+        USER,
+        "accrues, applies",
+        ix,
+        &[],
+    )
+    .await;
     let c = f.env.create_mint(9).await;
     let d = f.env.create_mint(6).await;
     let ix = f.ix_init_market(&admin.pubkey(), c, d, RiskParams::example());

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 
 use crate::events::ProtocolInitialized;
-use crate::state::{seeds, Protocol, ACCOUNT_VERSION};
+use crate::state::{seeds, Protocol, ACCOUNT_VERSION, DEFAULT_PARAMS_DELAY_SECS};
 
 /// Creates the protocol singleton; the signer becomes its admin. Run it in
 /// the same deployment step as the program upload (see docs/design.md).
@@ -23,6 +23,7 @@ pub fn handler(ctx: Context<InitProtocol>) -> Result<()> {
     protocol.paused = 0;
     protocol.admin = ctx.accounts.admin.key();
     protocol.pending_admin = Pubkey::default();
+    protocol.params_delay_secs = DEFAULT_PARAMS_DELAY_SECS;
     protocol.invariant()?;
     emit_event!(ProtocolInitialized {
         admin: protocol.admin

@@ -76,6 +76,12 @@ pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64)
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
     let market = &mut a.market;
+    // POL is the backstop of open borrower auctions: its debt asset stays
+    // while any of them may still need it.
+    require!(
+        asset != PolAsset::Debt || market.auction_debt == 0,
+        ZlError::PolLockedByAuctions
+    );
     let (kind, held) = match asset {
         PolAsset::Debt => (VaultKind::PolDebt, &mut market.pol_debt_amount),
         PolAsset::Collateral => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),

@@ -4,9 +4,11 @@ use crate::emit_event;
 
 use crate::errors::ZlError;
 use crate::events::PauseSet;
-use crate::state::{pause, seeds, Protocol};
+use crate::math::SafeMath;
+use crate::state::{pause, seeds, Protocol, MAX_PAUSE_SECS};
 
-/// Sets the paused instruction groups (a bitset of `state::pause`).
+/// Sets the paused instruction groups (a bitset of `state::pause`) for at
+/// most `MAX_PAUSE_SECS`; the admin must renew a longer pause.
 #[derive(Accounts)]
 pub struct SetPause<'info> {
     pub admin: Signer<'info>,
@@ -17,8 +19,13 @@ pub struct SetPause<'info> {
 pub fn handler(ctx: Context<SetPause>, paused: u16) -> Result<()> {
     require!(paused & !pause::ALL == 0, ZlError::InvalidParam);
     let protocol = &mut ctx.accounts.protocol;
+    let now = Clock::get()?.unix_timestamp;
     protocol.paused = paused;
+    protocol.pause_expires_at = now.safe_add(MAX_PAUSE_SECS)?;
     protocol.invariant()?;
-    emit_event!(PauseSet { paused });
+    emit_event!(PauseSet {
+        paused,
+        expires_at: protocol.pause_expires_at,
+    });
     Ok(())
 }

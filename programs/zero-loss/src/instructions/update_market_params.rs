@@ -3,11 +3,15 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 
 use crate::errors::ZlError;
-use crate::events::MarketParamsUpdated;
+use crate::events::{MarketParamsProposed, MarketParamsUpdated};
+use crate::math::SafeMath;
 use crate::state::{seeds, Market, Protocol, RiskParams};
 
-/// Replaces a market's risk parameters (same bounds as at creation).
-/// Interest is accrued at the old rates first.
+/// The admin proposes new risk parameters (the same bounds as at creation,
+/// and no threshold, penalty or discount further than one step from the
+/// parameters in force). They take effect through `execute_market_params`
+/// once the protocol's `params_delay_secs` has passed; a new proposal
+/// replaces a pending one and restarts the delay.
 #[derive(Accounts)]
 pub struct UpdateMarketParams<'info> {
     pub admin: Signer<'info>,
@@ -19,10 +23,39 @@ pub struct UpdateMarketParams<'info> {
 
 pub fn handler(ctx: Context<UpdateMarketParams>, params: RiskParams) -> Result<()> {
     params.validate()?;
-    let market = &mut ctx.accounts.market;
+    let a = ctx.accounts;
+    let market = &mut a.market;
+    market.params.check_step(&params)?;
     let now = Clock::get()?.unix_timestamp;
+    let eta = now.safe_add(a.protocol.params_delay_secs as i64)?;
+    market.pending_params = params;
+    market.pending_params_eta = eta;
+    emit_event!(MarketParamsProposed {
+        market: market.key(),
+        ts: now,
+        params,
+        eta,
+    });
+    Ok(())
+}
+
+/// Permissionless: puts pending parameters in force once their delay has
+/// passed. Interest is accrued at the old rates first.
+#[derive(Accounts)]
+pub struct ExecuteMarketParams<'info> {
+    #[account(mut)]
+    pub market: Account<'info, Market>,
+}
+
+pub fn execute_handler(ctx: Context<ExecuteMarketParams>) -> Result<()> {
+    let market = &mut ctx.accounts.market;
+    require!(market.pending_params_eta != 0, ZlError::NoPendingParams);
+    let now = Clock::get()?.unix_timestamp;
+    require!(now >= market.pending_params_eta, ZlError::TimelockPending);
     market.accrue_interest(now)?;
+    let params = market.pending_params;
     market.params = params;
+    market.pending_params_eta = 0;
     // A smaller capacity caps the bucket at once.
     market.budget_level = market.budget_level.min(params.budget_capacity);
     market.invariant()?;

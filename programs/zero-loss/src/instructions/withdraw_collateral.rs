@@ -38,7 +38,10 @@ pub struct WithdrawCollateral<'info> {
 pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
-    a.protocol.require_not_paused(pause::BORROW)?;
+    // A debt-free account risks nothing: no pause, no price, no breaker.
+    if a.margin_account.debt_shares > 0 {
+        a.protocol.require_not_paused(pause::BORROW)?;
+    }
     let market = &mut a.market;
     require!(
         a.margin_account.open_auctions == 0,

@@ -113,7 +113,13 @@ pub struct Market {
     /// The same for the debt asset's feed.
     pub debt_publish_time: i64,
 
-    pub reserved: [u8; 343],
+    // --- parameter timelock (see update_market_params) ---
+    /// Parameters proposed by the admin, in force from `pending_params_eta`.
+    pub pending_params: RiskParams,
+    /// When `pending_params` may be executed, unix seconds; 0 when none.
+    pub pending_params_eta: i64,
+
+    pub reserved: [u8; 197],
 }
 
 /// The signer seeds of a market PDA, built once per handler.

@@ -12,6 +12,12 @@ use crate::engine::interest::RateModel;
 use crate::engine::volatility::BufferParams;
 use crate::errors::ZlError;
 
+/// The most `liq_ltv_bps` and `full_ltv_bps` may fall, and `penalty_bps`
+/// rise, in one parameter change.
+pub const MAX_THRESHOLD_STEP_BPS: u64 = 200;
+/// The most `auction_max_discount_bps` may rise in one parameter change.
+pub const MAX_DISCOUNT_STEP_BPS: u64 = 500;
+
 /// The auction price curve. One byte; any other value fails to deserialize.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 #[borsh(use_discriminant = true)]
@@ -215,6 +221,22 @@ impl RiskParams {
             slope2: Fp::from_bps(self.slope2_bps as u64),
             kink: Fp::from_bps(self.kink_bps as u64),
         }
+    }
+
+    /// Whether `next` may follow `self` in one timelocked step: thresholds
+    /// may not fall, nor the penalty and the auction's discount rise, by
+    /// more than [`MAX_THRESHOLD_STEP_BPS`] / [`MAX_DISCOUNT_STEP_BPS`] at
+    /// once, so no change pushes a healthy position to distressed or
+    /// emergency in one step; larger moves take several delays.
+    pub fn check_step(&self, next: &RiskParams) -> Result<()> {
+        let fall = |a: u16, b: u16| a.saturating_sub(b) as u64;
+        let ok = fall(self.liq_ltv_bps, next.liq_ltv_bps) <= MAX_THRESHOLD_STEP_BPS
+            && fall(self.full_ltv_bps, next.full_ltv_bps) <= MAX_THRESHOLD_STEP_BPS
+            && fall(next.penalty_bps, self.penalty_bps) <= MAX_THRESHOLD_STEP_BPS
+            && fall(next.auction_max_discount_bps, self.auction_max_discount_bps)
+                <= MAX_DISCOUNT_STEP_BPS;
+        require!(ok, ZlError::ParamsStepTooLarge);
+        Ok(())
     }
 
     /// A conservative SOL/USDC-like parameter set, used by the docs, tests

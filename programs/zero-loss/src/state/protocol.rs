@@ -12,14 +12,15 @@ pub mod pause {
     pub const BORROW: u16 = 1 << 2;
     /// `liquidate_partial`, `start_auction` (liquidation engine).
     pub const LIQUIDATION: u16 = 1 << 3;
-    /// `bid`, `restart_auction`, `backstop`, `settle_auction`,
-    /// `start_pol_auction`.
+    /// `bid`, `restart_auction`, `backstop`, `start_pol_auction`.
     pub const AUCTION: u16 = 1 << 4;
     /// `fund_insurance`, `fund_pol`, `withdraw_pol`.
     pub const TREASURY: u16 = 1 << 5;
     /// Every defined group. `repay`, `close_margin_account`,
-    /// `refresh_market` and `check_health` are never pausable: a pause must
-    /// not trap a borrower who wants to reduce risk.
+    /// `refresh_market`, `check_health`, `settle_auction` (the return of
+    /// leftover collateral), `execute_market_params` and a debt-free
+    /// `withdraw_collateral` are never pausable: a pause must not trap a
+    /// borrower who wants to reduce risk or collateral that backs no debt.
     pub const ALL: u16 = LP | DEPOSIT | BORROW | LIQUIDATION | AUCTION | TREASURY;
 }
 
@@ -35,15 +36,34 @@ pub struct Protocol {
     pub admin: Pubkey,
     /// Proposed next admin (two-step transfer); `Pubkey::default()` if none.
     pub pending_admin: Pubkey,
-    pub reserved: [u8; 60],
+    /// The timelock on market parameter changes: a proposal takes effect no
+    /// sooner than this many seconds after it is made. Fixed at
+    /// `init_protocol` ([`DEFAULT_PARAMS_DELAY_SECS`]).
+    pub params_delay_secs: u32,
+    /// When the pause set by the last `set_pause` lapses, unix seconds: a
+    /// pause lasts at most [`MAX_PAUSE_SECS`] unless the admin renews it.
+    pub pause_expires_at: i64,
+    pub reserved: [u8; 48],
 }
+
+/// The longest a pause lasts without being renewed: a week.
+pub const MAX_PAUSE_SECS: i64 = 7 * 86_400;
+
+/// The parameter timelock every protocol starts with: one day, time for
+/// every borrower to see a change coming and act.
+pub const DEFAULT_PARAMS_DELAY_SECS: u32 = 86_400;
 
 impl Protocol {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// Refuses while `group` is paused and the pause has not expired.
     pub fn require_not_paused(&self, group: u16) -> Result<()> {
-        require!(self.paused & group == 0, ZlError::Paused);
+        if self.paused & group == 0 {
+            return Ok(());
+        }
+        let now = Clock::get()?.unix_timestamp;
+        require!(now >= self.pause_expires_at, ZlError::Paused);
         Ok(())
     }
 
