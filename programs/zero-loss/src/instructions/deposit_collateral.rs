@@ -11,6 +11,13 @@ use crate::token_ops;
 
 /// Adds collateral to a margin account. Anyone may deposit into any
 /// account: it only makes the account safer.
+///
+/// The market's `collateral_cap` binds only accounts that owe nothing (no
+/// debt shares and no open auctions). An account with debt or an auction
+/// open may always add collateral: it only lowers its LTV, and a cap that a
+/// whale has filled must never stop a distressed borrower from topping up
+/// (security finding 7). The market's exposure to its borrowers stays
+/// bounded by `borrow_cap`.
 #[derive(Accounts)]
 pub struct DepositCollateral<'info> {
     pub depositor: Signer<'info>,
@@ -32,13 +39,13 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::DEPOSIT)?;
     let market = &mut a.market;
+    let m = &mut a.margin_account;
     let total = market.total_collateral.safe_add(amount)?;
     require!(
-        total <= market.params.collateral_cap,
+        m.owes_something() || total <= market.params.collateral_cap,
         ZlError::CollateralCapExceeded
     );
     market.total_collateral = total;
-    let m = &mut a.margin_account;
     m.collateral.safe_add_assign(amount)?;
     m.invariant()?;
 
