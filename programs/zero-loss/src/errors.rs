@@ -139,6 +139,10 @@ pub enum ZlError {
     WrongAuctionOwner,
     #[msg("auction/wrong-kind: the instruction does not apply to this auction's owner kind")]
     WrongAuctionKind,
+
+    // --- appended: codes are part of the interface, new variants go last ---
+    #[msg("account/vault-as-user-account: a market vault cannot stand in for the caller's token account")]
+    VaultAsUserAccount,
 }
 
 impl From<MathError> for ZlError {

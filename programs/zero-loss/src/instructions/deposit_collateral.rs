@@ -29,7 +29,9 @@ pub struct DepositCollateral<'info> {
     pub margin_account: Box<Account<'info, MarginAccount>>,
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
+        constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
