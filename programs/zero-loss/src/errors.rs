@@ -140,12 +140,12 @@ pub enum ZlError {
     #[msg("auction/wrong-kind: the instruction does not apply to this auction's owner kind")]
     WrongAuctionKind,
 
-    // --- added later (codes follow declaration order; append only) ---
+    // --- appended: codes are part of the interface, new variants go last ---
+    #[msg("account/vault-as-user-account: a market vault cannot stand in for the caller's token account")]
+    VaultAsUserAccount,
     #[msg("oracle/superseded: the market has already used a newer reading of this feed")]
     OracleSuperseded,
-    #[msg(
-        "admin/params-step: a threshold, penalty or discount moves further than one step allows"
-    )]
+    #[msg("admin/params-step: a threshold, penalty or discount moves too far in one step")]
     ParamsStepTooLarge,
     #[msg("admin/no-pending-params: no parameter change is pending")]
     NoPendingParams,
@@ -153,6 +153,78 @@ pub enum ZlError {
     TimelockPending,
     #[msg("admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open")]
     PolLockedByAuctions,
+}
+
+impl ZlError {
+    /// Every variant in declaration order, so `ALL[i]` has code `6000 + i`.
+    /// A new variant goes at the end of the enum and of this list; the unit
+    /// tests below fail when the two differ, and when the error table of
+    /// `docs/design.md` (section 12) does not match them.
+    pub const ALL: &'static [ZlError] = &[
+        ZlError::MathOverflow,
+        ZlError::MathUnderflow,
+        ZlError::DivisionByZero,
+        ZlError::ZeroAmount,
+        ZlError::AmountTooSmall,
+        ZlError::InvalidParam,
+        ZlError::InvalidFeedId,
+        ZlError::SameMint,
+        ZlError::NotAdmin,
+        ZlError::NotPendingAdmin,
+        ZlError::NotOwner,
+        ZlError::WrongMarket,
+        ZlError::WrongVault,
+        ZlError::WrongMint,
+        ZlError::Paused,
+        ZlError::CircuitBreakerTripped,
+        ZlError::OracleWrongOwner,
+        ZlError::OracleInvalidAccount,
+        ZlError::OracleWrongFeed,
+        ZlError::OracleUnverified,
+        ZlError::OracleStale,
+        ZlError::OracleFromFuture,
+        ZlError::OracleConfidenceTooWide,
+        ZlError::OracleNonPositive,
+        ZlError::OracleOutOfRange,
+        ZlError::InsufficientLiquidity,
+        ZlError::InsufficientCollateral,
+        ZlError::InsufficientShares,
+        ZlError::InsufficientPol,
+        ZlError::MaxLtvExceeded,
+        ZlError::Unhealthy,
+        ZlError::BorrowCapExceeded,
+        ZlError::CollateralCapExceeded,
+        ZlError::NothingToRepay,
+        ZlError::AccountNotEmpty,
+        ZlError::PoolInsolvent,
+        ZlError::AccountInAuction,
+        ZlError::DustPosition,
+        ZlError::InvariantViolated,
+        ZlError::AccountHealthy,
+        ZlError::NotInBufferZone,
+        ZlError::NotDistressed,
+        ZlError::SelfLiquidation,
+        ZlError::BudgetExhausted,
+        ZlError::AuctionInProgress,
+        ZlError::TargetUnreachable,
+        ZlError::HealthWorsened,
+        ZlError::TooExpensive,
+        ZlError::AuctionDust,
+        ZlError::AuctionDone,
+        ZlError::AuctionNotDone,
+        ZlError::ZeroBid,
+        ZlError::RestartTooEarly,
+        ZlError::MaxStagesReached,
+        ZlError::BackstopNotAllowed,
+        ZlError::WrongAuctionOwner,
+        ZlError::WrongAuctionKind,
+        ZlError::VaultAsUserAccount,
+        ZlError::OracleSuperseded,
+        ZlError::ParamsStepTooLarge,
+        ZlError::NoPendingParams,
+        ZlError::TimelockPending,
+        ZlError::PolLockedByAuctions,
+    ];
 }
 
 impl From<MathError> for ZlError {
@@ -196,5 +268,141 @@ impl From<PriceError> for ZlError {
             PriceError::OutOfRange => ZlError::OracleOutOfRange,
             PriceError::Math(m) => m.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This file, to read the enum's declaration.
+    const SOURCE: &str = include_str!("errors.rs");
+    /// The design document, whose section 12 tabulates the errors.
+    const DESIGN: &str = include_str!("../../../docs/design.md");
+
+    /// The variant names as declared in the `ZlError` enum above, in order.
+    fn declared() -> Vec<&'static str> {
+        let start = SOURCE
+            .find("pub enum ZlError {")
+            .expect("the ZlError declaration");
+        let body = &SOURCE[start..];
+        let body = &body[..body.find("\n}\n").expect("the end of the enum")];
+        body.lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("#["))
+            .map(|l| {
+                let name = l.strip_suffix(',').unwrap_or(l);
+                assert!(
+                    name.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "unexpected line in the enum: {l:?}"
+                );
+                name
+            })
+            .collect()
+    }
+
+    /// The `group/name` reason that starts a variant's message.
+    fn reason(e: ZlError) -> String {
+        let msg = e.to_string();
+        msg.split(':').next().unwrap_or_default().to_string()
+    }
+
+    /// `(code, variant, reason)` for every variant, from the code.
+    fn rows_from_code() -> Vec<(u32, String, String)> {
+        ZlError::ALL
+            .iter()
+            .map(|&e| (u32::from(e), e.name(), reason(e)))
+            .collect()
+    }
+
+    /// The error table as it belongs in `docs/design.md`.
+    fn table_from_code() -> String {
+        let mut t = String::from("| code | variant | reason |\n| --- | --- | --- |\n");
+        for (code, name, reason) in rows_from_code() {
+            t.push_str(&format!("| {code} | `{name}` | `{reason}` |\n"));
+        }
+        t
+    }
+
+    /// `(code, variant, reason)` for every row of the table in section 12.
+    fn rows_from_design() -> Vec<(u32, String, String)> {
+        let start = DESIGN
+            .find("\n## 12. Errors")
+            .expect("section 12 of docs/design.md");
+        let section = &DESIGN[start + 1..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        section
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| code") && !l.starts_with("| ---"))
+            .map(|l| {
+                let cells: Vec<&str> = l
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().trim_matches('`'))
+                    .collect();
+                assert_eq!(cells.len(), 3, "malformed row {l:?}");
+                let code = cells[0].parse().unwrap_or_else(|_| panic!("code in {l:?}"));
+                (code, cells[1].to_string(), cells[2].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn all_lists_every_variant_in_declaration_order() {
+        let names: Vec<String> = ZlError::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names, declared(), "ZlError::ALL differs from the enum");
+        for (i, &e) in ZlError::ALL.iter().enumerate() {
+            assert_eq!(e as usize, i, "{} is out of place in ALL", e.name());
+            assert_eq!(
+                u32::from(e),
+                anchor_lang::error::ERROR_CODE_OFFSET + i as u32
+            );
+        }
+    }
+
+    #[test]
+    fn every_reason_is_a_distinct_group_slash_name() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &e in ZlError::ALL {
+            let r = reason(e);
+            let (group, name) = r
+                .split_once('/')
+                .unwrap_or_else(|| panic!("{}: no group/name in {r:?}", e.name()));
+            let word =
+                |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            assert!(word(group) && word(name), "{}: reason {r:?}", e.name());
+            assert!(seen.insert(r.clone()), "reason {r:?} is used twice");
+        }
+    }
+
+    #[test]
+    fn the_design_error_table_matches_the_code() {
+        let doc = rows_from_design();
+        let code = rows_from_code();
+        for (i, (d, c)) in doc.iter().zip(&code).enumerate() {
+            assert_eq!(
+                d,
+                c,
+                "row {i} of the error table in docs/design.md differs from errors.rs; \
+                 the table from the code is:\n{}",
+                table_from_code()
+            );
+        }
+        assert_eq!(
+            doc.len(),
+            code.len(),
+            "docs/design.md lists {} errors, errors.rs declares {}; the table from the code \
+             is:\n{}",
+            doc.len(),
+            code.len(),
+            table_from_code()
+        );
+        // The whole table, header included, as one block.
+        assert!(
+            DESIGN.contains(&table_from_code()),
+            "the error table in docs/design.md is not the code's:\n{}",
+            table_from_code()
+        );
     }
 }

@@ -30,9 +30,13 @@ pub struct Bid<'info> {
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = bidder_debt.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&bidder_debt.key()) @ ZlError::VaultAsUserAccount,
+        constraint = bidder_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub bidder_debt: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = bidder_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&bidder_collateral.key()) @ ZlError::VaultAsUserAccount,
+        constraint = bidder_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub bidder_collateral: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

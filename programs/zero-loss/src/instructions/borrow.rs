@@ -25,7 +25,9 @@ pub struct Borrow<'info> {
     pub margin_account: Box<Account<'info, MarginAccount>>,
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = destination.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&destination.key()) @ ZlError::VaultAsUserAccount,
+        constraint = destination.mint == market.debt_mint @ ZlError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

@@ -11,6 +11,13 @@ use crate::token_ops;
 
 /// Adds collateral to a margin account. Anyone may deposit into any
 /// account: it only makes the account safer.
+///
+/// The market's `collateral_cap` binds only accounts that owe nothing (no
+/// debt shares and no open auctions). An account with debt or an auction
+/// open may always add collateral: it only lowers its LTV, and a cap that a
+/// whale has filled must never stop a distressed borrower from topping up
+/// (security finding 7). The market's exposure to its borrowers stays
+/// bounded by `borrow_cap`.
 #[derive(Accounts)]
 pub struct DepositCollateral<'info> {
     pub depositor: Signer<'info>,
@@ -22,7 +29,9 @@ pub struct DepositCollateral<'info> {
     pub margin_account: Box<Account<'info, MarginAccount>>,
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
+        constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
@@ -32,13 +41,13 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::DEPOSIT)?;
     let market = &mut a.market;
+    let m = &mut a.margin_account;
     let total = market.total_collateral.safe_add(amount)?;
     require!(
-        total <= market.params.collateral_cap,
+        m.owes_something() || total <= market.params.collateral_cap,
         ZlError::CollateralCapExceeded
     );
     market.total_collateral = total;
-    let m = &mut a.margin_account;
     m.collateral.safe_add_assign(amount)?;
     m.invariant()?;
 

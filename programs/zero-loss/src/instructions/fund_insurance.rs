@@ -19,7 +19,9 @@ pub struct FundInsurance<'info> {
     pub market: Box<Account<'info, Market>>,
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
+        constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }

@@ -29,10 +29,14 @@ pub struct LiquidatePartial<'info> {
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     /// The liquidator's debt-asset account (pays).
-    #[account(mut, constraint = liquidator_debt.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&liquidator_debt.key()) @ ZlError::VaultAsUserAccount,
+        constraint = liquidator_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub liquidator_debt: Box<Account<'info, TokenAccount>>,
     /// The liquidator's collateral account (receives).
-    #[account(mut, constraint = liquidator_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&liquidator_collateral.key()) @ ZlError::VaultAsUserAccount,
+        constraint = liquidator_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub liquidator_collateral: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

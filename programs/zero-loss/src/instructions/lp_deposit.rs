@@ -25,10 +25,14 @@ pub struct LpLiquidity<'info> {
     #[account(mut, address = market.lp_mint @ ZlError::WrongMint)]
     pub lp_mint: Box<Account<'info, Mint>>,
     /// The LP's debt-asset account (source on deposit, destination on withdraw).
-    #[account(mut, constraint = lp_token.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&lp_token.key()) @ ZlError::VaultAsUserAccount,
+        constraint = lp_token.mint == market.debt_mint @ ZlError::WrongMint)]
     pub lp_token: Box<Account<'info, TokenAccount>>,
     /// The LP's share account.
-    #[account(mut, constraint = lp_shares.mint == market.lp_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&lp_shares.key()) @ ZlError::VaultAsUserAccount,
+        constraint = lp_shares.mint == market.lp_mint @ ZlError::WrongMint)]
     pub lp_shares: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }

@@ -29,7 +29,9 @@ pub struct FundPol<'info> {
     pub market: Box<Account<'info, Market>>,
     #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
+        constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
@@ -66,7 +68,9 @@ pub struct WithdrawPol<'info> {
     /// The POL vault named by `asset`.
     #[account(mut)]
     pub pol_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = destination.mint == pol_vault.mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&destination.key()) @ ZlError::VaultAsUserAccount,
+        constraint = destination.mint == pol_vault.mint @ ZlError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }

@@ -20,7 +20,9 @@ pub struct Repay<'info> {
     pub margin_account: Box<Account<'info, MarginAccount>>,
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
+        constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }

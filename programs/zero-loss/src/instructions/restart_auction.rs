@@ -24,7 +24,9 @@ pub struct RestartAuction<'info> {
     pub auction: Box<Account<'info, Auction>>,
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = keeper_debt.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&keeper_debt.key()) @ ZlError::VaultAsUserAccount,
+        constraint = keeper_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub keeper_debt: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

@@ -28,7 +28,9 @@ pub struct StartAuction<'info> {
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
     /// Where the keeper reward goes (debt asset).
-    #[account(mut, constraint = kicker_debt.mint == market.debt_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&kicker_debt.key()) @ ZlError::VaultAsUserAccount,
+        constraint = kicker_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub kicker_debt: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

@@ -26,7 +26,9 @@ pub struct WithdrawCollateral<'info> {
     pub margin_account: Box<Account<'info, MarginAccount>>,
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    #[account(mut, constraint = destination.mint == market.collateral_mint @ ZlError::WrongMint)]
+    #[account(mut,
+        constraint = !market.is_vault(&destination.key()) @ ZlError::VaultAsUserAccount,
+        constraint = destination.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
     /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
     pub collateral_oracle: UncheckedAccount<'info>,

@@ -46,6 +46,12 @@ impl MarginAccount {
         self.collateral == 0 && self.debt_shares == 0 && self.open_auctions == 0
     }
 
+    /// Whether the account owes the market anything: debt shares, or a
+    /// slice held by an open auction.
+    pub fn owes_something(&self) -> bool {
+        self.debt_shares > 0 || self.open_auctions > 0
+    }
+
     pub fn invariant(&self) -> Result<()> {
         let in_auction = self.open_auctions > 0;
         require!(

@@ -148,6 +148,15 @@ impl Market {
         self.vaults[kind as usize]
     }
 
+    /// Whether `key` is one of this market's five vaults. Every token
+    /// account a caller chooses (a source it pays from, a destination it is
+    /// paid to) is refused when it is one (`account/vault-as-user-account`):
+    /// a move between a vault and itself, or between two vaults outside the
+    /// accounting, would break balance == accounting.
+    pub fn is_vault(&self, key: &Pubkey) -> bool {
+        self.vaults.contains(key)
+    }
+
     pub fn signer(&self) -> MarketSigner {
         MarketSigner {
             collateral_mint: self.collateral_mint,

@@ -71,7 +71,10 @@ pub struct RiskParams {
     pub reserve_factor_bps: u16,
 
     // --- caps ---
-    /// Most collateral the market holds, collateral native units.
+    /// Most collateral the market holds after a deposit into an account
+    /// that owes nothing, collateral native units. Accounts with debt or an
+    /// open auction may always add collateral (which can take the total
+    /// past the cap): a full cap never blocks a borrower from topping up.
     pub collateral_cap: u64,
     /// Most debt outstanding, debt native units.
     pub borrow_cap: u64,

@@ -1,0 +1,240 @@
+//! What the admin cannot do: reprice live positions at once, push a healthy
+//! position into liquidation in one change, pause without end, trap
+//! leftover collateral or debt-free collateral, or take POL away from the
+//! auctions it backstops. Each refused call leaves every account unchanged.
+
+use zero_loss::engine::health::Zone;
+use zero_loss::events::{AuctionSettled, HealthChecked, MarketParamsProposed, PauseSet};
+use zero_loss::instructions::PolAsset;
+use zero_loss::state::{pause, RiskParams, VaultKind, DEFAULT_PARAMS_DELAY_SECS, MAX_PAUSE_SECS};
+use zero_loss_tests::market::*;
+use zero_loss_tests::{Signer, ZlError};
+
+/// 10 SOL against 690 USDC at $100 (~69% LTV, healthy).
+async fn levered() -> (MarketFixture, User) {
+    let mut f = MarketFixture::new().await;
+    f.lp(100_000 * ONE_DEBT).await;
+    let b = f.borrower(10 * ONE_COLL).await;
+    f.env
+        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
+        .await;
+    (f, b)
+}
+
+#[tokio::test]
+async fn parameter_changes_wait_for_the_timelock() {
+    let (mut f, _) = levered().await;
+    let admin = f.admin.insecure_clone();
+    assert_eq!(
+        f.protocol_state().await.params_delay_secs,
+        DEFAULT_PARAMS_DELAY_SECS
+    );
+    f.env
+        .expect_rejected(f.ix_execute_params(), &[], ZlError::NoPendingParams)
+        .await;
+    let mut p = RiskParams::example();
+    p.max_ltv_bps = 6_500;
+    p.target_ltv_bps = 6_500;
+    let stranger = f.user(0, 0).await;
+    f.env
+        .expect_rejected(
+            f.ix_update_params(&stranger.key(), p),
+            &[&stranger.kp],
+            ZlError::NotAdmin,
+        )
+        .await;
+    let r = f
+        .env
+        .exec(&[f.ix_update_params(&admin.pubkey(), p)], &[&admin])
+        .await;
+    let ev = &r.events::<MarketParamsProposed>()[0];
+    let eta = f.env.now() + DEFAULT_PARAMS_DELAY_SECS as i64;
+    assert_eq!((ev.eta, ev.params), (eta, p));
+    let m = f.market_state().await;
+    assert_eq!(m.params, RiskParams::example(), "nothing changes at once");
+    assert_eq!((m.pending_params, m.pending_params_eta), (p, eta));
+    f.env
+        .expect_rejected(f.ix_execute_params(), &[], ZlError::TimelockPending)
+        .await;
+    f.advance(DEFAULT_PARAMS_DELAY_SECS as i64 - 1).await;
+    f.env
+        .expect_rejected(f.ix_execute_params(), &[], ZlError::TimelockPending)
+        .await;
+    f.advance(1).await;
+    // Anyone executes it once due.
+    f.env.exec(&[f.ix_execute_params()], &[]).await;
+    let m = f.market_state().await;
+    assert_eq!((m.params, m.pending_params_eta), (p, 0));
+    f.env
+        .expect_rejected(f.ix_execute_params(), &[], ZlError::NoPendingParams)
+        .await;
+}
+
+#[tokio::test]
+async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
+    let (mut f, b) = levered().await;
+    let admin = f.admin.insecure_clone();
+    let base = RiskParams::example();
+    let too_far: [(&str, fn(&mut RiskParams)); 5] = [
+        ("liq_ltv 80% -> 77%", |p| {
+            p.liq_ltv_bps = 7_700;
+            p.buffer_max_bps = 800;
+        }),
+        ("full_ltv 95% -> 81%", |p| p.full_ltv_bps = 8_100),
+        ("penalty 5% -> 25%", |p| p.penalty_bps = 2_500),
+        ("discount 20% -> 50%", |p| {
+            p.auction_max_discount_bps = 5_000
+        }),
+        ("liq 80% -> 77.9%", |p| p.liq_ltv_bps = 7_790),
+    ];
+    for (name, edit) in too_far {
+        let mut p = base;
+        edit(&mut p);
+        assert!(p.validate().is_ok(), "{name} is within the static bounds");
+        f.env
+            .expect_rejected(
+                f.ix_update_params(&admin.pubkey(), p),
+                &[&admin],
+                ZlError::ParamsStepTooLarge,
+            )
+            .await;
+    }
+    // One full step is allowed, after the delay; the account at ~69% stays
+    // healthy, and the next step again needs its own delay.
+    let mut p = base;
+    p.liq_ltv_bps = 7_800;
+    p.buffer_max_bps = 800;
+    p.full_ltv_bps = 9_300;
+    p.penalty_bps = 700;
+    p.auction_max_discount_bps = 2_500;
+    f.apply_params(p).await;
+    let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
+    assert_eq!(r.events::<HealthChecked>()[0].zone, Zone::Healthy);
+    let mut q = p;
+    q.liq_ltv_bps = 7_600;
+    q.buffer_max_bps = 700;
+    q.full_ltv_bps = 9_100;
+    f.env
+        .exec(&[f.ix_update_params(&admin.pubkey(), q)], &[&admin])
+        .await;
+    assert_eq!(f.market_state().await.params, p);
+}
+
+#[tokio::test]
+async fn a_pause_lapses_after_a_week_unless_renewed() {
+    let (mut f, b) = levered().await;
+    let admin = f.admin.insecure_clone();
+    let r = f
+        .env
+        .exec(&[f.ix_set_pause(&admin.pubkey(), pause::BORROW)], &[&admin])
+        .await;
+    assert_eq!(
+        r.events::<PauseSet>()[0].expires_at,
+        f.env.now() + MAX_PAUSE_SECS
+    );
+    f.env
+        .expect_rejected(f.ix_borrow(&b, ONE_DEBT), &[&b.kp], ZlError::Paused)
+        .await;
+    f.advance(MAX_PAUSE_SECS - 1).await;
+    f.env
+        .expect_rejected(f.ix_borrow(&b, ONE_DEBT), &[&b.kp], ZlError::Paused)
+        .await;
+    f.advance(1).await;
+    f.env.exec(&[f.ix_borrow(&b, ONE_DEBT)], &[&b.kp]).await;
+    // Renewed by the admin, it holds for another week.
+    f.env
+        .exec(&[f.ix_set_pause(&admin.pubkey(), pause::BORROW)], &[&admin])
+        .await;
+    f.env
+        .expect_rejected(f.ix_borrow(&b, ONE_DEBT), &[&b.kp], ZlError::Paused)
+        .await;
+}
+
+/// A kicked slice, bought until its tab is raised, with collateral left.
+async fn settled_while_paused(pause_bits: u16) {
+    let (mut f, b) = levered().await;
+    let admin = f.admin.insecure_clone();
+    f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
+    let keeper = f.user(0, 0).await;
+    let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+    f.set_prices(80.0, 80.0);
+    let a = f.next_auction().await;
+    f.env
+        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
+        .await;
+    f.env
+        .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
+        .await;
+    let au: zero_loss::state::Auction = f.env.read(a).await;
+    assert!(au.tab == 0 && au.lot > 0, "tab raised, collateral left");
+    let coll_before = f.margin_state(&b).await.collateral;
+    f.env
+        .exec(&[f.ix_set_pause(&admin.pubkey(), pause_bits)], &[&admin])
+        .await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
+            &[&keeper.kp],
+        )
+        .await;
+    let st = &r.events::<AuctionSettled>()[0];
+    assert_eq!(st.collateral_returned, au.lot);
+    assert_eq!(
+        f.margin_state(&b).await.collateral,
+        coll_before + au.lot,
+        "leftover collateral back on the account"
+    );
+    f.assert_conservation().await;
+}
+
+#[tokio::test]
+async fn a_pause_never_traps_leftover_collateral() {
+    settled_while_paused(pause::AUCTION).await;
+    settled_while_paused(pause::ALL).await;
+}
+
+#[tokio::test]
+async fn pol_stays_while_borrower_auctions_are_open() {
+    let (mut f, b) = levered().await;
+    let admin = f.admin.insecure_clone();
+    f.fund_backstops(0, 1_000 * ONE_DEBT).await;
+    let admin_debt = f
+        .env
+        .create_token_account(f.debt_mint, admin.pubkey())
+        .await;
+    let pol_debt = f.vault(VaultKind::PolDebt);
+    let withdraw = |f: &MarketFixture| {
+        f.ix_withdraw_pol(
+            &admin.pubkey(),
+            pol_debt,
+            admin_debt,
+            PolAsset::Debt,
+            ONE_DEBT,
+        )
+    };
+    // No auction open: the admin may take POL out.
+    f.env.exec(&[withdraw(&f)], &[&admin]).await;
+    let keeper = f.user(0, 0).await;
+    let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+    f.set_prices(80.0, 80.0);
+    let a = f.next_auction().await;
+    f.env
+        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
+        .await;
+    f.env
+        .expect_rejected(withdraw(&f), &[&admin], ZlError::PolLockedByAuctions)
+        .await;
+    // Sold and settled: POL is free again.
+    f.env
+        .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
+        .await;
+    f.env
+        .exec(
+            &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
+            &[&keeper.kp],
+        )
+        .await;
+    f.env.exec(&[withdraw(&f)], &[&admin]).await;
+    assert_eq!(f.env.token_balance(admin_debt).await, 2 * ONE_DEBT);
+}

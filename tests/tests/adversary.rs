@@ -1,0 +1,368 @@
+//! Attacks from the security review, mounted against the program: each test
+//! sets the attack up, asserts it is refused without a byte changing
+//! (`Env::expect_rejected`), and that the honest outcome still holds.
+
+use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use zero_loss::events::{AuctionRestarted, AuctionStarted, HealthChecked};
+use zero_loss::instructions::PolAsset;
+use zero_loss::state::{RiskParams, VaultKind};
+use zero_loss_tests::market::*;
+use zero_loss_tests::{anchor_code, Keypair, Signer, ZlError};
+
+/// The trigger-price LTV of `margin` now, bps (from `check_health`).
+async fn trigger_ltv_bps(f: &mut MarketFixture, margin: Pubkey) -> u64 {
+    let r = f.env.exec(&[f.ix_check_health(margin)], &[]).await;
+    let ev = r.events::<HealthChecked>();
+    assert_eq!(ev.len(), 1);
+    ev[0].trigger_ltv_bps
+}
+
+// --- finding 7: a full collateral cap must not stop a borrower topping up ---
+
+/// A whale fills the collateral cap exactly. A newcomer who owes nothing is
+/// refused (the cap binds), but a borrower with debt, and one whose whole
+/// position sits in an auction, can still add collateral.
+#[tokio::test]
+async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up() {
+    let mut p = RiskParams::example();
+    p.collateral_cap = 100 * ONE_COLL;
+    let mut f = MarketFixture::with_params(p).await;
+    f.lp(100_000 * ONE_DEBT).await;
+    // Two borrowers at ~69% LTV, each with spare collateral in its wallet.
+    let b = f.borrower(10 * ONE_COLL).await;
+    let c = f.borrower(10 * ONE_COLL).await;
+    for u in [&b, &c] {
+        f.env
+            .mint_to(f.collateral_mint, u.collateral_ata, 5 * ONE_COLL)
+            .await;
+        f.env
+            .exec(&[f.ix_borrow(u, 690 * ONE_DEBT)], &[&u.kp])
+            .await;
+    }
+    // The whale fills the cap to the last unit.
+    let whale = f.borrower(80 * ONE_COLL).await;
+    f.env
+        .mint_to(f.collateral_mint, whale.collateral_ata, ONE_COLL)
+        .await;
+    assert_eq!(f.market_state().await.total_collateral, 100 * ONE_COLL);
+
+    // A debt-free newcomer (and the debt-free whale) cannot add one unit.
+    let newcomer = f.borrower(0).await;
+    f.env
+        .mint_to(f.collateral_mint, newcomer.collateral_ata, ONE_COLL)
+        .await;
+    for u in [&newcomer, &whale] {
+        f.env
+            .expect_rejected(f.ix_deposit(u, 1), &[&u.kp], ZlError::CollateralCapExceeded)
+            .await;
+    }
+
+    // The indebted borrower tops up past the cap, and its LTV falls.
+    let ltv_before = trigger_ltv_bps(&mut f, b.margin).await;
+    f.env
+        .exec(&[f.ix_deposit(&b, 5 * ONE_COLL)], &[&b.kp])
+        .await;
+    let ltv_after = trigger_ltv_bps(&mut f, b.margin).await;
+    assert!(
+        ltv_after < ltv_before,
+        "LTV {ltv_before} -> {ltv_after} bps"
+    );
+    // 690 / (10 x ~$99.9) ~ 69.1%, then 690 / (15 x ~$99.9) ~ 46.1%.
+    assert!(
+        (6_900..7_000).contains(&ltv_before) && (4_600..4_700).contains(&ltv_after),
+        "LTV {ltv_before} -> {ltv_after} bps"
+    );
+    assert_eq!(f.margin_state(&b).await.collateral, 15 * ONE_COLL);
+    assert_eq!(f.market_state().await.total_collateral, 105 * ONE_COLL);
+    f.assert_conservation().await;
+
+    // An emergency kick moves c's whole position into an auction: c owes no
+    // debt shares but has an auction open, and may still deposit.
+    f.set_prices(90.0, 70.0);
+    let auction = f.next_auction().await;
+    let keeper = f.user(0, 0).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_start_auction(&keeper, c.margin, auction)],
+            &[&keeper.kp],
+        )
+        .await;
+    assert!(r.events::<AuctionStarted>()[0].whole_position);
+    let m = f.margin_state(&c).await;
+    assert_eq!((m.debt_shares, m.open_auctions), (0, 1));
+    f.env
+        .exec(&[f.ix_deposit(&c, 5 * ONE_COLL)], &[&c.kp])
+        .await;
+    assert_eq!(f.margin_state(&c).await.collateral, 5 * ONE_COLL);
+    f.assert_conservation().await;
+
+    // The cap still binds the debt-free.
+    f.env
+        .expect_rejected(
+            f.ix_deposit(&newcomer, 1),
+            &[&newcomer.kp],
+            ZlError::CollateralCapExceeded,
+        )
+        .await;
+}
+
+// --- finding 9: a market vault cannot stand in for a caller's token account ---
+
+/// How a market vault passed as the caller's own token account is refused.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    /// The instruction does not otherwise name the vault: the program's
+    /// `account/vault-as-user-account` constraint refuses it.
+    VaultAsUser,
+    /// The instruction already names the vault as writable, so Anchor's
+    /// duplicate-mutable-account check refuses the call before any
+    /// constraint of the program runs.
+    Duplicate,
+}
+use Refusal::{Duplicate, VaultAsUser};
+
+/// Sends `ix` with the caller's token account `own` replaced by the market's
+/// `vault`, and asserts the call is refused as `how` says with every account
+/// it names unchanged (`Env::expect_rejected`).
+async fn refuse_vault_as(
+    f: &mut MarketFixture,
+    ix: &Instruction,
+    own: Pubkey,
+    vault: VaultKind,
+    how: Refusal,
+    signer: &Keypair,
+) {
+    let vault_key = f.vault(vault);
+    assert!(
+        ix.accounts.iter().any(|m| m.pubkey == own),
+        "the instruction does not name {own}"
+    );
+    let named = ix.accounts.iter().any(|m| m.pubkey == vault_key);
+    let ix = replace_account(ix.clone(), own, vault_key);
+    match how {
+        VaultAsUser => {
+            assert!(!named, "{vault:?} is already in the instruction");
+            f.env
+                .expect_rejected(ix, &[signer], ZlError::VaultAsUserAccount)
+                .await;
+        }
+        Duplicate => {
+            assert!(named, "{vault:?} is not otherwise in the instruction");
+            f.env
+                .expect_rejected_code(
+                    ix,
+                    &[signer],
+                    anchor_code(AnchorError::ConstraintDuplicateMutableAccount),
+                )
+                .await;
+        }
+    }
+}
+
+/// Partial liquidation, kick, bid and restart, each with a vault passed as
+/// the keeper's or bidder's own token account: every one is refused and the
+/// honest call that follows pays the caller, with every vault's balance
+/// still equal to its accounting.
+#[tokio::test]
+async fn the_liquidation_path_refuses_a_vault_as_the_callers_token_account() {
+    let mut f = MarketFixture::new().await;
+    f.lp(100_000 * ONE_DEBT).await;
+    f.fund_backstops(100 * ONE_DEBT, 0).await;
+    // Two borrowers at ~69% LTV at $100.
+    let b1 = f.borrower(10 * ONE_COLL).await;
+    let b2 = f.borrower(10 * ONE_COLL).await;
+    for b in [&b1, &b2] {
+        f.env
+            .exec(&[f.ix_borrow(b, 690 * ONE_DEBT)], &[&b.kp])
+            .await;
+    }
+    let keeper = f.user(0, 10_000 * ONE_DEBT).await;
+    let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+
+    // liquidate_partial in the buffer zone (~79.6% at $86.77): the payout
+    // would go to a vault (the POL collateral vault, outside its
+    // accounting), the repayment would come from one.
+    f.set_prices(86.77, 86.77);
+    let ix = f.ix_liquidate_partial(&keeper, b1.margin, u64::MAX);
+    for (own, vault, how) in [
+        (keeper.collateral_ata, VaultKind::PolCollateral, VaultAsUser),
+        (keeper.collateral_ata, VaultKind::Collateral, Duplicate),
+        (keeper.debt_ata, VaultKind::Insurance, VaultAsUser),
+        (keeper.debt_ata, VaultKind::PolDebt, VaultAsUser),
+        (keeper.debt_ata, VaultKind::Liquidity, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, own, vault, how, &keeper.kp).await;
+    }
+    f.env.exec(&[ix], &[&keeper.kp]).await;
+    assert!(f.env.token_balance(keeper.collateral_ata).await > 0);
+    f.assert_conservation().await;
+
+    // start_auction on b2, distressed at $80 (~86%): the keeper reward
+    // from insurance would land in another vault, or back in insurance.
+    f.set_prices(80.0, 80.0);
+    let auction = f.next_auction().await;
+    let ix = f.ix_start_auction(&keeper, b2.margin, auction);
+    for (vault, how) in [
+        (VaultKind::Liquidity, VaultAsUser),
+        (VaultKind::PolDebt, VaultAsUser),
+        (VaultKind::Insurance, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, keeper.debt_ata, vault, how, &keeper.kp).await;
+    }
+    let debt_before = f.env.token_balance(keeper.debt_ata).await;
+    let r = f.env.exec(&[ix], &[&keeper.kp]).await;
+    let kicked = r.events::<AuctionStarted>().remove(0);
+    assert!(kicked.keeper_reward > 0);
+    assert_eq!(
+        f.env.token_balance(keeper.debt_ata).await,
+        debt_before + kicked.keeper_reward
+    );
+    f.assert_conservation().await;
+
+    // bid: the lot would move into a vault, the payment out of one.
+    let ix = f.ix_bid(&bidder, auction, kicked.lot / 4, u128::MAX);
+    for (own, vault, how) in [
+        (bidder.collateral_ata, VaultKind::PolCollateral, VaultAsUser),
+        (bidder.collateral_ata, VaultKind::Collateral, Duplicate),
+        (bidder.debt_ata, VaultKind::Liquidity, Duplicate),
+        (bidder.debt_ata, VaultKind::Insurance, Duplicate),
+        (bidder.debt_ata, VaultKind::PolDebt, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, own, vault, how, &bidder.kp).await;
+    }
+    f.env.exec(&[ix], &[&bidder.kp]).await;
+    assert_eq!(
+        f.env.token_balance(bidder.collateral_ata).await,
+        kicked.lot / 4
+    );
+    f.assert_conservation().await;
+
+    // restart once the stage is past its tail: the reward would land in a
+    // vault.
+    f.advance(1_801).await;
+    let ix = f.ix_restart(&keeper, auction);
+    for (vault, how) in [
+        (VaultKind::Liquidity, VaultAsUser),
+        (VaultKind::PolDebt, VaultAsUser),
+        (VaultKind::Insurance, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, keeper.debt_ata, vault, how, &keeper.kp).await;
+    }
+    let r = f.env.exec(&[ix], &[&keeper.kp]).await;
+    assert_eq!(r.events::<AuctionRestarted>()[0].stage, 1);
+    f.assert_conservation().await;
+}
+
+/// LP deposit and withdrawal, collateral deposit and withdrawal, borrow,
+/// repay, and the treasury's funding and withdrawal, each with a vault of
+/// the right mint passed as the caller's own account: refused, nothing
+/// changed, and the honest calls still work.
+#[tokio::test]
+async fn user_and_treasury_instructions_refuse_a_vault_as_the_callers_token_account() {
+    let mut f = MarketFixture::new().await;
+    let lp = f.lp(10_000 * ONE_DEBT).await;
+    f.env
+        .mint_to(f.debt_mint, lp.debt_ata, 100 * ONE_DEBT)
+        .await;
+    let ix = f.ix_lp_deposit(&lp, ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Insurance, VaultAsUser),
+        (VaultKind::Liquidity, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, lp.debt_ata, vault, how, &lp.kp).await;
+    }
+    // Withdrawing into the insurance vault would burn the LP's shares and
+    // leave the tokens there, outside the insurance fund's accounting.
+    let ix = f.ix_lp_withdraw(&lp, ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Insurance, VaultAsUser),
+        (VaultKind::PolDebt, VaultAsUser),
+        (VaultKind::Liquidity, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, lp.debt_ata, vault, how, &lp.kp).await;
+    }
+    f.env.exec(&[ix], &[&lp.kp]).await;
+    assert_eq!(f.env.token_balance(lp.debt_ata).await, 101 * ONE_DEBT);
+
+    let b = f.borrower(10 * ONE_COLL).await;
+    f.env
+        .mint_to(f.collateral_mint, b.collateral_ata, ONE_COLL)
+        .await;
+    let ix = f.ix_deposit(&b, ONE_COLL);
+    for (vault, how) in [
+        (VaultKind::PolCollateral, VaultAsUser),
+        (VaultKind::Collateral, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, b.collateral_ata, vault, how, &b.kp).await;
+    }
+    // Borrowing into the insurance vault would book debt and hand the
+    // tokens to no one's accounting.
+    let ix = f.ix_borrow(&b, 100 * ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Insurance, VaultAsUser),
+        (VaultKind::PolDebt, VaultAsUser),
+        (VaultKind::Liquidity, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, b.debt_ata, vault, how, &b.kp).await;
+    }
+    f.env.exec(&[ix], &[&b.kp]).await;
+    assert_eq!(f.env.token_balance(b.debt_ata).await, 100 * ONE_DEBT);
+    let ix = f.ix_withdraw(&b, ONE_COLL);
+    for (vault, how) in [
+        (VaultKind::PolCollateral, VaultAsUser),
+        (VaultKind::Collateral, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, b.collateral_ata, vault, how, &b.kp).await;
+    }
+    let ix = f.ix_repay(&b, b.margin, 10 * ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Insurance, VaultAsUser),
+        (VaultKind::Liquidity, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, b.debt_ata, vault, how, &b.kp).await;
+    }
+    let ix = f.ix_fund_insurance(&b.key(), b.debt_ata, ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Liquidity, VaultAsUser),
+        (VaultKind::Insurance, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, b.debt_ata, vault, how, &b.kp).await;
+    }
+
+    let admin = f.admin.insecure_clone();
+    let admin_debt = f
+        .env
+        .create_token_account(f.debt_mint, admin.pubkey())
+        .await;
+    f.env.mint_to(f.debt_mint, admin_debt, 10 * ONE_DEBT).await;
+    let ix = f.ix_fund_pol(&admin.pubkey(), admin_debt, 10 * ONE_DEBT);
+    for (vault, how) in [
+        (VaultKind::Liquidity, VaultAsUser),
+        (VaultKind::PolDebt, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, admin_debt, vault, how, &admin).await;
+    }
+    f.env.exec(&[ix], &[&admin]).await;
+    // Withdrawing POL into the liquidity vault would hand the LPs tokens
+    // their accounting does not know of.
+    let ix = f.ix_withdraw_pol(
+        &admin.pubkey(),
+        f.vault(VaultKind::PolDebt),
+        admin_debt,
+        PolAsset::Debt,
+        ONE_DEBT,
+    );
+    for (vault, how) in [
+        (VaultKind::Liquidity, VaultAsUser),
+        (VaultKind::Insurance, VaultAsUser),
+        (VaultKind::PolDebt, Duplicate),
+    ] {
+        refuse_vault_as(&mut f, &ix, admin_debt, vault, how, &admin).await;
+    }
+    f.env.exec(&[ix], &[&admin]).await;
+    assert_eq!(f.env.token_balance(admin_debt).await, ONE_DEBT);
+    f.assert_conservation().await;
+}
