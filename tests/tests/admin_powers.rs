@@ -75,7 +75,8 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
     let (mut f, b) = levered().await;
     let admin = f.admin.insecure_clone();
     let base = RiskParams::example();
-    let too_far: [(&str, fn(&mut RiskParams)); 5] = [
+    type Edit = fn(&mut RiskParams);
+    let too_far: [(&str, Edit); 5] = [
         ("liq_ltv 80% -> 77%", |p| {
             p.liq_ltv_bps = 7_700;
             p.buffer_max_bps = 800;
