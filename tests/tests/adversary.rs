@@ -366,3 +366,82 @@ async fn user_and_treasury_instructions_refuse_a_vault_as_the_callers_token_acco
     assert_eq!(f.env.token_balance(admin_debt).await, ONE_DEBT);
     f.assert_conservation().await;
 }
+
+// --- finding 8: every auction can be finished, whatever the unit's value ---
+
+/// Collateral whose smallest unit is worth more than `min_position` (here
+/// ~10 native debt units a unit against a dust limit of 5, as a 0-decimal
+/// token would be): a bid leaves a tab worth less than one unit. Before, no
+/// bid, backstop or restart could buy a fraction of a unit, and the account
+/// stayed in auction forever; now the last unit goes for the tab, by a bid
+/// or by the backstop, and settlement follows.
+#[tokio::test]
+async fn an_auction_with_a_tab_below_one_unit_can_still_be_finished() {
+    for by_backstop in [false, true] {
+        let mut p = RiskParams::example();
+        p.min_position = 5;
+        let mut f = MarketFixture::with_params(p).await;
+        f.set_prices(10_000.0, 10_000.0);
+        f.lp(100_000 * ONE_DEBT).await;
+        f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
+        let b = f.borrower(ONE_COLL).await;
+        f.env
+            .exec(&[f.ix_borrow(&b, 6_900 * ONE_DEBT)], &[&b.kp])
+            .await;
+        let keeper = f.user(0, 0).await;
+        let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+        f.set_prices(8_000.0, 8_000.0);
+        let a = f.next_auction().await;
+        f.env
+            .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
+            .await;
+        let au: zero_loss::state::Auction = f.env.read(a).await;
+        let unit = au.top();
+        assert!(unit.mul_int_floor(1).unwrap() > p.min_position as u128);
+        // Off-chain, with the program's own fill rule: the largest bid that
+        // leaves a tab worth less than one unit (at the stage's top price).
+        let near = (unit.div_int_floor(au.tab as u128).unwrap() as u64).min(au.lot - 1);
+        let n = (near.saturating_sub(1_000).max(1)..=near)
+            .rev()
+            .find(|&n| {
+                zero_loss::engine::auction::fill(au.lot, au.tab, au.principal, n, unit, 5)
+                    .is_ok_and(|fl| {
+                        fl.owe < au.tab
+                            && unit.mul_int_floor(1).unwrap() > (au.tab - fl.owe) as u128
+                    })
+            })
+            .expect("a bid that leaves less than one unit's worth");
+        f.env
+            .exec(&[f.ix_bid(&bidder, a, n, u128::MAX)], &[&bidder.kp])
+            .await;
+        let au: zero_loss::state::Auction = f.env.read(a).await;
+        assert!(au.tab > 0 && au.lot > 0);
+        assert!(
+            (au.tab as u128) < unit.mul_int_floor(1).unwrap(),
+            "a tab under one unit"
+        );
+        if by_backstop {
+            // Once the curve reaches the floor, POL buys the last unit.
+            f.advance(4 * 3_600).await;
+            f.env
+                .exec(&[f.ix_backstop(&keeper.key(), a)], &[&keeper.kp])
+                .await;
+        } else {
+            f.env
+                .exec(&[f.ix_bid(&bidder, a, 1, u128::MAX)], &[&bidder.kp])
+                .await;
+        }
+        let done: zero_loss::state::Auction = f.env.read(a).await;
+        assert_eq!(done.tab, 0, "the tab is raised");
+        assert_eq!(done.lot, au.lot - 1, "for exactly one unit");
+        f.env
+            .exec(
+                &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
+                &[&keeper.kp],
+            )
+            .await;
+        let m = f.margin_state(&b).await;
+        assert_eq!(m.open_auctions, 0, "the account leaves the auction");
+        f.assert_conservation().await;
+    }
+}

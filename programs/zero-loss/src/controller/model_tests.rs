@@ -296,7 +296,8 @@ impl Model {
         });
         if let Some(out) = out {
             assert!(
-                out.fill.owe as u128 >= out.price.mul_int_floor(out.fill.slice as u128).unwrap(),
+                out.fill.owe as u128 >= out.price.mul_int_floor(out.fill.slice as u128).unwrap()
+                    || out.fill.slice == 1,
                 "bidder underpaid"
             );
             self.apply(&out.moves);

@@ -116,6 +116,13 @@ pub struct Fill {
 /// collateral and `tab` to raise (`principal_left` of it principal).
 /// Maker's dust rule: a fill may not leave `0 < tab < min_position` while
 /// collateral remains; it is cut to leave exactly `min_position`.
+///
+/// The last unit: a fill that raises the whole tab receives
+/// `floor(tab / price)` collateral, but at least one unit, so a tab worth
+/// less than one unit of collateral (a large-unit mint: a 0-decimal token,
+/// or any unit priced above `min_position`) is still bought, and every
+/// auction can be finished by a bid for its whole lot, whatever the mint's
+/// decimals and the price. The bidder's gain is under one unit.
 pub fn fill(
     lot: u64,
     tab: u64,
@@ -135,7 +142,7 @@ pub fn fill(
     if owe > tab {
         // Raise the tab exactly; the bidder gets what it buys, rounded down.
         owe = tab;
-        slice = to_u64(price.div_int_floor(tab as u128)?)?.min(lot);
+        slice = to_u64(price.div_int_floor(tab as u128)?)?.max(1).min(lot);
     } else if owe < tab && slice < lot && tab - owe < min_position {
         if tab <= min_position {
             return Err(AuctionError::Dust);
@@ -261,6 +268,21 @@ mod tests {
             }
         );
         assert_eq!(fill(0, 150, 140, 10, p, 5), Err(AuctionError::Done));
+        // A large-unit mint: 50 debt units per unit of collateral, dust 10.
+        // A bid that would leave 5 < 10 is cut to leave 10, a tab worth a
+        // fifth of a unit: the next bid buys the last unit for it (before,
+        // floor(10 / 50) = 0 and no bid, backstop or restart could end it).
+        let big = Fp::from_int(50).unwrap();
+        let cut = fill(3, 105, 100, 2, big, 10).unwrap();
+        assert_eq!((cut.slice, cut.owe), (1, 95));
+        assert_eq!(
+            fill(2, 10, 5, 1, big, 10).unwrap(),
+            Fill {
+                slice: 1,
+                owe: 10,
+                principal: 5
+            }
+        );
         assert_eq!(fill(10, 150, 140, 0, p, 5), Err(AuctionError::ZeroBid));
     }
 
@@ -277,13 +299,31 @@ mod tests {
             }
         }
 
+        /// Any open auction, at any price and dust limit, is finished by a
+        /// bid for its whole lot: the tab is raised or the lot is gone.
+        #[test]
+        fn a_bid_for_the_whole_lot_always_finishes_the_auction(
+            lot in 1u64..1_000_000, tab in 1u64..1_000_000_000_000,
+            price in 1_000u128..1_000_000_000_000_000_000_000_000_000u128, dust in 0u64..1_000_000_000_000,
+        ) {
+            // From 1e-15 to 1e12 debt units per collateral unit.
+            let price = Fp(price);
+            let f = fill(lot, tab, tab, lot, price, dust).unwrap();
+            prop_assert!(f.owe == tab || f.slice == lot);
+            prop_assert!(f.slice >= 1 && f.slice <= lot && f.owe <= tab);
+        }
+
         #[test]
         fn fills_never_undercharge(lot in 1u64..u64::MAX / 2, tab in 1u64..u64::MAX / 2, max_lot in 1u64..u64::MAX / 2, price in 1u128..(1u128 << 80), dust in 0u64..1_000_000) {
             let price = Fp(price);
             if let Ok(f) = fill(lot, tab, tab, max_lot, price, dust) {
                 prop_assert!(f.slice <= lot && f.slice <= max_lot && f.owe <= tab);
-                // The bidder pays at least slice * price.
-                prop_assert!(f.owe as u128 >= price.mul_int_floor(f.slice as u128).unwrap());
+                // The bidder pays at least slice * price, but for the last
+                // unit of a tab worth less than one.
+                prop_assert!(
+                    f.owe as u128 >= price.mul_int_floor(f.slice as u128).unwrap()
+                        || (f.slice == 1 && f.owe == tab)
+                );
                 // Dust: what remains of the tab is nothing, at least the limit, or the lot is gone.
                 let rest = tab - f.owe;
                 prop_assert!(rest == 0 || rest >= dust || f.slice == lot);
