@@ -4,7 +4,13 @@
 //! - token conservation: every vault holds what the market accounts for;
 //! - the LP share price never falls while insurance + POL can pay;
 //! - no bid clears below the floor; no bonus exceeds 1 - LTV;
-//! - no account ends a keeper action less healthy than it started.
+//! - no account ends a keeper action less healthy than it started;
+//! - an adversary who replays any genuine price update of the last
+//!   `oracle_max_age_secs` and sequences refreshes and liquidations freely
+//!   gets nothing from an update older than one the market has used (all
+//!   refused, `oracle/superseded`), and with any other liquidates only what
+//!   that reading puts in the buffer zone (partially) or past the threshold
+//!   (auctions): no healthy account is ever liquidated.
 
 use anchor_lang::prelude::Pubkey;
 use proptest::prelude::*;
@@ -27,6 +33,9 @@ enum Action {
     Refresh,
     Keep,
     Bid(u16),
+    /// The adversary replays the n-th genuine update still within the max
+    /// age, then refreshes and tries to liquidate every account with it.
+    Replay(usize),
     Restart,
     Backstop,
     Settle,
@@ -42,6 +51,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Refresh),
         4 => Just(Action::Keep),
         3 => (1u16..=10_000).prop_map(Action::Bid),
+        2 => (0usize..64).prop_map(Action::Replay),
         1 => Just(Action::Restart),
         1 => Just(Action::Backstop),
         2 => Just(Action::Settle),
@@ -55,6 +65,10 @@ struct World {
     auctions: Vec<(Pubkey, Pubkey, Option<Pubkey>)>,
     ema: f64,
     spot: f64,
+    /// Every genuine update published so far: (publish time, EMA, spot).
+    history: Vec<(i64, f64, f64)>,
+    /// Replayed superseded updates, all refused.
+    replays_refused: u32,
     /// How many times each deep path ran: partial, kick, bid, backstop, settle.
     ran: [u32; 5],
 }
@@ -80,6 +94,8 @@ impl World {
             auctions: vec![],
             ema: 100.0,
             spot: 100.0,
+            history: vec![],
+            replays_refused: 0,
             ran: [0; 5],
         }
     }
@@ -90,7 +106,107 @@ impl World {
     }
 
     async fn step(&mut self, a: &Action) {
+        self.step_inner(a).await;
+        // Every action leaves the live reading published now: a genuine update.
+        let now = self.f.env.now();
+        if self.history.last().map(|h| h.0) != Some(now) {
+            self.history.push((now, self.ema, self.spot));
+        }
+    }
+
+    /// The adversary's turn: a genuine update of its choice from the last
+    /// `oracle_max_age_secs`, a refresh, then a partial liquidation and a
+    /// kick of every account; the live reading is restored after.
+    async fn replay(&mut self, pick: usize) {
+        let f = &mut self.f;
+        let now = f.env.now();
+        let max_age = RiskParams::example().oracle_max_age_secs as i64;
+        let window: Vec<_> = self
+            .history
+            .iter()
+            .filter(|h| now - h.0 <= max_age)
+            .copied()
+            .collect();
+        if window.is_empty() {
+            return;
+        }
+        let (t, ema, spot) = window[pick % window.len()];
+        let m = f.market_state().await;
+        let superseded = t < m.collateral_publish_time || t < m.debt_publish_time;
+        let e = |usd: f64| (usd * 1e8).round() as i64;
+        f.collateral_price.ema_price = e(ema);
+        f.collateral_price.ema_conf = (e(ema) / 2_000) as u64;
+        f.collateral_price.price = e(spot);
+        f.collateral_price.conf = (e(spot) / 2_000) as u64;
+        f.collateral_price.publish_time = t;
+        f.debt_price.publish_time = t;
+        f.write_oracles();
+        let code = |r: &zero_loss_tests::TxResult| r.custom_code();
+        let superseded_code = Some(zero_loss_tests::zl_code(
+            zero_loss_tests::ZlError::OracleSuperseded,
+        ));
+        let r = f.env.send(&[f.ix_refresh()], &[]).await;
+        if superseded {
+            assert_eq!(
+                code(&r),
+                superseded_code,
+                "an older update refreshed the market"
+            );
+        }
+        for b in &self.borrowers {
+            let r = f.env.send(&[f.ix_check_health(b.margin)], &[]).await;
+            let zone = r.events::<HealthChecked>().pop().map(|h| h.zone);
+            let before = f.market_state().await.next_auction_id;
+            let a = f.next_auction().await;
+            let liq = f
+                .env
+                .send(
+                    &[f.ix_liquidate_partial(&self.keeper, b.margin, u64::MAX)],
+                    &[&self.keeper.kp],
+                )
+                .await;
+            let kick = f
+                .env
+                .send(
+                    &[f.ix_start_auction(&self.keeper, b.margin, a)],
+                    &[&self.keeper.kp],
+                )
+                .await;
+            if superseded {
+                for r in [&liq, &kick] {
+                    assert_eq!(code(r), superseded_code, "a superseded update was used");
+                }
+                self.replays_refused += 1;
+                continue;
+            }
+            if liq.error.is_none() {
+                assert_eq!(
+                    zone,
+                    Some(Zone::Buffer),
+                    "partial liquidation outside the buffer zone"
+                );
+                self.ran[0] += 1;
+            }
+            if kick.error.is_none() {
+                assert!(
+                    zone >= Some(Zone::Distressed),
+                    "a {zone:?} account was kicked"
+                );
+                self.ran[1] += 1;
+                let owner = kick.events::<AuctionStarted>().pop().map(|e| e.owner);
+                self.auctions.push((a, self.keeper.key(), owner));
+                assert_eq!(f.market_state().await.next_auction_id, before + 1);
+            }
+        }
+        // The live reading again.
+        f.set_prices(self.ema, self.spot);
+    }
+
+    async fn step_inner(&mut self, a: &Action) {
         let floor = self.floor_now();
+        if let Action::Replay(pick) = *a {
+            return self.replay(pick).await;
+        }
         let f = &mut self.f;
         match *a {
             Action::Price(bps) => {
@@ -192,6 +308,7 @@ impl World {
                     }
                 }
             }
+            Action::Replay(_) => unreachable!("handled above"),
             Action::Restart => {
                 for &(a, _, _) in &self.auctions {
                     f.env
@@ -243,8 +360,8 @@ impl World {
 }
 
 /// Runs the sequence, checking the invariants after each step; returns how
-/// often each deep path ran.
-fn run(actions: Vec<Action>) -> [u32; 5] {
+/// often each deep path ran, and how many superseded replays were refused.
+fn run(actions: Vec<Action>) -> ([u32; 5], u32) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -270,7 +387,7 @@ fn run(actions: Vec<Action>) -> [u32; 5] {
             }
             share_price = sp;
         }
-        w.ran
+        (w.ran, w.replays_refused)
     })
 }
 
@@ -293,6 +410,14 @@ fn invariants_hold_through_a_crash() {
         Borrow(1, 9_900),
         Borrow(2, 9_000),
         Borrow(3, 5_000),
+        // The adversary keeps an update from 20 s ago and replays it after
+        // the market has moved on, then replays the live one.
+        Advance(20),
+        Price(-800),
+        Advance(20),
+        Refresh,
+        Replay(0),
+        Replay(1),
     ];
     for _ in 0..6 {
         seq.extend([Price(-500), Advance(60), Refresh, Keep, Bid(3_000)]);
@@ -311,7 +436,8 @@ fn invariants_hold_through_a_crash() {
         Settle,
     ]);
     seq.extend([Advance(20_000), Bid(10_000), Backstop, Settle, Refresh]);
-    let [partial, kicks, bids, backstops, settles] = run(seq);
+    let ([partial, kicks, bids, backstops, settles], refused) = run(seq);
+    assert!(refused > 0, "the superseded replay must be tried");
     assert!(
         partial > 0 && kicks > 0 && bids > 0 && backstops > 0 && settles > 0,
         "the crash must reach every path: {partial} {kicks} {bids} {backstops} {settles}"
