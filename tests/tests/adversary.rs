@@ -445,3 +445,81 @@ async fn an_auction_with_a_tab_below_one_unit_can_still_be_finished() {
         f.assert_conservation().await;
     }
 }
+
+// --- finding 3: no LP exits at par ahead of a visible shortfall ---
+
+/// Two LPs of equal size; a borrower's whole position goes to auction after
+/// a crash that leaves its lot, at the floor, short of the principal, with
+/// no insurance or POL to cover it. The first LP out is paid on the assets
+/// marked down by that visible shortfall, and the LP who stays ends no worse
+/// than the one who left, whatever the auction then fetches.
+#[tokio::test]
+async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
+    // The spot at sale: the floor as at the exit ($50 x 0.8), or above it.
+    for sale_spot in [50.0, 60.0] {
+        let mut f = MarketFixture::new().await;
+        let first = f.lp(1_000 * ONE_DEBT).await;
+        let second = f.lp(1_000 * ONE_DEBT).await;
+        let b = f.borrower(10 * ONE_COLL).await;
+        f.env
+            .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
+            .await;
+        let keeper = f.user(0, 0).await;
+        let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+        // $50: spot LTV ~138%, the whole position goes; at the $40 floor the
+        // lot covers ~400 of ~690 principal.
+        f.set_prices(50.0, 50.0);
+        let a = f.next_auction().await;
+        f.env
+            .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
+            .await;
+        let m = f.market_state().await;
+        assert!(m.auction_debt > 0 && m.auction_lots == 10 * ONE_COLL);
+        // Without the price accounts the withdrawal cannot be priced.
+        let shares = f.env.token_balance(first.lp_ata).await;
+        let ix = f.ix_lp_withdraw(&first, shares);
+        let ix = replace_account(ix, f.collateral_oracle, zero_loss::ID);
+        let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
+        f.env
+            .expect_rejected(ix, &[&first.kp], ZlError::OracleRequired)
+            .await;
+        let r = f
+            .env
+            .exec(&[f.ix_lp_withdraw(&first, shares)], &[&first.kp])
+            .await;
+        let paid = r.events::<zero_loss::events::LpWithdrawn>()[0].amount;
+        // Par would be ~1,000; the visible uncovered shortfall is ~290,
+        // half of it the first LP's.
+        let m = f.market_state().await;
+        let floor = 50.0 * 0.9995 / 1.0005 * 0.8;
+        let shortfall = m.auction_debt as f64 / 1e6 - 10.0 * floor;
+        let fair = (2_000.0 - shortfall) / 2.0;
+        assert!(
+            (paid as f64 / 1e6 - fair).abs() < 1.0,
+            "paid {} against a fair {fair}",
+            paid as f64 / 1e6
+        );
+        // Hours on, the curve is at the floor; the auction sells there and
+        // settles; the bad debt is written off against the LP who stayed.
+        f.advance(4 * 3_600).await;
+        f.set_prices(sale_spot, sale_spot);
+        f.env
+            .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
+            .await;
+        f.env
+            .exec(
+                &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
+                &[&keeper.kp],
+            )
+            .await;
+        let m = f.market_state().await;
+        assert!(m.recorded_bad_debt > 0, "a real shortfall");
+        let left = m.lp_assets().unwrap();
+        assert_eq!(m.lp_shares, f.env.token_balance(second.lp_ata).await);
+        assert!(
+            left >= paid * 99_999 / 100_000,
+            "sale at {sale_spot}: the LP who stayed holds {left} against {paid} paid to the one who left"
+        );
+        f.assert_conservation().await;
+    }
+}

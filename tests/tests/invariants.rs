@@ -33,6 +33,8 @@ enum Action {
     Refresh,
     Keep,
     Bid(u16),
+    /// The LP withdraws this fraction (bps) of its shares.
+    LpExit(u16),
     /// The adversary replays the n-th genuine update still within the max
     /// age, then refreshes and tries to liquidate every account with it.
     Replay(usize),
@@ -52,6 +54,7 @@ fn action() -> impl Strategy<Value = Action> {
         4 => Just(Action::Keep),
         3 => (1u16..=10_000).prop_map(Action::Bid),
         2 => (0usize..64).prop_map(Action::Replay),
+        1 => (1u16..=5_000).prop_map(Action::LpExit),
         1 => Just(Action::Restart),
         1 => Just(Action::Backstop),
         2 => Just(Action::Settle),
@@ -62,6 +65,7 @@ struct World {
     f: MarketFixture,
     borrowers: Vec<User>,
     keeper: User,
+    lp: User,
     auctions: Vec<(Pubkey, Pubkey, Option<Pubkey>)>,
     ema: f64,
     spot: f64,
@@ -69,6 +73,8 @@ struct World {
     history: Vec<(i64, f64, f64)>,
     /// Replayed superseded updates, all refused.
     replays_refused: u32,
+    /// LP withdrawals made while a borrower auction was open.
+    lp_exits_in_auction: u32,
     /// How many times each deep path ran: partial, kick, bid, backstop, settle.
     ran: [u32; 5],
 }
@@ -76,6 +82,7 @@ struct World {
 impl World {
     async fn new() -> World {
         let mut f = MarketFixture::with_params(RiskParams::example()).await;
+        let lp = f.lp(50_000 * ONE_DEBT).await;
         f.lp(50_000 * ONE_DEBT).await;
         f.fund_backstops(300 * ONE_DEBT, 500 * ONE_DEBT).await;
         let mut borrowers = Vec::new();
@@ -91,11 +98,13 @@ impl World {
             f,
             borrowers,
             keeper,
+            lp,
             auctions: vec![],
             ema: 100.0,
             spot: 100.0,
             history: vec![],
             replays_refused: 0,
+            lp_exits_in_auction: 0,
             ran: [0; 5],
         }
     }
@@ -309,6 +318,35 @@ impl World {
                 }
             }
             Action::Replay(_) => unreachable!("handled above"),
+            Action::LpExit(frac) => {
+                // No withdrawal leaves the LPs who stay with a lower share
+                // price, the visible uncovered shortfall marked, than an
+                // equal split of it would.
+                let marked = |m: &zero_loss::state::Market| {
+                    let backing = m.auction_lots as f64 * floor;
+                    let backstops = (m.insurance_amount + m.pol_debt_amount) as f64;
+                    let uncovered = (m.auction_debt as f64 - backing - backstops).max(0.0);
+                    (m.lp_assets().unwrap() as f64 - uncovered) / m.lp_shares as f64
+                };
+                let before = f.market_state().await;
+                let shares = f.env.token_balance(self.lp.lp_ata).await * frac as u64 / 10_000;
+                if shares > 0 {
+                    let r = f
+                        .env
+                        .send(&[f.ix_lp_withdraw(&self.lp, shares)], &[&self.lp.kp])
+                        .await;
+                    if r.error.is_none() {
+                        self.lp_exits_in_auction += (before.auction_debt > 0) as u32;
+                        let after = f.market_state().await;
+                        assert!(
+                            marked(&after) >= marked(&before) * (1.0 - 1e-6),
+                            "an LP exit lowered the marked share price: {} -> {}",
+                            marked(&before),
+                            marked(&after)
+                        );
+                    }
+                }
+            }
             Action::Restart => {
                 for &(a, _, _) in &self.auctions {
                     f.env
@@ -361,7 +399,7 @@ impl World {
 
 /// Runs the sequence, checking the invariants after each step; returns how
 /// often each deep path ran, and how many superseded replays were refused.
-fn run(actions: Vec<Action>) -> ([u32; 5], u32) {
+fn run(actions: Vec<Action>) -> ([u32; 5], u32, u32) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -387,7 +425,7 @@ fn run(actions: Vec<Action>) -> ([u32; 5], u32) {
             }
             share_price = sp;
         }
-        (w.ran, w.replays_refused)
+        (w.ran, w.replays_refused, w.lp_exits_in_auction)
     })
 }
 
@@ -425,6 +463,7 @@ fn invariants_hold_through_a_crash() {
     seq.extend([
         Price(-3_000),
         Keep,
+        LpExit(2_000),
         Advance(1_801),
         Restart,
         Bid(2_000),
@@ -436,8 +475,9 @@ fn invariants_hold_through_a_crash() {
         Settle,
     ]);
     seq.extend([Advance(20_000), Bid(10_000), Backstop, Settle, Refresh]);
-    let ([partial, kicks, bids, backstops, settles], refused) = run(seq);
+    let ([partial, kicks, bids, backstops, settles], refused, exits) = run(seq);
     assert!(refused > 0, "the superseded replay must be tried");
+    assert!(exits > 0, "an LP must leave while an auction is open");
     assert!(
         partial > 0 && kicks > 0 && bids > 0 && backstops > 0 && settles > 0,
         "the crash must reach every path: {partial} {kicks} {bids} {backstops} {settles}"

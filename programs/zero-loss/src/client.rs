@@ -197,6 +197,8 @@ impl MarketKeys {
             lp_token,
             lp_shares,
             token_program: spl_token::ID,
+            collateral_oracle: Some(self.collateral_oracle),
+            debt_oracle: Some(self.debt_oracle),
         }
     }
 

@@ -153,6 +153,8 @@ pub enum ZlError {
     TimelockPending,
     #[msg("admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open")]
     PolLockedByAuctions,
+    #[msg("oracle/required: an LP withdrawal during borrower auctions needs both price accounts")]
+    OracleRequired,
 }
 
 impl ZlError {
@@ -224,6 +226,7 @@ impl ZlError {
         ZlError::NoPendingParams,
         ZlError::TimelockPending,
         ZlError::PolLockedByAuctions,
+        ZlError::OracleRequired,
     ];
 }
 

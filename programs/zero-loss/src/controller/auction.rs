@@ -169,6 +169,7 @@ pub fn kick(
     account.status = AccountStatus::InAuction;
     market.total_debt_shares.safe_sub_assign(moved_shares)?;
     market.auction_debt.safe_add_assign(principal)?;
+    market.auction_lots.safe_add_assign(lot)?;
     let budget_tripped = market.draw_budget(principal, now);
     let id = open_auction(
         market,
@@ -445,6 +446,7 @@ pub fn settle(
             require_keys_eq!(key, au.owner, ZlError::WrongAuctionOwner);
             // Leftover collateral stays in the collateral vault, back on the account.
             m.collateral.safe_add_assign(lot)?;
+            market.auction_lots.safe_sub_assign(lot)?;
             m.open_auctions.safe_sub_assign(1)?;
             if m.open_auctions == 0 {
                 m.status = AccountStatus::Active;

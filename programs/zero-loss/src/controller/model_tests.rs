@@ -383,11 +383,13 @@ impl Model {
         assert_eq!(coll, mk.total_collateral, "collateral by owner");
         let shares: u64 = self.accounts.iter().map(|(_, a)| a.debt_shares).sum();
         assert_eq!(shares, mk.total_debt_shares);
-        let margin = self
-            .auctions
-            .iter()
-            .filter(|a| a.owner_kind == OwnerKind::Margin);
-        assert_eq!(margin.map(|a| a.principal).sum::<u64>(), mk.auction_debt);
+        let margin = || {
+            self.auctions
+                .iter()
+                .filter(|a| a.owner_kind == OwnerKind::Margin)
+        };
+        assert_eq!(margin().map(|a| a.principal).sum::<u64>(), mk.auction_debt);
+        assert_eq!(margin().map(|a| a.lot).sum::<u64>(), mk.auction_lots);
         assert_eq!(self.auctions.len() as u32, mk.open_auctions);
         for au in &self.auctions {
             // All keeper rewards of one auction stay within its penalty.

@@ -35,6 +35,11 @@ pub struct LpLiquidity<'info> {
         constraint = lp_shares.mint == market.lp_mint @ ZlError::WrongMint)]
     pub lp_shares: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
+    /// CHECK: a Pyth PriceUpdateV2 (`oracle::load_prices`); required by
+    /// `lp_withdraw` while borrower auctions are open, unused by deposits.
+    pub collateral_oracle: Option<UncheckedAccount<'info>>,
+    /// CHECK: as `collateral_oracle`, the debt asset's feed.
+    pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 
 /// Deposits `amount` of the debt asset for LP shares (rounded down).

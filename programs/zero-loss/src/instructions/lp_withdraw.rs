@@ -10,9 +10,16 @@ use crate::math::to_u64;
 use crate::math::SafeMath;
 use crate::state::pause;
 use crate::token_ops;
+use crate::{oracle, risk};
 
 /// Burns `shares` LP shares for the debt asset (rounded down). Refused while
 /// the circuit breaker is tripped, and beyond the liquidity not lent out.
+/// While borrower auctions are open, the LPs' assets are marked down by the
+/// shortfall their lots visibly leave at the auction floor beyond what
+/// insurance and POL hold (`Market::uncovered_auction_shortfall`, on the
+/// oracle accounts, which are then required): an LP who leaves ahead of the
+/// loss bears its share of it. Deposits stay at face value, so neither way
+/// in or out moves a visible loss onto the LPs who stay.
 pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     require!(shares_in > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
@@ -23,9 +30,18 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     market.accrue_interest(now)?;
 
+    let mut assets = market.lp_assets()?;
+    if market.auction_debt > 0 {
+        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
+            return err!(ZlError::OracleRequired);
+        };
+        let prices = oracle::load_prices(market, co, dor, now)?;
+        let floor = risk::auction_floor(market, &prices)?;
+        assets = assets.saturating_sub(market.uncovered_auction_shortfall(floor)?);
+    }
     let amount = to_u64(shares::lp_amount_for_withdraw_floor(
         shares_in as u128,
-        market.lp_assets()? as u128,
+        assets as u128,
         market.lp_shares as u128,
     )?)?;
     require!(amount > 0, ZlError::AmountTooSmall);

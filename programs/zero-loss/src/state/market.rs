@@ -119,7 +119,11 @@ pub struct Market {
     /// When `pending_params` may be executed, unix seconds; 0 when none.
     pub pending_params_eta: i64,
 
-    pub reserved: [u8; 197],
+    /// Collateral in open borrower auctions (their lots), collateral native
+    /// units: what backs `auction_debt`.
+    pub auction_lots: u64,
+
+    pub reserved: [u8; 189],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
@@ -331,6 +335,7 @@ impl Market {
                 (VaultKind::PolDebt, VaultKind::PolDebt)
             }
             OwnerKind::Margin => {
+                self.auction_lots.safe_sub_assign(fill.slice)?;
                 self.liquidity_amount.safe_add_assign(fill.principal)?;
                 self.auction_debt.safe_sub_assign(fill.principal)?;
                 self.insurance_amount.safe_add_assign(penalty)?;
@@ -341,6 +346,24 @@ impl Market {
             principal: (to.0, fill.principal),
             penalty: (to.1, penalty),
         })
+    }
+
+    /// The part of open borrower auctions' principal that their lots,
+    /// valued at `floor` (rounded down), do not cover and that insurance and
+    /// POL could not pay: a loss everyone can see coming, which an LP leaving
+    /// now must not shift onto those who stay. Lots are valued together, so
+    /// one auction's surplus offsets another's shortfall (a lower bound).
+    pub fn uncovered_auction_shortfall(&self, floor: Fp) -> Result<u64> {
+        let backing = to_u64(
+            floor
+                .mul_int_floor(self.auction_lots as u128)?
+                .min(u64::MAX as u128),
+        )?;
+        let backstops = self.insurance_amount.saturating_add(self.pol_debt_amount);
+        Ok(self
+            .auction_debt
+            .saturating_sub(backing)
+            .saturating_sub(backstops))
     }
 
     /// Maker's dust rule on a position: its debt is zero or at least
