@@ -231,6 +231,13 @@ impl MarketFixture {
         u
     }
 
+    /// A borrower with `coll` collateral that has borrowed `debt`.
+    pub async fn levered_borrower(&mut self, coll: u64, debt: u64) -> User {
+        let b = self.borrower(coll).await;
+        self.env.exec(&[self.ix_borrow(&b, debt)], &[&b.kp]).await;
+        b
+    }
+
     /// An LP that has deposited `amount` of the debt asset.
     pub async fn lp(&mut self, amount: u64) -> User {
         let u = self.user(0, amount).await;
@@ -562,6 +569,38 @@ impl MarketFixture {
         margin: Option<Pubkey>,
     ) -> Instruction {
         self.keys().settle(*keeper, auction, kicker, margin)
+    }
+
+    /// `keeper` kicks `margin`'s account; returns the new auction.
+    pub async fn kick(&mut self, keeper: &User, margin: Pubkey) -> Pubkey {
+        let a = self.next_auction().await;
+        self.env
+            .exec(&[self.ix_start_auction(keeper, margin, a)], &[&keeper.kp])
+            .await;
+        a
+    }
+
+    /// `bidder` buys all it can of auction `a` at the curve's price, then
+    /// `keeper` (its kicker) settles it for `margin`.
+    pub async fn buy_and_settle(
+        &mut self,
+        bidder: &User,
+        keeper: &User,
+        a: Pubkey,
+        margin: Pubkey,
+    ) {
+        self.env
+            .exec(
+                &[self.ix_bid(bidder, a, u64::MAX, u128::MAX)],
+                &[&bidder.kp],
+            )
+            .await;
+        self.env
+            .exec(
+                &[self.ix_settle(&keeper.key(), a, keeper.key(), Some(margin))],
+                &[&keeper.kp],
+            )
+            .await;
     }
 
     pub fn ix_start_pol_auction(&self, admin: &Pubkey, auction: Pubkey, lot: u64) -> Instruction {

@@ -14,10 +14,7 @@ use zero_loss_tests::{Signer, ZlError};
 async fn levered() -> (MarketFixture, User) {
     let mut f = MarketFixture::new().await;
     f.lp(100_000 * ONE_DEBT).await;
-    let b = f.borrower(10 * ONE_COLL).await;
-    f.env
-        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-        .await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
     (f, b)
 }
 
@@ -159,10 +156,7 @@ async fn settled_while_paused(pause_bits: u16) {
     let keeper = f.user(0, 0).await;
     let bidder = f.user(0, 100_000 * ONE_DEBT).await;
     f.set_prices(80.0, 80.0);
-    let a = f.next_auction().await;
-    f.env
-        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
-        .await;
+    let a = f.kick(&keeper, b.margin).await;
     f.env
         .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
         .await;
@@ -219,23 +213,12 @@ async fn pol_stays_while_borrower_auctions_are_open() {
     let keeper = f.user(0, 0).await;
     let bidder = f.user(0, 100_000 * ONE_DEBT).await;
     f.set_prices(80.0, 80.0);
-    let a = f.next_auction().await;
-    f.env
-        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
-        .await;
+    let a = f.kick(&keeper, b.margin).await;
     f.env
         .expect_rejected(withdraw(&f), &[&admin], ZlError::PolLockedByAuctions)
         .await;
     // Sold and settled: POL is free again.
-    f.env
-        .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
-        .await;
-    f.env
-        .exec(
-            &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
-            &[&keeper.kp],
-        )
-        .await;
+    f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
     f.env.exec(&[withdraw(&f)], &[&admin]).await;
     assert_eq!(f.env.token_balance(admin_debt).await, 2 * ONE_DEBT);
 }

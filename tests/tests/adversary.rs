@@ -384,17 +384,11 @@ async fn an_auction_with_a_tab_below_one_unit_can_still_be_finished() {
         f.set_prices(10_000.0, 10_000.0);
         f.lp(100_000 * ONE_DEBT).await;
         f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
-        let b = f.borrower(ONE_COLL).await;
-        f.env
-            .exec(&[f.ix_borrow(&b, 6_900 * ONE_DEBT)], &[&b.kp])
-            .await;
+        let b = f.levered_borrower(ONE_COLL, 6_900 * ONE_DEBT).await;
         let keeper = f.user(0, 0).await;
         let bidder = f.user(0, 100_000 * ONE_DEBT).await;
         f.set_prices(8_000.0, 8_000.0);
-        let a = f.next_auction().await;
-        f.env
-            .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
-            .await;
+        let a = f.kick(&keeper, b.margin).await;
         let au: zero_loss::state::Auction = f.env.read(a).await;
         let unit = au.top();
         assert!(unit.mul_int_floor(1).unwrap() > p.min_position as u128);
@@ -460,19 +454,13 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
         let mut f = MarketFixture::new().await;
         let first = f.lp(1_000 * ONE_DEBT).await;
         let second = f.lp(1_000 * ONE_DEBT).await;
-        let b = f.borrower(10 * ONE_COLL).await;
-        f.env
-            .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-            .await;
+        let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
         let keeper = f.user(0, 0).await;
         let bidder = f.user(0, 100_000 * ONE_DEBT).await;
         // $50: spot LTV ~138%, the whole position goes; at the $40 floor the
         // lot covers ~400 of ~690 principal.
         f.set_prices(50.0, 50.0);
-        let a = f.next_auction().await;
-        f.env
-            .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
-            .await;
+        let a = f.kick(&keeper, b.margin).await;
         let m = f.market_state().await;
         assert!(m.auction_debt > 0 && m.auction_lots == 10 * ONE_COLL);
         // Without the price accounts the withdrawal cannot be priced.
@@ -503,15 +491,7 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
         // settles; the bad debt is written off against the LP who stayed.
         f.advance(4 * 3_600).await;
         f.set_prices(sale_spot, sale_spot);
-        f.env
-            .exec(&[f.ix_bid(&bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
-            .await;
-        f.env
-            .exec(
-                &[f.ix_settle(&keeper.key(), a, keeper.key(), Some(b.margin))],
-                &[&keeper.kp],
-            )
-            .await;
+        f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
         let m = f.market_state().await;
         assert!(m.recorded_bad_debt > 0, "a real shortfall");
         let left = m.lp_assets().unwrap();

@@ -41,10 +41,7 @@ fn write(f: &mut MarketFixture, collateral: PriceFixture, debt_at: i64) {
 async fn seeded() -> (MarketFixture, User, User, i64) {
     let mut f = MarketFixture::new().await;
     f.lp(100_000 * ONE_DEBT).await;
-    let b = f.borrower(10 * ONE_COLL).await;
-    f.env
-        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-        .await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
     let liq = f.user(0, 10_000 * ONE_DEBT).await;
     f.advance(2 * MIN_SAMPLE_SECS).await;
     let t0 = f.env.now();
@@ -158,10 +155,7 @@ async fn a_stale_wick_cannot_kick_a_recovered_account() {
     let mut f = MarketFixture::new().await;
     f.lp(100_000 * ONE_DEBT).await;
     f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
-    let b = f.borrower(10 * ONE_COLL).await;
-    f.env
-        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-        .await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
     let kicker = f.user(0, 0).await;
     // A 30-s-old wick: spot $72, spot LTV ~96% >= full_ltv (emergency).
     let t = f.env.now();
@@ -249,17 +243,11 @@ async fn a_bid_cannot_price_the_floor_on_a_superseded_dip() {
     let mut f = MarketFixture::new().await;
     f.lp(100_000 * ONE_DEBT).await;
     f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
-    let b = f.borrower(10 * ONE_COLL).await;
-    f.env
-        .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-        .await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
     let keeper = f.user(0, 0).await;
     let bidder = f.user(0, 100_000 * ONE_DEBT).await;
     f.set_prices(80.0, 80.0);
-    let a = f.next_auction().await;
-    f.env
-        .exec(&[f.ix_start_auction(&keeper, b.margin, a)], &[&keeper.kp])
-        .await;
+    let a = f.kick(&keeper, b.margin).await;
     // Four hours on (the curve is down at the floor), the market uses an
     // $80 reading; a dip to $60 published ten seconds before it is replayed.
     f.env.advance(4 * 60 * 60).await;
@@ -298,10 +286,7 @@ async fn all_keeper_rewards_of_an_auction_stay_within_its_penalty() {
         let mut f = MarketFixture::with_params(p).await;
         f.lp(100_000 * ONE_DEBT).await;
         f.fund_backstops(10_000 * ONE_DEBT, 0).await;
-        let b = f.borrower(10 * ONE_COLL).await;
-        f.env
-            .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
-            .await;
+        let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
         let keeper = f.user(0, 0).await;
         f.set_prices(80.0, 80.0);
         let a = f.next_auction().await;
