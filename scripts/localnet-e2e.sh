@@ -67,10 +67,14 @@ if health; then
     echo "a validator already answers on $url; stop it or set RPC_PORT" >&2
     exit 1
 fi
+# The admin's key exists before the validator: it is the program's upgrade
+# authority, the only key that can run init_protocol.
+"$zl" localnet keys --dir "$work" --airdrop-sol 0 >"$work/keys0.txt"
+admin=$(awk '/^admin/{print $2}' "$work/keys0.txt")
 step "starting solana-test-validator on $url"
 solana-test-validator --reset --quiet --ledger "$work/ledger" \
     --bind-address 127.0.0.1 --rpc-port "$port" \
-    --bpf-program "$program_id" target/deploy/zero_loss.so \
+    --upgradeable-program "$program_id" target/deploy/zero_loss.so "$admin" \
     --bpf-program "$receiver_id" target/deploy/pyth_feeder.so \
     >"$work/validator.log" 2>&1 &
 pids+=($!)

@@ -145,8 +145,9 @@ impl Feeds {
 }
 
 /// Writes `admin.json` and `keeper.json` into `dir` unless present, and
-/// airdrops `airdrop_sol` to the admin (the validator's faucet). Returns
-/// both addresses.
+/// airdrops `airdrop_sol` to the admin (the validator's faucet; none and no
+/// RPC at all for 0, so the keys can exist before the validator starts: the
+/// admin is the program's upgrade authority). Returns both addresses.
 pub async fn keys(url: &str, dir: &Path, airdrop_sol: f64) -> anyhow::Result<(Pubkey, Pubkey)> {
     std::fs::create_dir_all(dir)?;
     let mut out = vec![];
@@ -163,11 +164,14 @@ pub async fn keys(url: &str, dir: &Path, airdrop_sol: f64) -> anyhow::Result<(Pu
         };
         out.push(kp.pubkey());
     }
+    let lamports = (airdrop_sol * 1e9) as u64;
+    if lamports == 0 {
+        return Ok((out[0], out[1]));
+    }
     let client = solana_rpc_client::nonblocking::rpc_client::RpcClient::new_with_commitment(
         url.to_string(),
         solana_commitment_config::CommitmentConfig::confirmed(),
     );
-    let lamports = (airdrop_sol * 1e9) as u64;
     let start = client.get_balance(&out[0]).await?;
     client.request_airdrop(&out[0], lamports).await?;
     let deadline = Instant::now() + Duration::from_secs(60);

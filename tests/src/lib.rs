@@ -338,6 +338,36 @@ impl Env {
         self.ctx.set_account(key, &AccountSharedData::from(account));
     }
 
+    /// Writes the zero-loss program's ProgramData account (the upgradeable
+    /// loader's header, no code) naming `authority` as its upgrade authority,
+    /// as a deployment with the upgradeable loader leaves it. program-test
+    /// runs the program natively or loads the `.so` with the non-upgradeable
+    /// loader, so nothing else lives at that address.
+    pub fn set_upgrade_authority(&mut self, authority: Option<Pubkey>) {
+        // UpgradeableLoaderState::ProgramData { slot, upgrade_authority_address },
+        // bincode: u32 tag 3, u64 slot, Option<Pubkey>.
+        let mut data = vec![3, 0, 0, 0];
+        data.extend_from_slice(&0u64.to_le_bytes());
+        match authority {
+            Some(k) => {
+                data.push(1);
+                data.extend_from_slice(k.as_ref());
+            }
+            None => data.push(0),
+        }
+        let key = zero_loss::state::seeds::program_data_address(&zero_loss::ID);
+        self.set_account(
+            &key,
+            Account {
+                lamports: 1_000_000_000,
+                data,
+                owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+                executable: false,
+                rent_epoch: 0,
+            },
+        );
+    }
+
     pub async fn rent_exempt(&mut self, len: usize) -> u64 {
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         rent.minimum_balance(len)

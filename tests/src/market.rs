@@ -110,6 +110,7 @@ impl MarketFixture {
         };
         f.write_oracles();
         let admin = f.admin.insecure_clone();
+        f.env.set_upgrade_authority(Some(admin.pubkey()));
         f.env
             .exec(&[f.ix_init_protocol(&admin.pubkey())], &[&admin])
             .await;

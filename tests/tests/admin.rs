@@ -5,7 +5,7 @@ use anchor_lang::error::ErrorCode as AnchorError;
 use zero_loss::events::{AdminAccepted, MarketInitialized, PauseSet};
 use zero_loss::state::{pause, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
-use zero_loss_tests::{anchor_code, Signer, ZlError};
+use zero_loss_tests::{anchor_code, Keypair, Signer, ZlError};
 
 #[tokio::test]
 async fn init_market_creates_market_vaults_and_lp_mint() {
@@ -65,6 +65,44 @@ async fn init_protocol_runs_once() {
     let ix = f.ix_init_protocol(&other.pubkey());
     f.env.expect_failed(ix, &[&other]).await;
     assert_eq!(f.protocol_state().await.admin, f.admin.pubkey());
+}
+
+/// Only the program's upgrade authority can initialize the protocol: a
+/// front-runner who sees the deployment cannot take the admin seat.
+#[tokio::test]
+async fn only_the_upgrade_authority_can_initialize_the_protocol() {
+    let mut env = zero_loss_tests::Env::new().await;
+    let deployer = env.new_user(10).await;
+    let front_runner = env.new_user(10).await;
+    let ix = |k: &Keypair| zero_loss::client::init_protocol(k.pubkey());
+    let protocol = zero_loss::state::seeds::protocol_address(&zero_loss::ID).0;
+    // No ProgramData at all (a program deployed without the upgradeable
+    // loader): nobody can.
+    env.expect_failed(ix(&deployer), &[&deployer]).await;
+    // Another key's upgrade authority, or none: refused, nothing created.
+    env.set_upgrade_authority(Some(deployer.pubkey()));
+    env.expect_rejected(
+        ix(&front_runner),
+        &[&front_runner],
+        ZlError::NotUpgradeAuthority,
+    )
+    .await;
+    env.set_upgrade_authority(None);
+    env.expect_rejected(ix(&deployer), &[&deployer], ZlError::NotUpgradeAuthority)
+        .await;
+    assert!(env.account(protocol).await.is_none());
+    // A ProgramData-shaped account naming the front-runner, but owned by
+    // anyone but the upgradeable loader, is refused.
+    env.set_upgrade_authority(Some(front_runner.pubkey()));
+    let key = zero_loss::state::seeds::program_data_address(&zero_loss::ID);
+    let mut forged = env.account(key).await.unwrap();
+    forged.owner = front_runner.pubkey();
+    env.set_account(&key, forged);
+    env.expect_failed(ix(&front_runner), &[&front_runner]).await;
+    env.set_upgrade_authority(Some(deployer.pubkey()));
+    env.exec(&[ix(&deployer)], &[&deployer]).await;
+    let p: zero_loss::state::Protocol = env.read(protocol).await;
+    assert_eq!(p.admin, deployer.pubkey());
 }
 
 #[tokio::test]

@@ -33,6 +33,7 @@ pub fn init_protocol(admin: Pubkey) -> Instruction {
         crate::accounts::InitProtocol {
             admin,
             protocol: protocol(),
+            program_data: seeds::program_data_address(&crate::ID),
             system_program: system_program::ID,
         },
         crate::instruction::InitProtocol {},

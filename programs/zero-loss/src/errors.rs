@@ -155,6 +155,8 @@ pub enum ZlError {
     PolLockedByAuctions,
     #[msg("oracle/required: an LP withdrawal during borrower auctions needs both price accounts")]
     OracleRequired,
+    #[msg("auth/not-upgrade-authority: only the program's upgrade authority can initialize")]
+    NotUpgradeAuthority,
 }
 
 impl ZlError {
@@ -227,6 +229,7 @@ impl ZlError {
         ZlError::TimelockPending,
         ZlError::PolLockedByAuctions,
         ZlError::OracleRequired,
+        ZlError::NotUpgradeAuthority,
     ];
 }
 

@@ -9,6 +9,16 @@ pub const VAULT: &[u8] = b"vault";
 pub const LP_MINT: &[u8] = b"lp_mint";
 pub const AUCTION: &[u8] = b"auction";
 
+/// The program's ProgramData account under the upgradeable loader (its
+/// upgrade authority initializes the protocol).
+pub fn program_data_address(program_id: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[program_id.as_ref()],
+        &anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+    )
+    .0
+}
+
 /// The five token vaults of a market, each a PDA `["vault", market, [kind]]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
