@@ -503,3 +503,36 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
         f.assert_conservation().await;
     }
 }
+
+// --- finding 10: auction principal is frozen at the kick (a decision) ---
+
+/// An auction's principal and tab do not grow while it runs, though the
+/// borrow index does: what bidders see and pay is fixed at the kick (the
+/// penalty pays the lenders for the auction's duration, docs/security.md).
+#[tokio::test]
+async fn auction_principal_earns_no_interest_while_the_index_grows() {
+    let mut f = MarketFixture::new().await;
+    f.lp(100_000 * ONE_DEBT).await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
+    let other = f.levered_borrower(10 * ONE_COLL, 300 * ONE_DEBT).await;
+    let keeper = f.user(0, 0).await;
+    f.set_prices(80.0, 80.0);
+    let a = f.kick(&keeper, b.margin).await;
+    let (au0, m0) = (
+        f.env.read::<zero_loss::state::Auction>(a).await,
+        f.market_state().await,
+    );
+    f.advance(24 * 3_600).await;
+    f.env.exec(&[f.ix_refresh()], &[]).await;
+    let (au1, m1) = (
+        f.env.read::<zero_loss::state::Auction>(a).await,
+        f.market_state().await,
+    );
+    assert!(m1.borrow_index > m0.borrow_index, "the index grows");
+    assert_eq!((au1.principal, au1.tab), (au0.principal, au0.tab));
+    assert_eq!(m1.auction_debt, m0.auction_debt);
+    // The other borrower's debt did grow.
+    let debt = |m: &zero_loss::state::Market, shares| m.debt_of(shares).unwrap();
+    let shares = f.margin_state(&other).await.debt_shares;
+    assert!(debt(&m1, shares) > debt(&m0, shares));
+}
