@@ -74,20 +74,4 @@ impl Moves {
     pub fn iter(&self) -> impl Iterator<Item = &Move> {
         self.items.iter().flatten()
     }
-
-    /// What leaves `party` in all (for the keeper and the model).
-    pub fn paid_by(&self, party: Party) -> u64 {
-        self.iter()
-            .filter(|m| m.from == party)
-            .map(|m| m.amount)
-            .sum()
-    }
-
-    /// What `party` receives in all.
-    pub fn paid_to(&self, party: Party) -> u64 {
-        self.iter()
-            .filter(|m| m.to == party)
-            .map(|m| m.amount)
-            .sum()
-    }
 }

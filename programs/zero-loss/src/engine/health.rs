@@ -37,15 +37,6 @@ pub enum Zone {
     Emergency = 3,
 }
 
-impl Zone {
-    pub const ALL: [Zone; 4] = [
-        Zone::Healthy,
-        Zone::Buffer,
-        Zone::Distressed,
-        Zone::Emergency,
-    ];
-}
-
 /// The thresholds a zone is judged by (fractions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Thresholds {
