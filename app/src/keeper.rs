@@ -36,6 +36,47 @@ pub struct KeeperConfig {
     pub edge_bps: u64,
     /// Refresh the market when its last refresh is older than this, seconds.
     pub refresh_secs: i64,
+    /// What this keeper does.
+    pub role: Role,
+}
+
+/// What a keeper does: maintenance (refresh, kick, restart, backstop, settle), taking
+/// (partial liquidations and bids, for its own account), or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub maintain: bool,
+    pub take: bool,
+    /// Debt native units committed to takes per tick at most.
+    pub capital: u64,
+    /// Takes per tick at most.
+    pub max_takes: usize,
+}
+
+impl Role {
+    /// Everything, limited only by the keeper's balance.
+    pub const FULL: Role = Role {
+        maintain: true,
+        take: true,
+        capital: u64::MAX,
+        max_takes: usize::MAX,
+    };
+    /// Maintenance only: the simulator's keeper, beside its bidders.
+    pub const MAINTAIN: Role = Role {
+        maintain: true,
+        take: false,
+        capital: 0,
+        max_takes: 0,
+    };
+
+    /// Taking only, with `capital` per tick and at most `max_takes` takes.
+    pub const fn taker(capital: u64, max_takes: usize) -> Role {
+        Role {
+            maintain: false,
+            take: true,
+            capital,
+            max_takes,
+        }
+    }
 }
 
 /// Where the keeper would sell collateral: the price it can get for an
@@ -146,6 +187,8 @@ pub struct TickReport {
     pub accounts_checked: usize,
     pub zones: ZoneCounts,
     pub open_auctions: usize,
+    /// Margin accounts seen in the buffer zone.
+    pub buffer: Vec<Pubkey>,
     pub events: Vec<KeeperEvent>,
 }
 
@@ -183,6 +226,9 @@ pub struct Keeper {
     /// The lowest auction id that may still be open.
     first_open_auction: u64,
     last_refresh: i64,
+    /// Capital and takes left in the current tick.
+    capital_left: u64,
+    takes_left: usize,
 }
 
 fn decode<T: AccountDeserialize>(acc: &Account) -> Option<T> {
@@ -257,6 +303,8 @@ impl Keeper {
             stats: KeeperStats::default(),
             first_open_auction: 0,
             last_refresh: i64::MIN,
+            capital_left: 0,
+            takes_left: 0,
         }
     }
 
@@ -310,6 +358,8 @@ impl Keeper {
         let mut report = TickReport::default();
         let now = chain.now().await?;
         let cfg = self.cfg.clone();
+        self.capital_left = cfg.role.capital;
+        self.takes_left = cfg.role.max_takes;
         let fetched = chain
             .get_accounts(&[cfg.market, cfg.collateral_oracle, cfg.debt_oracle])
             .await?;
@@ -324,7 +374,7 @@ impl Keeper {
         let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
         // 1. Refresh: interest, volatility, budget, breaker.
-        if now.saturating_sub(self.last_refresh) >= cfg.refresh_secs {
+        if cfg.role.maintain && now.saturating_sub(self.last_refresh) >= cfg.refresh_secs {
             let refresh = keys.refresh();
             if self
                 .send(chain, "refresh_market", &[refresh], &mut report.events)
@@ -368,31 +418,37 @@ impl Keeper {
             report.zones.add(h.zone);
             match h.zone {
                 Zone::Buffer => {
-                    // The program's own plan (the transition run on copies):
-                    // what it would repay and pay out, or why it would refuse.
-                    let plan = match liquidation::preview_partial(
-                        &market,
-                        &m,
-                        &prices,
-                        now,
-                        &keeper,
-                        u64::MAX,
-                    ) {
-                        Ok(out) => out.plan,
-                        Err(e) => {
-                            tracing::debug!(account = %key, error = %e, "no partial liquidation");
-                            continue;
-                        }
+                    report.buffer.push(key);
+                    if !self.can_take() {
+                        continue;
+                    }
+                    // The program's own plan (the transition run on copies): what it
+                    // would repay and pay out, or why it would refuse. Taken only when
+                    // the collateral received sells at the venue for the repayment plus
+                    // the edge; in a crash the EMA lags spot and a partial can lose
+                    // money, and selling more fetches less, so the size is cut to fit.
+                    let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
+                    let plan = |max_repay: u64| {
+                        liquidation::preview_partial(&market, &m, &prices, now, &keeper, max_repay)
+                            .ok()
+                            .map(|out| out.plan)
                     };
-                    // Only when the collateral it would receive sells for at
-                    // least what it repays (the bonus is the margin); in a
-                    // crash the EMA lags spot and a partial can lose money.
-                    let out = plan.collateral_out;
-                    let worth = venue
-                        .sell_price(out)
-                        .and_then(|p| p.mul_int_floor(out as u128).ok())
-                        .unwrap_or(0);
-                    if worth < plan.repaid as u128 {
+                    let pays = |max_repay: u64| {
+                        plan(max_repay).is_some_and(|p| {
+                            let out = p.collateral_out;
+                            venue
+                                .sell_price(out)
+                                .and_then(|r| r.mul_floor(keep).ok())
+                                .and_then(|r| r.mul_int_floor(out as u128).ok())
+                                .is_some_and(|worth| worth >= p.repaid as u128)
+                        })
+                    };
+                    let Some(full) = plan(self.capital_left) else {
+                        tracing::debug!(account = %key, "no partial liquidation");
+                        continue;
+                    };
+                    let repay = largest_true(full.repaid, pays);
+                    if repay == 0 {
                         tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
                         continue;
                     }
@@ -401,16 +457,21 @@ impl Keeper {
                         key,
                         cfg.debt_account,
                         cfg.collateral_account,
-                        plan.repaid,
+                        repay,
                     );
+                    let before = report.events.len();
                     if self
                         .send(chain, "liquidate_partial", &[liq], &mut report.events)
                         .await?
                     {
                         self.stats.partials += 1;
+                        self.took(&report.events[before..]);
                     }
                 }
                 Zone::Distressed | Zone::Emergency => {
+                    if !cfg.role.maintain {
+                        continue;
+                    }
                     if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
                         tracing::debug!(account = %key, error = %e, "no kick");
                         continue;
@@ -435,6 +496,25 @@ impl Keeper {
         self.work_auctions(chain, venue, &market, &prices, now, &mut report)
             .await?;
         Ok(report)
+    }
+
+    /// Whether this tick may still take (partial liquidation, bid).
+    fn can_take(&self) -> bool {
+        self.cfg.role.take && self.takes_left > 0 && self.capital_left > 0
+    }
+
+    /// Charges a take's payment against the tick's capital.
+    fn took(&mut self, events: &[KeeperEvent]) {
+        let paid: u64 = events
+            .iter()
+            .map(|e| match e {
+                KeeperEvent::Partial(p) => p.repaid,
+                KeeperEvent::Bid(b) => b.paid,
+                _ => 0,
+            })
+            .sum();
+        self.capital_left = self.capital_left.saturating_sub(paid);
+        self.takes_left = self.takes_left.saturating_sub(1);
     }
 
     async fn work_auctions<C: Chain, V: Venue>(
@@ -470,6 +550,9 @@ impl Keeper {
             report.open_auctions += 1;
             let margin = (au.owner_kind == OwnerKind::Margin).then_some(au.owner);
             if au.is_done() {
+                if !cfg.role.maintain {
+                    continue;
+                }
                 let settle = mk.settle(keeper, *key, au.kicker, margin);
                 if self
                     .send(chain, "settle_auction", &[settle], &mut report.events)
@@ -491,7 +574,16 @@ impl Keeper {
                     .and_then(|r| r.mul_floor(keep).ok())
                     .is_some_and(|r| price <= r)
             };
-            let lot = largest_true(au.lot, profitable);
+            // As much as the capital left pays for.
+            let afford = (self.capital_left as u128)
+                .checked_mul(Fp::ONE.0)
+                .map_or(u128::MAX, |n| n / price.0.max(1));
+            let max_lot = au.lot.min(u64::try_from(afford).unwrap_or(u64::MAX));
+            let lot = if self.can_take() {
+                largest_true(max_lot, profitable)
+            } else {
+                0
+            };
             if lot > 0 {
                 let bid = mk.bid(
                     keeper,
@@ -501,9 +593,14 @@ impl Keeper {
                     lot,
                     price.0,
                 );
+                let before = report.events.len();
                 if self.send(chain, "bid", &[bid], &mut report.events).await? {
                     self.stats.bids += 1;
+                    self.took(&report.events[before..]);
                 }
+                continue;
+            }
+            if !cfg.role.maintain {
                 continue;
             }
             // The program's own predicates, shared with the handlers.

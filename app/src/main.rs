@@ -13,12 +13,16 @@ use clap::{Parser, Subcommand};
 use zero_loss::client::MarketKeys;
 use zl_keeper::bootstrap::{bootstrap, BootstrapConfig};
 use zl_keeper::chain::Chain;
-use zl_keeper::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue};
+use zl_keeper::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue, Role};
 use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
 use zl_keeper::rpc::RpcChain;
 use zl_keeper::scenario::Scenario;
 #[cfg(feature = "sim")]
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
+#[cfg(feature = "sim")]
+use zl_keeper::sim::sweep::{
+    relative_link, render_results_md, render_sweep_svg, run_sweep, SweepConfig,
+};
 #[cfg(feature = "sim")]
 use zl_keeper::sim::world::{run as simulate, SimConfig};
 use zl_keeper::tokens::ata;
@@ -96,7 +100,7 @@ struct CrashArgs {
     setup: PathBuf,
     /// A built-in scenario [default: the e2e path: a lagged slide, a choppy rebound
     /// (partial liquidations), a crash (auctions); docs/localnet.md].
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Scenario::names()))]
     scenario: Option<String>,
     /// A price path from a CSV file with header `t_secs,price[,conf]`, in 30 s steps
     /// (overrides --scenario).
@@ -170,28 +174,57 @@ struct RunArgs {
 #[cfg(feature = "sim")]
 #[derive(clap::Args)]
 struct SimArgs {
-    /// A built-in scenario.
-    #[arg(long, default_value = "black-thursday-2020", value_parser = clap::builder::PossibleValuesParser::new(Scenario::BUILTIN))]
+    /// A named scenario: a real recorded path (app/data/prices) or a stylized one.
+    #[arg(long, default_value = "eth-2020-03-12_binance-usdtm-perp-1m", value_parser = clap::builder::PossibleValuesParser::new(Scenario::names()))]
     scenario: String,
     /// A price path from a CSV file with header `t_secs,price[,conf]` (overrides --scenario).
     #[arg(long)]
     scenario_file: Option<PathBuf>,
-    /// Step for --scenario-file paths, seconds.
+    /// Step for --scenario-file paths, seconds (0: about 1000 steps).
     #[arg(long, default_value_t = 60)]
     step_secs: u64,
     #[arg(long, default_value_t = 300)]
     borrowers: usize,
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Each side of the market-depth pool, debt tokens.
-    #[arg(long, default_value_t = 300_000.0)]
-    pool_depth: f64,
+    /// The venue's collateral reserve as a multiple of the margin accounts' collateral.
+    #[arg(long, default_value_t = 1.0)]
+    depth_ratio: f64,
+    /// Seconds for arbitrage to close half the gap between the venue and the path.
+    #[arg(long, default_value_t = 60.0)]
+    arb_half_life_secs: f64,
+    /// Insurance fund at start, % of the initial debt.
+    #[arg(long, default_value_t = 2.0)]
+    insurance_pct: f64,
+    /// Protocol-owned liquidity at start, % of the initial debt.
+    #[arg(long, default_value_t = 5.0)]
+    pol_pct: f64,
+    /// The bidders' capital per look, all together, % of the initial debt.
+    #[arg(long, default_value_t = 50.0)]
+    bidder_capital_pct: f64,
     /// Write the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Draw price, EMA, trigger and liquidations as SVG.
+    /// Draw the engine run (path, venue, EMA, trigger, liquidations) as SVG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Run every real scenario at depth ratios 0.5, 1 and 2 for every mechanism and write
+    /// the results table (--results) and its plot (--results-plot).
+    #[arg(long)]
+    sweep: bool,
+    #[arg(long, default_value = "docs/results.md")]
+    results: PathBuf,
+    #[arg(long, default_value = "docs/img/results.svg")]
+    results_plot: PathBuf,
+    /// Only these scenarios in the sweep (comma-separated) [default: every real one].
+    #[arg(long, value_delimiter = ',')]
+    sweep_scenarios: Vec<String>,
+    /// Depth ratios in the sweep (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.5, 1.0, 2.0])]
+    sweep_depths: Vec<f64>,
+    /// Parallel runs in the sweep [default: the machine's cores].
+    #[arg(long)]
+    jobs: Option<usize>,
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -230,9 +263,50 @@ fn init_logs(default: &str) {
         .init();
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// Writes `text` to `path`, creating its directory.
+#[cfg(feature = "sim")]
+fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    }
+    std::fs::write(path, text).with_context(|| path.display().to_string())
+}
+
+/// Errors end the program with one line on stderr and exit code 1, never a backtrace.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // Usage errors in one line too (clap's own is a paragraph); help and version as usual.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            return std::process::ExitCode::from(2);
+        }
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
         #[cfg(feature = "sim")]
         Cmd::Simulate(a) => {
@@ -243,21 +317,60 @@ async fn main() -> anyhow::Result<()> {
             init_logs("error");
             let scenario = match &a.scenario_file {
                 Some(p) => Scenario::from_csv_file(p, a.step_secs)?,
-                None => Scenario::builtin(&a.scenario)?,
+                None => Scenario::named(&a.scenario)?,
             };
             let mut cfg = SimConfig::new(scenario);
             cfg.borrowers = a.borrowers;
             cfg.seed = a.seed;
-            cfg.pool_depth = a.pool_depth;
+            cfg.depth_ratio = a.depth_ratio;
+            cfg.arb_half_life_secs = a.arb_half_life_secs;
+            cfg.insurance_pct = a.insurance_pct;
+            cfg.pol_pct = a.pol_pct;
+            cfg.bidder_capital_pct = a.bidder_capital_pct;
             cfg.progress = !a.no_progress;
+            cfg.validate()?;
+            if a.sweep {
+                let names: Vec<String> = if a.sweep_scenarios.is_empty() {
+                    Scenario::REAL.iter().map(|s| s.to_string()).collect()
+                } else {
+                    a.sweep_scenarios.clone()
+                };
+                let scenarios = names
+                    .iter()
+                    .map(|n| Scenario::named(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let sweep = SweepConfig {
+                    scenarios,
+                    depth_ratios: a.sweep_depths.clone(),
+                    base: cfg,
+                    jobs: a.jobs.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    }),
+                    progress: !a.no_progress,
+                };
+                let reports = run_sweep(&sweep)?;
+                let plot_link = relative_link(&a.results, &a.results_plot);
+                write_file(&a.results, &render_results_md(&sweep, &reports, &plot_link))?;
+                write_file(&a.results_plot, &render_sweep_svg(&reports))?;
+                if let Some(p) = &a.json {
+                    let all: Vec<_> = reports.iter().map(to_json).collect();
+                    write_file(p, &serde_json::to_string_pretty(&all)?)?;
+                }
+                println!(
+                    "{} runs; results in {} and {}",
+                    reports.len(),
+                    a.results.display(),
+                    a.results_plot.display()
+                );
+                return Ok(());
+            }
             let report = simulate(&cfg).await?;
             println!("{}", render_table(&report));
-            if let Some(p) = a.json {
-                std::fs::write(&p, serde_json::to_string_pretty(&to_json(&report))?)
-                    .with_context(|| p.display().to_string())?;
+            if let Some(p) = &a.json {
+                write_file(p, &serde_json::to_string_pretty(&to_json(&report))?)?;
             }
-            if let Some(p) = a.plot {
-                std::fs::write(&p, render_svg(&report)).with_context(|| p.display().to_string())?;
+            if let Some(p) = &a.plot {
+                write_file(p, &render_svg(&report))?;
             }
             Ok(())
         }
@@ -311,7 +424,7 @@ async fn main() -> anyhow::Result<()> {
             let setup = Setup::read(&a.setup)?;
             let scenario = match (&a.scenario_file, &a.scenario) {
                 (Some(p), _) => Scenario::from_csv_file(p, 30)?,
-                (None, Some(name)) => Scenario::builtin(name)?,
+                (None, Some(name)) => Scenario::named(name)?,
                 (None, None) => localnet::e2e_path(a.seed),
             };
             let from_secs = a.from_hours.map_or(0.0, |h| h * 3_600.0);
@@ -373,6 +486,7 @@ async fn main() -> anyhow::Result<()> {
                     .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
                 edge_bps: a.edge_bps,
                 refresh_secs: a.refresh_secs,
+                role: Role::FULL,
             });
             tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
             let mut stop = Shutdown::listen()?;

@@ -1,5 +1,6 @@
-//! Price paths for the simulator and `localnet crash`: built-in stylized
-//! crashes and CSV paths.
+//! Price paths for the simulator and `localnet crash`: real recorded crashes shipped with the
+//! project (`app/data/prices`, provenance in its SOURCES.md), built-in stylized crashes, and
+//! CSV paths.
 //!
 //! A path is a list of `(t_secs, price[, conf_bps])` points with strictly increasing time,
 //! the first at `t = 0`. Between points the price is interpolated linearly. The price is the
@@ -77,8 +78,8 @@ impl fmt::Display for ScenarioError {
             }
             ScenarioError::UnknownScenario(name) => write!(
                 f,
-                "unknown scenario `{name}`; built-in scenarios: {}",
-                Scenario::BUILTIN.join(", ")
+                "unknown scenario `{name}`; scenarios: {}",
+                Scenario::names().join(", ")
             ),
         }
     }
@@ -246,6 +247,65 @@ const BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// Real recorded paths: (name = file stem, description, CSV text).
+const REAL: &[(&str, &str, &str)] = &[
+    (
+        "eth-2020-03-12_binance-usdtm-perp-1m",
+        "ETH, Black Thursday 12-13 Mar 2020, Binance ETHUSDT perpetual, 1 min closes, 24.5 h: -53%",
+        include_str!("../data/prices/eth-2020-03-12_binance-usdtm-perp-1m.csv"),
+    ),
+    (
+        "eth-2020-03-12_stablesims-coinapi-10m",
+        "ETH, 12 Mar 2020, CoinAPI-style 10 min closes, 24 h: -45%",
+        include_str!("../data/prices/eth-2020-03-12_stablesims-coinapi-10m.csv"),
+    ),
+    (
+        "eth-2021-05-19_binance-usdtm-perp-1m",
+        "ETH, 19 May 2021, Binance ETHUSDT perpetual, 1 min closes, 9 h: -50%",
+        include_str!("../data/prices/eth-2021-05-19_binance-usdtm-perp-1m.csv"),
+    ),
+    (
+        "eth-2021-05-19-wick_binance-usdtm-perp-1m",
+        "ETH, 19 May 2021 flash wick: -35% in 11 min, +29% the next minute; 1 h",
+        include_str!("../data/prices/eth-2021-05-19-wick_binance-usdtm-perp-1m.csv"),
+    ),
+    (
+        "eth-2021-05-19_stablesims-coinapi-10m",
+        "ETH, 19 May 2021, CoinAPI-style 10 min closes, 24 h: -43%",
+        include_str!("../data/prices/eth-2021-05-19_stablesims-coinapi-10m.csv"),
+    ),
+    (
+        "luna-2022-05_binance-spot-5m",
+        "LUNA collapse 7-13 May 2022, Binance LUNA/USDT, 5 min closes, 6 days: -100%",
+        include_str!("../data/prices/luna-2022-05_binance-spot-5m.csv"),
+    ),
+    (
+        "ust-2022-05_binance-spot-5m",
+        "UST depeg 7-13 May 2022, Binance UST/USDT, 5 min closes, 6 days: -75%",
+        include_str!("../data/prices/ust-2022-05_binance-spot-5m.csv"),
+    ),
+    (
+        "btc-2025-10-10_binance-coinm-mark-1m",
+        "BTC, 9-10 Oct 2025, Binance COIN-M mark price, 1 min, 48 h: -15.5%, an -8% wick",
+        include_str!("../data/prices/btc-2025-10-10_binance-coinm-mark-1m.csv"),
+    ),
+    (
+        "btc-2025-10-10_binance-usdtm-priceklines-5m",
+        "BTC, 9-11 Oct 2025, Binance USDT-M price klines, 5 min, 72 h: -15.5% and the recovery",
+        include_str!("../data/prices/btc-2025-10-10_binance-usdtm-priceklines-5m.csv"),
+    ),
+    (
+        "sol-2025-10-10_gemini-1m-last-trade",
+        "SOL, 10 Oct 2025, Gemini last trade per minute, 24 h: -20%",
+        include_str!("../data/prices/sol-2025-10-10_gemini-1m-last-trade.csv"),
+    ),
+    (
+        "eth-2025-10-10_gemini-1m-last-trade",
+        "ETH, 10 Oct 2025, Gemini last trade per minute, 24 h: -16%",
+        include_str!("../data/prices/eth-2025-10-10_gemini-1m-last-trade.csv"),
+    ),
+];
+
 fn parse_num(field: &str, what: &str, line: usize) -> Result<f64, ScenarioError> {
     let v: f64 = field.parse().map_err(|_| ScenarioError::Parse {
         line,
@@ -270,6 +330,50 @@ impl Scenario {
         "oracle-outage",
         "gap-down",
     ];
+
+    /// The real recorded paths shipped with the project (app/data/prices).
+    pub const REAL: &'static [&'static str] = &[
+        "eth-2020-03-12_binance-usdtm-perp-1m",
+        "eth-2020-03-12_stablesims-coinapi-10m",
+        "eth-2021-05-19_binance-usdtm-perp-1m",
+        "eth-2021-05-19-wick_binance-usdtm-perp-1m",
+        "eth-2021-05-19_stablesims-coinapi-10m",
+        "luna-2022-05_binance-spot-5m",
+        "ust-2022-05_binance-spot-5m",
+        "btc-2025-10-10_binance-coinm-mark-1m",
+        "btc-2025-10-10_binance-usdtm-priceklines-5m",
+        "sol-2025-10-10_gemini-1m-last-trade",
+        "eth-2025-10-10_gemini-1m-last-trade",
+    ];
+
+    /// Every named scenario: the real paths, then the built-in stylized ones.
+    pub fn names() -> Vec<&'static str> {
+        Scenario::REAL
+            .iter()
+            .chain(Scenario::BUILTIN)
+            .copied()
+            .collect()
+    }
+
+    /// A scenario by name: a real path or a built-in one.
+    pub fn named(name: &str) -> Result<Scenario, ScenarioError> {
+        match REAL.iter().find(|(n, _, _)| *n == name) {
+            Some((n, description, csv)) => {
+                // Stepped at the data's own resolution: its shortest bar.
+                let mut s = Scenario::from_csv_str(n, csv, 1)?;
+                s.step_secs = s
+                    .points
+                    .windows(2)
+                    .map(|w| (w[1].t_secs - w[0].t_secs).round() as u64)
+                    .min()
+                    .unwrap_or(1)
+                    .max(1);
+                s.description = description.to_string();
+                Ok(s)
+            }
+            None => Scenario::builtin(name),
+        }
+    }
 
     /// A built-in stylized path by name (one of [`Scenario::BUILTIN`]).
     pub fn builtin(name: &str) -> Result<Scenario, ScenarioError> {
@@ -487,6 +591,46 @@ mod tests {
             Scenario::builtin("nope").unwrap_err(),
             ScenarioError::UnknownScenario("nope".into())
         );
+    }
+
+    #[test]
+    fn every_real_path_loads_at_its_own_resolution() {
+        assert_eq!(Scenario::REAL.len(), REAL.len());
+        for name in Scenario::REAL {
+            let s = Scenario::named(name).unwrap();
+            assert_eq!(s.name, *name);
+            well_formed(&s);
+            assert!(!s.description.contains("CSV"), "{name}");
+            let expect = if name.contains("10m") {
+                600
+            } else if name.contains("5m") {
+                300
+            } else {
+                60
+            };
+            assert_eq!(s.step_secs, expect, "{name}");
+        }
+        // The shipped data matches its SOURCES.md figures.
+        let eth = Scenario::named("eth-2020-03-12_binance-usdtm-perp-1m").unwrap();
+        assert_eq!(eth.points.len(), 1471);
+        let min = eth
+            .points
+            .iter()
+            .map(|p| p.price)
+            .fold(f64::INFINITY, f64::min);
+        assert_eq!(min, 85.06);
+        let luna = Scenario::named("luna-2022-05_binance-spot-5m").unwrap();
+        let low = luna
+            .points
+            .iter()
+            .map(|p| p.price)
+            .fold(f64::INFINITY, f64::min);
+        assert_eq!(low, 0.00005);
+        assert!(Scenario::names().contains(&"wick"));
+        assert!(matches!(
+            Scenario::named("nope"),
+            Err(ScenarioError::UnknownScenario(_))
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use zero_loss_tests::market::*;
 use zero_loss_tests::Signer;
 use zl_keeper::bank::BankChain;
 use zl_keeper::keeper::{
-    Keeper, KeeperConfig, KeeperEvent, OracleVenue, TickReport, Venue, ZoneCounts,
+    Keeper, KeeperConfig, KeeperEvent, OracleVenue, Role, TickReport, Venue, ZoneCounts,
 };
 
 /// A venue that pays a fixed price (debt native per collateral native).
@@ -56,6 +56,7 @@ async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
         collateral_account: k.collateral_ata,
         edge_bps: 100,
         refresh_secs: 0,
+        role: Role::FULL,
     });
     (f, borrowers, k, keeper)
 }

@@ -1,45 +1,99 @@
-//! A short simulation on the embedded bank: on a crash path, the engine ends
-//! with no bad debt where the generation-one baseline has plenty.
+//! Simulations on the embedded bank: the report's shape, scale invariance, and the command
+//! line's one-line errors.
 
 use zl_keeper::scenario::Scenario;
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
 use zl_keeper::sim::world::{run, SimConfig};
+use zl_keeper::sim::Mechanism;
+
+fn short(scenario: Scenario) -> SimConfig {
+    let mut cfg = SimConfig::new(scenario);
+    cfg.borrowers = 24;
+    cfg.drain_steps = 60;
+    cfg.progress = false;
+    cfg
+}
 
 #[tokio::test(flavor = "current_thread")]
-async fn on_black_thursday_the_engine_has_no_bad_debt_and_the_baseline_does() {
-    let mut cfg = SimConfig::new(Scenario::builtin("black-thursday-2020").unwrap());
-    cfg.borrowers = 40;
-    // The same depth per unit of debt as the default run (300 borrowers, 300k).
-    cfg.pool_depth = 40_000.0;
-    cfg.insurance = 8_000.0;
-    cfg.pol = 20_000.0;
-    cfg.lp_deposit = 400_000.0;
-    cfg.progress = false;
+async fn the_flash_wick_runs_every_mechanism_on_the_same_book() {
+    let cfg = short(Scenario::named("eth-2021-05-19-wick_binance-usdtm-perp-1m").unwrap());
     let r = run(&cfg).await.unwrap();
-
-    assert!(r.engine.initial_debt > 0.0);
-    assert_eq!(
-        r.engine.initial_debt, r.baseline.initial_debt,
-        "same book at start"
-    );
-    assert_eq!(r.engine.bad_debt, 0.0, "the engine left bad debt");
-    assert_eq!(r.engine.lp_loss, 0.0);
-    assert!(
-        r.baseline.bad_debt > 0.0,
-        "the baseline should have bad debt on this path"
-    );
-    assert!(r.engine.accounts_liquidated > 0 && r.baseline.accounts_liquidated > 0);
-    // The engine sells collateral closer to the oracle than the dumping baseline.
-    assert!(r.engine.avg_sale_price > r.baseline.avg_sale_price);
-    assert!(r.engine.transactions > 0);
+    let names: Vec<&str> = r.mechanisms.iter().map(|(m, _)| m.name()).collect();
+    assert_eq!(names, ["engine", "gen1", "aave_v3", "maker_liq2"]);
+    for (m, x) in &r.mechanisms {
+        assert!((x.insurance_start_pct - 2.0).abs() < 1e-9, "{}", m.name());
+        assert!(x.bad_debt_pct >= 0.0 && x.protocol_loss_pct >= 0.0);
+        assert!(x.borrower_cost_p50_pct <= x.borrower_cost_p95_pct + 1e-9);
+    }
+    let engine = r.get(Mechanism::Engine).unwrap();
+    assert!((engine.pol_start_pct - 5.0).abs() < 1e-9);
+    assert_eq!(r.get(Mechanism::AaveV3).unwrap().pol_start_pct, 0.0);
+    assert!(r.initial_debt > 0.0);
 
     let table = render_table(&r);
-    assert!(table.contains("bad debt"));
+    assert!(table.contains("maker_liq2") && table.contains("bad debt"));
     let json = to_json(&r);
-    assert_eq!(json["engine"]["bad_debt"], 0.0);
-    assert!(json["baseline"]["bad_debt"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        json["scenario"],
+        "eth-2021-05-19-wick_binance-usdtm-perp-1m"
+    );
+    assert_eq!(json["depth_ratio"], 1.0);
+    assert!(json["mechanisms"]["engine"]["bad_debt_pct"].is_number());
     let svg = render_svg(&r);
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+}
+
+/// The same path at 1e-3 and at 1e5 gives the same percentages: the set-up is sized in value.
+#[tokio::test(flavor = "current_thread")]
+async fn percentages_do_not_depend_on_the_price_level() {
+    let csv = |level: f64| {
+        let pts = [
+            (0, 1.0),
+            (600, 0.95),
+            (1_200, 0.7),
+            (1_800, 0.62),
+            (2_400, 0.75),
+            (3_000, 0.7),
+        ];
+        let mut s = String::from("t_secs,price\n");
+        for (t, p) in pts {
+            s.push_str(&format!("{t},{}\n", p * level));
+        }
+        Scenario::from_csv_str("scaled", &s, 60).unwrap()
+    };
+    let lo = run(&short(csv(1e-3))).await.unwrap();
+    let hi = run(&short(csv(1e5))).await.unwrap();
+    assert_eq!(lo.initial_debt, hi.initial_debt);
+    let mut liquidated = 0;
+    for ((m, a), (_, b)) in lo.mechanisms.iter().zip(&hi.mechanisms) {
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * x.abs().max(y.abs()).max(1.0);
+        assert!(
+            close(a.bad_debt_pct, b.bad_debt_pct),
+            "{}: {a:?} vs {b:?}",
+            m.name()
+        );
+        assert!(
+            close(a.protocol_loss_pct, b.protocol_loss_pct),
+            "{}",
+            m.name()
+        );
+        assert!(
+            close(a.borrower_cost_mean_pct, b.borrower_cost_mean_pct),
+            "{}",
+            m.name()
+        );
+        assert!(
+            close(a.borrower_cost_p95_pct, b.borrower_cost_p95_pct),
+            "{}",
+            m.name()
+        );
+        assert_eq!(a.accounts_liquidated, b.accounts_liquidated, "{}", m.name());
+        liquidated += a.accounts_liquidated;
+    }
+    assert!(
+        liquidated > 0,
+        "the path must liquidate someone to test anything"
+    );
 }
 
 #[test]
@@ -50,4 +104,45 @@ fn csv_paths_with_bad_input_fail_clearly() {
     assert!(e.to_string().contains('3'), "names the line: {e}");
     let e = Scenario::from_csv_str("x", "t_secs,price\n0,1\n10,-2\n", 60).unwrap_err();
     assert!(e.to_string().contains('3'), "{e}");
+}
+
+/// Bad input on the command line: one line on stderr, exit code 1, no backtrace.
+#[test]
+fn the_command_line_fails_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "t_secs,price\n0,100\n60,abc\n").unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["--scenario-file".into(), bad.display().to_string()],
+        vec![
+            "--scenario-file".into(),
+            dir.path().join("missing.csv").display().to_string(),
+        ],
+        vec!["--depth-ratio".into(), "0".into()],
+        vec!["--insurance-pct=-1".into()],
+        vec!["--borrowers".into(), "0".into()],
+        vec!["--arb-half-life-secs".into(), "NaN".into()],
+        // Usage errors (clap's): one line as well, exit code 2.
+        vec!["--depth-ratio".into(), "deep".into()],
+        vec!["--scenario".into(), "nope".into()],
+    ];
+    for args in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zl-keeper"))
+            .arg("simulate")
+            .arg("--no-progress")
+            .args(&args)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let usage = args.iter().any(|a| a == "deep" || a == "nope");
+        let code = if usage { 2 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            !err.contains("backtrace") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
 }

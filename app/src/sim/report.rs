@@ -1,142 +1,87 @@
-//! The simulator's report: per-engine metrics, the side-by-side table, the JSON document
-//! (keys documented in docs/simulator.md, "JSON keys") and the SVG plot.
+//! The simulator's report: the four mechanisms' metrics side by side, the JSON document
+//! (keys documented in docs/simulator.md, "JSON keys") and the SVG plot of the engine run.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-/// Raw sums behind the derived metrics. Not serialized.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Accumulator {
-    /// Debt received for all collateral sold (debt units).
-    pub sale_value: f64,
-    /// Collateral sold valued at the oracle price at each sale (debt units).
-    pub oracle_value: f64,
-    /// Time of the first liquidation action, seconds.
-    pub first_action_secs: Option<f64>,
-    /// Time of the last liquidation action, seconds.
-    pub last_action_secs: Option<f64>,
-}
+use super::ledger::MechanismMetrics;
+use super::Mechanism;
 
-/// What one engine (the program or the baseline) did over a run. Amounts are whole tokens;
-/// "debt units" means tokens of the debt asset.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct Metrics {
-    /// Debt written off, debt units.
-    pub bad_debt: f64,
-    /// `bad_debt` as % of the debt outstanding at start.
-    pub bad_debt_pct: f64,
-    /// Debt units lost by LPs.
-    pub lp_loss: f64,
-    /// Insurance fund spent, debt units.
-    pub insurance_used: f64,
-    /// Protocol-owned liquidity spent, debt units.
-    pub pol_used: f64,
-    /// Debt units paid by borrowers as bonus/penalty.
-    pub borrower_penalty: f64,
-    /// `borrower_penalty` as % of `debt_liquidated`.
-    pub borrower_penalty_pct: f64,
-    /// Debt repaid by liquidations, debt units.
-    pub debt_liquidated: f64,
-    /// Accounts liquidated at least once.
-    pub accounts_liquidated: u64,
-    /// Collateral sold, whole collateral tokens.
-    pub collateral_sold: f64,
-    /// Debt per collateral, averaged over sales (weighted by amount).
-    pub avg_sale_price: f64,
-    /// `(avg sale price / avg oracle price at sale - 1) * 100`.
-    pub avg_sale_vs_oracle_pct: f64,
-    pub auctions_started: u64,
-    pub auctions_restarted: u64,
-    pub auctions_backstopped: u64,
-    /// From the first to the last liquidation action, seconds.
-    pub time_to_clear_secs: f64,
-    /// Transactions sent (baseline: one per liquidation call).
-    pub transactions: u64,
-    /// Debt outstanding at start, debt units.
-    pub initial_debt: f64,
-    #[serde(skip)]
-    pub acc: Accumulator,
-}
-
-impl Metrics {
-    /// Records a sale of `collateral` for `debt_received`, when the oracle said
-    /// `oracle_price` (debt per collateral). Adds to `collateral_sold`.
-    pub fn record_sale(&mut self, collateral: f64, debt_received: f64, oracle_price: f64) {
-        if collateral.is_nan() || collateral <= 0.0 {
-            return;
-        }
-        self.collateral_sold += collateral;
-        self.acc.sale_value += debt_received;
-        self.acc.oracle_value += collateral * oracle_price;
-    }
-
-    /// Records a liquidation action (partial liquidation, auction start, bid, ...) at
-    /// `t_secs`, for `time_to_clear_secs`.
-    pub fn record_action(&mut self, t_secs: f64) {
-        let first = self.acc.first_action_secs.get_or_insert(t_secs);
-        *first = first.min(t_secs);
-        let last = self.acc.last_action_secs.get_or_insert(t_secs);
-        *last = last.max(t_secs);
-    }
-
-    /// Derives the percentage, average and time fields from the raw sums. Idempotent.
-    pub fn finish(&mut self) {
-        let pct = |num: f64, den: f64| if den > 0.0 { num / den * 100.0 } else { 0.0 };
-        self.bad_debt_pct = pct(self.bad_debt, self.initial_debt);
-        self.borrower_penalty_pct = pct(self.borrower_penalty, self.debt_liquidated);
-        if self.collateral_sold > 0.0 {
-            self.avg_sale_price = self.acc.sale_value / self.collateral_sold;
-        } else {
-            self.avg_sale_price = 0.0;
-        }
-        self.avg_sale_vs_oracle_pct = if self.acc.oracle_value > 0.0 {
-            (self.acc.sale_value / self.acc.oracle_value - 1.0) * 100.0
-        } else {
-            0.0
-        };
-        self.time_to_clear_secs = match (self.acc.first_action_secs, self.acc.last_action_secs) {
-            (Some(a), Some(b)) => b - a,
-            _ => 0.0,
-        };
-    }
-}
-
-/// Time series for the plot.
+/// Time series of the engine run, for the plot. Prices at the path's own level.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Series {
     /// Seconds from the start.
     pub t: Vec<f64>,
-    /// Oracle (pool) price at each `t`.
+    /// The path: the oracle's spot price.
     pub price: Vec<f64>,
+    /// The venue's price in the engine run (below the path while sales weigh on it).
+    pub venue: Vec<f64>,
     pub ema: Vec<f64>,
     pub trigger: Vec<f64>,
-    /// The scenario's fundamental price.
-    pub fundamental: Vec<f64>,
-    /// (t, price) of each engine liquidation action.
+    /// (t, path price) of each engine liquidation action.
     pub engine_liquidations: Vec<(f64, f64)>,
-    /// (t, price) of each baseline liquidation.
-    pub baseline_liquidations: Vec<(f64, f64)>,
 }
 
-/// One simulator run: the engine beside the baseline on the same path.
+/// Engine-only counters, beside the shared metrics.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct EngineDetail {
+    pub partial_liquidations: u64,
+    pub auctions_started: u64,
+    pub auctions_restarted: u64,
+    pub auctions_backstopped: u64,
+    pub bids: u64,
+}
+
+/// One simulation: every mechanism on the same path, venue and bidders.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub scenario: String,
+    pub depth_ratio: f64,
+    pub arb_half_life_secs: f64,
+    pub insurance_pct: f64,
+    pub pol_pct: f64,
+    pub bidder_capital_pct: f64,
     pub borrowers: usize,
     pub seed: u64,
     pub steps: u64,
+    /// Debt outstanding at start, debt units (the set-up is value-sized: the same for any
+    /// price level).
+    pub initial_debt: f64,
     pub wall_secs: f64,
-    pub engine: Metrics,
-    pub baseline: Metrics,
+    /// In [`Mechanism::ALL`] order; serialized as an object keyed by name.
+    #[serde(serialize_with = "by_name")]
+    pub mechanisms: Vec<(Mechanism, MechanismMetrics)>,
+    pub engine_detail: EngineDetail,
     #[serde(skip)]
     pub series: Series,
+}
+
+fn by_name<S: serde::Serializer>(
+    v: &[(Mechanism, MechanismMetrics)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, metrics) in v {
+        m.serialize_entry(k.name(), metrics)?;
+    }
+    m.end()
+}
+
+impl Report {
+    /// The metrics of `m`, when it ran.
+    pub fn get(&self, m: Mechanism) -> Option<&MechanismMetrics> {
+        self.mechanisms
+            .iter()
+            .find(|(k, _)| *k == m)
+            .map(|(_, v)| v)
+    }
 }
 
 enum Fmt {
     Amount,
     Pct,
-    Price,
     Count,
     Secs,
 }
@@ -145,16 +90,10 @@ struct Row {
     label: &'static str,
     unit: &'static str,
     fmt: Fmt,
-    get: fn(&Metrics) -> f64,
+    get: fn(&MechanismMetrics) -> f64,
 }
 
 const ROWS: &[Row] = &[
-    Row {
-        label: "bad debt",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.bad_debt,
-    },
     Row {
         label: "bad debt",
         unit: "% of initial debt",
@@ -168,34 +107,28 @@ const ROWS: &[Row] = &[
         get: |m| m.lp_loss,
     },
     Row {
-        label: "insurance used",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.insurance_used,
-    },
-    Row {
-        label: "POL used",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.pol_used,
-    },
-    Row {
-        label: "borrower penalty",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.borrower_penalty,
-    },
-    Row {
-        label: "borrower penalty",
-        unit: "% of debt liquidated",
+        label: "protocol loss",
+        unit: "% of initial debt",
         fmt: Fmt::Pct,
-        get: |m| m.borrower_penalty_pct,
+        get: |m| m.protocol_loss_pct,
     },
     Row {
-        label: "debt liquidated",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.debt_liquidated,
+        label: "borrower cost, mean",
+        unit: "% of debt retired",
+        fmt: Fmt::Pct,
+        get: |m| m.borrower_cost_mean_pct,
+    },
+    Row {
+        label: "borrower cost, median",
+        unit: "% of debt retired",
+        fmt: Fmt::Pct,
+        get: |m| m.borrower_cost_p50_pct,
+    },
+    Row {
+        label: "borrower cost, p95",
+        unit: "% of debt retired",
+        fmt: Fmt::Pct,
+        get: |m| m.borrower_cost_p95_pct,
     },
     Row {
         label: "accounts liquidated",
@@ -204,40 +137,22 @@ const ROWS: &[Row] = &[
         get: |m| m.accounts_liquidated as f64,
     },
     Row {
-        label: "collateral sold",
-        unit: "collateral",
-        fmt: Fmt::Amount,
-        get: |m| m.collateral_sold,
+        label: "wrongful liquidations",
+        unit: "count",
+        fmt: Fmt::Count,
+        get: |m| m.wrongful_liquidations as f64,
     },
     Row {
-        label: "average sale price",
-        unit: "debt/collateral",
-        fmt: Fmt::Price,
-        get: |m| m.avg_sale_price,
+        label: "debt liquidated",
+        unit: "% of initial debt",
+        fmt: Fmt::Pct,
+        get: |m| m.debt_liquidated_pct,
     },
     Row {
-        label: "average sale vs oracle",
+        label: "sales vs path",
         unit: "%",
         fmt: Fmt::Pct,
-        get: |m| m.avg_sale_vs_oracle_pct,
-    },
-    Row {
-        label: "auctions started",
-        unit: "count",
-        fmt: Fmt::Count,
-        get: |m| m.auctions_started as f64,
-    },
-    Row {
-        label: "auctions restarted",
-        unit: "count",
-        fmt: Fmt::Count,
-        get: |m| m.auctions_restarted as f64,
-    },
-    Row {
-        label: "auctions backstopped",
-        unit: "count",
-        fmt: Fmt::Count,
-        get: |m| m.auctions_backstopped as f64,
+        get: |m| m.sale_vs_path_pct,
     },
     Row {
         label: "time to clear",
@@ -252,59 +167,76 @@ const ROWS: &[Row] = &[
         get: |m| m.transactions as f64,
     },
     Row {
-        label: "initial debt",
-        unit: "debt",
-        fmt: Fmt::Amount,
-        get: |m| m.initial_debt,
+        label: "insurance at start",
+        unit: "% of initial debt",
+        fmt: Fmt::Pct,
+        get: |m| m.insurance_start_pct,
+    },
+    Row {
+        label: "POL at start",
+        unit: "% of initial debt",
+        fmt: Fmt::Pct,
+        get: |m| m.pol_start_pct,
     },
 ];
 
 fn fmt_value(fmt: &Fmt, v: f64) -> String {
     match fmt {
-        Fmt::Amount => format!("{v:.2}"),
-        Fmt::Pct => format!("{v:.2}"),
-        Fmt::Price => format!("{v:.4}"),
-        Fmt::Count => format!("{v:.0}"),
-        Fmt::Secs => format!("{v:.0}"),
+        Fmt::Amount | Fmt::Pct => format!("{v:.2}"),
+        Fmt::Count | Fmt::Secs => format!("{v:.0}"),
     }
 }
 
-/// The side-by-side table: one row per metric, `metric [unit] | engine | baseline`,
-/// bad debt first.
+/// The side-by-side table: one row per metric, one column per mechanism, bad debt first.
 pub fn render_table(r: &Report) -> String {
-    let rows: Vec<(String, String, String)> = ROWS
+    let labels: Vec<String> = ROWS
         .iter()
-        .map(|row| {
-            (
-                format!("{} [{}]", row.label, row.unit),
-                fmt_value(&row.fmt, (row.get)(&r.engine)),
-                fmt_value(&row.fmt, (row.get)(&r.baseline)),
-            )
-        })
+        .map(|row| format!("{} [{}]", row.label, row.unit))
         .collect();
-    let w0 = rows.iter().map(|r| r.0.len()).chain([6]).max().unwrap_or(6);
-    let w1 = rows.iter().map(|r| r.1.len()).chain([6]).max().unwrap_or(6);
-    let w2 = rows.iter().map(|r| r.2.len()).chain([8]).max().unwrap_or(8);
+    let w0 = labels.iter().map(String::len).max().unwrap_or(6);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "scenario {}: {} borrowers, seed {}, {} steps, {:.1} s wall",
-        r.scenario, r.borrowers, r.seed, r.steps, r.wall_secs
+        "scenario {}: depth ratio {}, arbitrage half-life {} s, insurance {}% + POL {}% of \
+         debt, {} borrowers, seed {}, {} steps, {:.1} s wall",
+        r.scenario,
+        r.depth_ratio,
+        r.arb_half_life_secs,
+        r.insurance_pct,
+        r.pol_pct,
+        r.borrowers,
+        r.seed,
+        r.steps,
+        r.wall_secs
     );
+    let _ = write!(out, "{:<w0$}", "metric");
+    for (m, _) in &r.mechanisms {
+        let _ = write!(out, " | {:>10}", m.name());
+    }
+    out.push('\n');
+    let _ = write!(out, "{:-<w0$}", "");
+    for _ in &r.mechanisms {
+        let _ = write!(out, "-+-{:-<10}", "");
+    }
+    out.push('\n');
+    for (row, label) in ROWS.iter().zip(&labels) {
+        let _ = write!(out, "{label:<w0$}");
+        for (_, metrics) in &r.mechanisms {
+            let _ = write!(out, " | {:>10}", fmt_value(&row.fmt, (row.get)(metrics)));
+        }
+        out.push('\n');
+    }
+    let d = &r.engine_detail;
     let _ = writeln!(
         out,
-        "{:<w0$} | {:>w1$} | {:>w2$}",
-        "metric", "engine", "baseline"
+        "engine: {} partial liquidations, {} auctions ({} restarted, {} backstopped by POL), {} bids",
+        d.partial_liquidations, d.auctions_started, d.auctions_restarted, d.auctions_backstopped, d.bids
     );
-    let _ = writeln!(out, "{:-<w0$}-+-{:-<w1$}-+-{:-<w2$}", "", "", "");
-    for (label, e, b) in rows {
-        let _ = writeln!(out, "{label:<w0$} | {e:>w1$} | {b:>w2$}");
-    }
     out
 }
 
-/// The JSON document: `scenario`, `borrowers`, `seed`, `steps`, `wall_secs`, and one
-/// object of [`Metrics`] keys under `engine` and under `baseline`.
+/// The JSON document: `{"scenario", "depth_ratio", "mechanisms": {"engine": {...},
+/// "gen1": {...}, "aave_v3": {...}, "maker_liq2": {...}}, ...}`.
 pub fn to_json(r: &Report) -> serde_json::Value {
     serde_json::to_value(r).expect("a report is plain data")
 }
@@ -330,9 +262,9 @@ fn tick_label(v: f64) -> String {
     }
 }
 
-/// The plot: price, EMA, trigger and fundamental lines over time, with axes and a legend;
-/// engine liquidations as circles (`class="liq-engine"`), baseline liquidations as crosses
-/// (`class="liq-baseline"`). Self-contained SVG.
+/// The plot of the engine run: the path (oracle spot), the venue's price, the EMA and the
+/// trigger over time, with axes and a legend; engine liquidation actions as circles
+/// (`class="liq-engine"`). Self-contained SVG.
 pub fn render_svg(r: &Report) -> String {
     const W: f64 = 960.0;
     const HT: f64 = 480.0;
@@ -345,7 +277,7 @@ pub fn render_svg(r: &Report) -> String {
         ("price", &s.price, "#1f77b4", ""),
         ("EMA", &s.ema, "#ff7f0e", ""),
         ("trigger", &s.trigger, "#d62728", "6 4"),
-        ("fundamental", &s.fundamental, "#7f7f7f", "2 3"),
+        ("venue", &s.venue, "#7f7f7f", "2 3"),
     ];
 
     // Ranges over everything drawn.
@@ -366,7 +298,7 @@ pub fn render_svg(r: &Report) -> String {
             see(t, y);
         }
     }
-    for &(t, y) in s.engine_liquidations.iter().chain(&s.baseline_liquidations) {
+    for &(t, y) in &s.engine_liquidations {
         see(t, y);
     }
     if !t_lo.is_finite() {
@@ -397,8 +329,9 @@ pub fn render_svg(r: &Report) -> String {
     let _ = writeln!(o, r#"<rect width="{W}" height="{HT}" fill="white"/>"#);
     let _ = writeln!(
         o,
-        r#"<text x="{LEFT}" y="24" font-size="15">{} ({} borrowers, seed {})</text>"#,
+        r#"<text x="{LEFT}" y="24" font-size="15">{} (depth ratio {}, {} borrowers, seed {})</text>"#,
         xml_escape(&r.scenario),
+        r.depth_ratio,
         r.borrowers,
         r.seed
     );
@@ -483,27 +416,8 @@ pub fn render_svg(r: &Report) -> String {
             y(v)
         );
     }
-    for &(t, v) in &s.baseline_liquidations {
-        let (cx, cy) = (x(t), y(v));
-        let _ = writeln!(
-            o,
-            r##"<path class="liq-baseline" d="M{:.2},{:.2}L{:.2},{:.2}M{:.2},{:.2}L{:.2},{:.2}" stroke="#9467bd" stroke-width="1.5"/>"##,
-            cx - 3.5,
-            cy - 3.5,
-            cx + 3.5,
-            cy + 3.5,
-            cx - 3.5,
-            cy + 3.5,
-            cx + 3.5,
-            cy - 3.5
-        );
-    }
     legend.push(
         r##"<circle class="legend" cx="11" cy="0" r="3.5" fill="#2ca02c"/><text x="28" y="4">engine liquidation</text>"##
-            .to_string(),
-    );
-    legend.push(
-        r##"<path class="legend" d="M7.5,-3.5L14.5,3.5M7.5,3.5L14.5,-3.5" stroke="#9467bd" stroke-width="1.5"/><text x="28" y="4">baseline liquidation</text>"##
             .to_string(),
     );
     let lx = LEFT + pw - 170.0;
@@ -530,159 +444,117 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// The keys the issue and docs/simulator.md promise per mechanism.
     const METRIC_KEYS: &[&str] = &[
-        "bad_debt",
         "bad_debt_pct",
         "lp_loss",
-        "insurance_used",
-        "pol_used",
-        "borrower_penalty",
-        "borrower_penalty_pct",
-        "debt_liquidated",
+        "protocol_loss_pct",
+        "borrower_cost_mean_pct",
+        "borrower_cost_p50_pct",
+        "borrower_cost_p95_pct",
         "accounts_liquidated",
-        "collateral_sold",
-        "avg_sale_price",
-        "avg_sale_vs_oracle_pct",
-        "auctions_started",
-        "auctions_restarted",
-        "auctions_backstopped",
+        "wrongful_liquidations",
         "time_to_clear_secs",
+        "insurance_start_pct",
+        "pol_start_pct",
+        "debt_liquidated_pct",
+        "sale_vs_path_pct",
         "transactions",
-        "initial_debt",
     ];
     const TOP_KEYS: &[&str] = &[
         "scenario",
+        "depth_ratio",
+        "arb_half_life_secs",
+        "insurance_pct",
+        "pol_pct",
+        "bidder_capital_pct",
         "borrowers",
         "seed",
         "steps",
+        "initial_debt",
         "wall_secs",
-        "engine",
-        "baseline",
+        "mechanisms",
+        "engine_detail",
     ];
 
-    fn sample() -> Report {
-        let mut engine = Metrics {
-            initial_debt: 1_000.0,
-            bad_debt: 0.0,
-            debt_liquidated: 400.0,
-            borrower_penalty: 8.0,
+    fn metrics(seed: f64) -> MechanismMetrics {
+        MechanismMetrics {
+            bad_debt_pct: seed,
+            lp_loss: seed * 10.0,
+            protocol_loss_pct: seed / 2.0,
+            borrower_cost_mean_pct: 1.5 + seed,
+            borrower_cost_p50_pct: 1.0,
+            borrower_cost_p95_pct: 4.0,
             accounts_liquidated: 12,
-            auctions_started: 3,
+            wrongful_liquidations: 1,
+            time_to_clear_secs: 600.0,
+            insurance_start_pct: 2.0,
+            pol_start_pct: 5.0,
+            debt_liquidated_pct: 30.0,
+            sale_vs_path_pct: -1.25,
             transactions: 40,
-            ..Metrics::default()
-        };
-        engine.record_sale(2.0, 190.0, 100.0);
-        engine.record_action(60.0);
-        engine.record_action(660.0);
-        engine.finish();
-        let mut baseline = Metrics {
-            initial_debt: 1_000.0,
-            bad_debt: 55.5,
-            lp_loss: 55.5,
-            debt_liquidated: 900.0,
-            borrower_penalty: 45.0,
-            accounts_liquidated: 30,
-            transactions: 31,
-            ..Metrics::default()
-        };
-        baseline.record_sale(10.0, 800.0, 90.0);
-        baseline.record_action(120.0);
-        baseline.finish();
-        let t: Vec<f64> = (0..100).map(|i| i as f64 * 60.0).collect();
-        let price: Vec<f64> = t.iter().map(|t| 100.0 - t / 200.0).collect();
+        }
+    }
+
+    fn sample() -> Report {
+        let t: Vec<f64> = (0..10).map(|i| i as f64 * 60.0).collect();
+        let price: Vec<f64> = (0..10).map(|i| 100.0 - i as f64).collect();
         Report {
-            scenario: "wick <test>".into(),
-            borrowers: 300,
+            scenario: "unit".into(),
+            depth_ratio: 1.0,
+            arb_half_life_secs: 60.0,
+            insurance_pct: 2.0,
+            pol_pct: 5.0,
+            bidder_capital_pct: 50.0,
+            borrowers: 3,
             seed: 7,
-            steps: 100,
-            wall_secs: 1.25,
-            engine,
-            baseline,
+            steps: 10,
+            initial_debt: 1_000.0,
+            wall_secs: 0.5,
+            mechanisms: Mechanism::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (*m, metrics(i as f64)))
+                .collect(),
+            engine_detail: EngineDetail {
+                partial_liquidations: 4,
+                ..EngineDetail::default()
+            },
             series: Series {
+                venue: price.iter().map(|p| p - 0.5).collect(),
                 ema: price.iter().map(|p| p + 1.0).collect(),
-                trigger: vec![80.0; t.len()],
-                fundamental: price.iter().map(|p| p - 0.5).collect(),
-                price,
+                trigger: price.iter().map(|p| p - 2.0).collect(),
                 t,
-                engine_liquidations: vec![(600.0, 97.0), (1200.0, 94.0), (1800.0, 91.0)],
-                baseline_liquidations: vec![(300.0, 98.5), (900.0, 95.5)],
+                price,
+                engine_liquidations: vec![(120.0, 98.0), (240.0, 96.0), (360.0, 94.0)],
             },
         }
     }
 
     #[test]
-    fn finish_derives_percentages_averages_and_time() {
+    fn table_has_every_metric_and_all_four_columns() {
         let r = sample();
-        let e = &r.engine;
-        assert_eq!(e.collateral_sold, 2.0);
-        assert_eq!(e.avg_sale_price, 95.0);
-        assert!((e.avg_sale_vs_oracle_pct - -5.0).abs() < 1e-9);
-        assert_eq!(e.borrower_penalty_pct, 2.0);
-        assert_eq!(e.time_to_clear_secs, 600.0);
-        let b = &r.baseline;
-        assert!((b.bad_debt_pct - 5.55).abs() < 1e-9);
-        assert_eq!(b.avg_sale_price, 80.0);
-        assert!((b.avg_sale_vs_oracle_pct - (80.0 / 90.0 - 1.0) * 100.0).abs() < 1e-9);
-        assert_eq!(b.borrower_penalty_pct, 5.0);
-        assert_eq!(b.time_to_clear_secs, 0.0);
-        // Idempotent; empty metrics stay at zero, not NaN.
-        let mut again = b.clone();
-        again.finish();
-        assert_eq!(&again, b);
-        let mut empty = Metrics::default();
-        empty.finish();
-        assert_eq!(empty, Metrics::default());
-        // Actions out of order.
-        let mut m = Metrics::default();
-        m.record_action(500.0);
-        m.record_action(100.0);
-        m.record_action(300.0);
-        m.finish();
-        assert_eq!(m.time_to_clear_secs, 400.0);
-    }
-
-    #[test]
-    fn table_has_every_metric_and_both_columns() {
-        let r = sample();
-        let table = render_table(&r);
-        assert_eq!(ROWS.len(), METRIC_KEYS.len(), "one row per metric");
-        let lines: Vec<&str> = table.lines().collect();
+        let text = render_table(&r);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("depth ratio 1") && lines[0].contains("insurance 2%"));
         let header: Vec<&str> = lines[1].split('|').map(str::trim).collect();
-        assert_eq!(header, ["metric", "engine", "baseline"], "{}", lines[1]);
-        assert!(
-            lines[3].starts_with("bad debt [debt]"),
-            "bad debt first: {}",
-            lines[3]
+        assert_eq!(
+            header,
+            ["metric", "engine", "gen1", "aave_v3", "maker_liq2"]
         );
-        for row in ROWS {
-            let label = format!("{} [{}]", row.label, row.unit);
-            let line = lines
-                .iter()
-                .find(|l| l.starts_with(&label))
-                .unwrap_or_else(|| panic!("missing row {label}\n{table}"));
-            assert_eq!(line.matches(" | ").count(), 2, "{line}");
-        }
-        // Aligned: every row has its separators at the same columns.
-        let cols: BTreeSet<Vec<usize>> = lines[1..]
-            .iter()
-            .filter(|l| l.contains(" | "))
-            .map(|l| l.match_indices(" | ").map(|(i, _)| i).collect())
-            .collect();
-        assert_eq!(cols.len(), 1, "{table}");
-        let bad = lines
-            .iter()
-            .find(|l| l.starts_with("bad debt [% of initial debt]"))
-            .unwrap();
-        assert!(bad.ends_with("5.55") && bad.contains("0.00"), "{bad}");
-        let sold = lines
-            .iter()
-            .find(|l| l.starts_with("average sale price"))
-            .unwrap();
-        assert!(
-            sold.contains("95.0000") && sold.ends_with("80.0000"),
-            "{sold}"
+        assert_eq!(lines.len(), 3 + ROWS.len() + 1);
+        let bad: Vec<&str> = lines[3].split('|').map(str::trim).collect();
+        assert_eq!(
+            bad,
+            [
+                "bad debt [% of initial debt]",
+                "0.00",
+                "1.00",
+                "2.00",
+                "3.00"
+            ]
         );
-        assert!(lines[0].contains("wick <test>") && lines[0].contains("300 borrowers"));
+        assert!(text.contains("engine: 4 partial liquidations"));
     }
 
     fn keys(v: &serde_json::Value) -> BTreeSet<String> {
@@ -693,75 +565,43 @@ mod tests {
         list.iter().map(|s| s.to_string()).collect()
     }
 
-    /// Backticked keys in the first column of the tables of each `###` subsection of
-    /// docs/simulator.md "## JSON keys".
-    fn documented_keys() -> Vec<BTreeSet<String>> {
-        let doc =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/simulator.md"))
-                .expect("docs/simulator.md");
-        let section = doc
-            .split("\n## ")
-            .find(|s| s.starts_with("JSON keys"))
-            .expect("a JSON keys section");
-        section
-            .split("\n### ")
-            .skip(1)
-            .map(|sub| {
-                sub.lines()
-                    .filter_map(|l| l.strip_prefix("| `"))
-                    .filter_map(|l| l.split('`').next())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect()
-    }
-
     #[test]
-    fn json_has_exactly_the_documented_keys() {
-        let r = sample();
-        let v = to_json(&r);
+    fn json_has_the_documented_shape() {
+        let v = to_json(&sample());
         assert_eq!(keys(&v), set(TOP_KEYS));
-        assert_eq!(keys(&v["engine"]), set(METRIC_KEYS));
-        assert_eq!(keys(&v["baseline"]), set(METRIC_KEYS));
-        assert_eq!(v["scenario"], "wick <test>");
-        assert_eq!(v["borrowers"], 300);
-        assert_eq!(v["baseline"]["bad_debt"], 55.5);
-        assert_eq!(v["engine"]["accounts_liquidated"], 12);
-        let doc = documented_keys();
-        assert_eq!(doc.len(), 2, "two key tables: top level and per engine");
-        assert_eq!(doc[0], set(TOP_KEYS));
-        assert_eq!(doc[1], set(METRIC_KEYS));
+        assert_eq!(
+            keys(&v["mechanisms"]),
+            set(&["engine", "gen1", "aave_v3", "maker_liq2"])
+        );
+        for m in Mechanism::ALL {
+            assert_eq!(
+                keys(&v["mechanisms"][m.name()]),
+                set(METRIC_KEYS),
+                "{}",
+                m.name()
+            );
+        }
+        assert_eq!(v["mechanisms"]["aave_v3"]["bad_debt_pct"], 2.0);
+        assert_eq!(v["depth_ratio"], 1.0);
+        // The documented keys are the ones docs/simulator.md lists.
+        let doc = include_str!("../../../docs/simulator.md");
+        for k in METRIC_KEYS.iter().chain(TOP_KEYS) {
+            assert!(
+                doc.contains(&format!("`{k}`")),
+                "docs/simulator.md lacks `{k}`"
+            );
+        }
     }
 
     #[test]
     fn svg_is_well_formed_with_lines_and_markers() {
-        let r = sample();
-        let svg = render_svg(&r);
-        assert!(svg.starts_with("<svg"));
-        assert!(svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<svg").count(), 1);
-        assert_eq!(svg.matches("<polyline").count(), 4);
-        for name in ["price", "ema", "trigger", "fundamental"] {
+        let svg = render_svg(&sample());
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        for name in ["price", "venue", "ema", "trigger"] {
             assert!(svg.contains(&format!(r#"class="series-{name}""#)), "{name}");
         }
         assert_eq!(svg.matches(r#"class="liq-engine""#).count(), 3);
-        assert_eq!(svg.matches(r#"class="liq-baseline""#).count(), 2);
-        assert!(svg.contains("wick &lt;test&gt;") && !svg.contains("wick <test>"));
-        assert!(!svg.contains("NaN") && !svg.contains("inf"));
-        // Each polyline carries one point per sample.
-        let price_line = svg
-            .lines()
-            .find(|l| l.contains(r#"class="series-price""#))
-            .unwrap();
-        let pts = price_line
-            .split("points=\"")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches("\"/>");
-        assert_eq!(pts.split(' ').count(), 100);
-        // Open and close tags balance for the container elements.
-        assert_eq!(svg.matches("<g ").count(), svg.matches("</g>").count());
-        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+        assert_eq!(svg.matches("<svg").count(), svg.matches("</svg>").count());
     }
 
     #[test]
@@ -769,21 +609,6 @@ mod tests {
         let mut r = sample();
         r.series = Series::default();
         let svg = render_svg(&r);
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), 0);
-        assert_eq!(svg.matches(r#"class="liq-engine""#).count(), 0);
-        assert!(!svg.contains("NaN"));
-        // A non-finite trigger value is skipped, not drawn.
-        let mut r = sample();
-        r.series.trigger[5] = f64::NAN;
-        let svg = render_svg(&r);
-        let trig = svg
-            .lines()
-            .find(|l| l.contains(r#"class="series-trigger""#))
-            .unwrap();
-        assert_eq!(
-            trig.split("points=\"").nth(1).unwrap().split(' ').count(),
-            99
-        );
+        assert!(svg.contains("</svg>") && !svg.contains("NaN"));
     }
 }

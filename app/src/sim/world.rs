@@ -1,44 +1,61 @@
-//! The engine run: a market in the in-process bank, LPs, insurance and POL,
-//! many borrowers, the keeper, and the price path applied step by step; the
-//! generation-one baseline replayed on the same path and pool model.
+//! One simulation: a value-sized book of borrowers, the venue and the bidders, then every
+//! mechanism on the same path. The engine runs as deployed: the program on the in-process
+//! bank, the keeper doing maintenance (refresh, kicks, restarts, POL backstops,
+//! settlements) and each bidder taking partial liquidations and auction lots through its
+//! own transactions. The rivals are models (`super::rivals`).
+//!
+//! Scale: every path is run at one price level, [`PRICE_LEVEL`] at its start, so the
+//! set-up is sized in value (a book worth the same whatever the asset's price) and every
+//! percentage is the same for a path at 1e-5 or at 1e6. Reported prices are the path's own.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zero_loss::engine::fixed::Fp;
-use zero_loss::state::RiskParams;
+use zero_loss::state::{Auction, MarginAccount, Market, RiskParams};
 use zero_loss_tests::market::{MarketFixture, ONE_COLL, ONE_DEBT};
 use zero_loss_tests::T0;
 
-use super::baseline::{Baseline, BaselineAccount, BaselineParams};
-use super::pool::Pool;
-use super::report::{Metrics, Report, Series};
+use super::bidders::Bidder;
+use super::ledger::{EndState, Ledger, MechanismMetrics, Position};
+use super::report::{EngineDetail, Report, Series};
+use super::rivals::{self, aave_v3::AaveV3, gen1::Gen1, maker_liq2::MakerLiq2, RivalRun};
+use super::venue::Venue;
+use super::Mechanism;
 use crate::bank::BankChain;
-use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, Venue};
+use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, Role};
 use crate::oracle_model::SimOracle;
 use crate::scenario::Scenario;
 
-/// How a simulation is set up.
+/// The price every path starts at inside the simulation (debt units per collateral token).
+pub const PRICE_LEVEL: f64 = 100.0;
+/// LP deposits as a multiple of the book's debt (80% utilization).
+const LP_PER_DEBT: f64 = 1.25;
+/// Takes one bidder may make in one look.
+const MAX_TAKES_PER_LOOK: usize = 16;
+
+/// How a simulation is set up (defaults and why: docs/simulator.md, "Defaults").
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub scenario: Scenario,
     pub borrowers: usize,
     pub seed: u64,
-    /// Each side of the constant-product pool, in debt tokens.
-    pub pool_depth: f64,
-    /// Fraction of the gap to the fundamental price arbitrage closes per step.
-    pub arb_speed: f64,
-    /// The keeper's bidding edge, bps.
-    pub edge_bps: u64,
-    /// LP deposit, insurance and POL funding, debt tokens.
-    pub lp_deposit: f64,
-    pub insurance: f64,
-    pub pol: f64,
-    /// Extra steps after the path ends for auctions to finish (at the last price).
+    /// The venue's collateral reserve as a multiple of the book's collateral.
+    pub depth_ratio: f64,
+    /// Seconds for arbitrage to close half the gap between the venue and the path.
+    pub arb_half_life_secs: f64,
+    /// Insurance fund and POL at start, % of the initial debt.
+    pub insurance_pct: f64,
+    pub pol_pct: f64,
+    /// The bidders' capital per look, all together, % of the initial debt.
+    pub bidder_capital_pct: f64,
+    /// Extra steps after the path ends (at its last price) while work is left.
     pub drain_steps: u64,
+    pub mechanisms: Vec<Mechanism>,
     pub progress: bool,
 }
 
@@ -48,19 +65,147 @@ impl SimConfig {
             scenario,
             borrowers: 300,
             seed: 7,
-            pool_depth: 300_000.0,
-            arb_speed: 0.2,
-            edge_bps: 100,
-            lp_deposit: 3_000_000.0,
-            insurance: 50_000.0,
-            pol: 150_000.0,
+            depth_ratio: 1.0,
+            arb_half_life_secs: 60.0,
+            insurance_pct: 2.0,
+            pol_pct: 5.0,
+            bidder_capital_pct: 50.0,
             drain_steps: 240,
+            mechanisms: Mechanism::ALL.to_vec(),
             progress: true,
         }
     }
+
+    /// Refuses settings no run can use, with a one-line reason.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let finite_pos = |v: f64| v.is_finite() && v > 0.0;
+        anyhow::ensure!(self.borrowers >= 1, "--borrowers must be at least 1");
+        anyhow::ensure!(self.borrowers <= 5_000, "--borrowers must be at most 5000");
+        anyhow::ensure!(
+            finite_pos(self.depth_ratio),
+            "--depth-ratio must be a positive number, got {}",
+            self.depth_ratio
+        );
+        anyhow::ensure!(
+            self.arb_half_life_secs.is_finite() && self.arb_half_life_secs >= 0.0,
+            "--arb-half-life-secs must be zero or more, got {}",
+            self.arb_half_life_secs
+        );
+        for (name, v) in [
+            ("--insurance-pct", self.insurance_pct),
+            ("--pol-pct", self.pol_pct),
+            ("--bidder-capital-pct", self.bidder_capital_pct),
+        ] {
+            anyhow::ensure!(
+                v.is_finite() && (0.0..=1_000.0).contains(&v),
+                "{name} must be between 0 and 1000, got {v}"
+            );
+        }
+        anyhow::ensure!(!self.mechanisms.is_empty(), "no mechanism to run");
+        Ok(())
+    }
+
+    /// The path at [`PRICE_LEVEL`].
+    pub fn path(&self) -> impl Fn(f64) -> f64 + '_ {
+        let scale = PRICE_LEVEL / self.scenario.start_price();
+        move |t| self.scenario.price_at(t) * scale
+    }
 }
 
-/// Collateral native units to whole tokens, and back.
+/// The borrowers, drawn from `seed`: collateral lognormal around 10 tokens (1,000 debt
+/// units of value at [`PRICE_LEVEL`]), LTV between 30% and 69%, skewed high.
+pub fn draw_book(borrowers: usize, seed: u64) -> Vec<Position> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..borrowers)
+        .map(|_| {
+            let z = normal(&mut rng);
+            let collateral = (10.0 * (0.8 * z).exp()).clamp(1.0, 200.0);
+            let ltv = (0.30 + 0.395 * rng.gen::<f64>().sqrt()) * 0.995;
+            Position {
+                collateral,
+                debt: collateral * PRICE_LEVEL * ltv,
+            }
+        })
+        .collect()
+}
+
+/// Runs every configured mechanism and returns the report.
+pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
+    cfg.validate()?;
+    let started = Instant::now();
+    let book = draw_book(cfg.borrowers, cfg.seed);
+    let initial_debt: f64 = book.iter().map(|p| p.debt).sum();
+    let book_collateral: f64 = book.iter().map(|p| p.collateral).sum();
+    let venue = Venue::new(
+        PRICE_LEVEL,
+        book_collateral,
+        cfg.depth_ratio,
+        cfg.arb_half_life_secs,
+    );
+    let bidders = Bidder::population(initial_debt * cfg.bidder_capital_pct / 100.0);
+    let insurance = initial_debt * cfg.insurance_pct / 100.0;
+    let pol = initial_debt * cfg.pol_pct / 100.0;
+    let path = cfg.path();
+    let dt = cfg.scenario.step_secs.max(1) as f64;
+
+    let mut mechanisms = Vec::new();
+    let mut detail = EngineDetail::default();
+    let mut series = Series::default();
+    let mut steps = cfg.scenario.steps();
+    for m in Mechanism::ALL {
+        if !cfg.mechanisms.contains(&m) {
+            continue;
+        }
+        let metrics = if m == Mechanism::Engine {
+            let e = run_engine(cfg, &book, venue.clone(), bidders.clone(), insurance, pol).await?;
+            detail = e.detail;
+            series = e.series;
+            steps = e.steps;
+            e.metrics
+        } else {
+            let run = RivalRun {
+                book: &book,
+                path: &path,
+                step_secs: dt,
+                duration_secs: cfg.scenario.duration_secs as f64,
+                drain_steps: cfg.drain_steps,
+                venue: venue.clone(),
+                bidders: bidders.clone(),
+                insurance,
+            };
+            match m {
+                Mechanism::Gen1 => rivals::run(&mut Gen1::new(&book, insurance), run),
+                Mechanism::AaveV3 => rivals::run(&mut AaveV3::new(&book, insurance), run),
+                _ => rivals::run(&mut MakerLiq2::new(&book, insurance), run),
+            }
+        };
+        mechanisms.push((m, metrics));
+    }
+    Ok(Report {
+        scenario: cfg.scenario.name.clone(),
+        depth_ratio: cfg.depth_ratio,
+        arb_half_life_secs: cfg.arb_half_life_secs,
+        insurance_pct: cfg.insurance_pct,
+        pol_pct: cfg.pol_pct,
+        bidder_capital_pct: cfg.bidder_capital_pct,
+        borrowers: cfg.borrowers,
+        seed: cfg.seed,
+        steps,
+        initial_debt,
+        wall_secs: started.elapsed().as_secs_f64(),
+        mechanisms,
+        engine_detail: detail,
+        series,
+    })
+}
+
+/// Whole tokens to native units (floor) and back.
+fn coll_native(x: f64) -> u64 {
+    (x * ONE_COLL as f64) as u64
+}
+fn debt_native(x: f64) -> u64 {
+    (x * ONE_DEBT as f64) as u64
+}
 fn coll_whole(n: u64) -> f64 {
     n as f64 / ONE_COLL as f64
 }
@@ -68,16 +213,16 @@ fn debt_whole(n: u64) -> f64 {
     n as f64 / ONE_DEBT as f64
 }
 
-/// The pool as the keeper's reference: what selling an amount fetches.
-struct PoolVenue<'a>(&'a Pool);
+/// The venue as the keeper's and bidders' reference: what selling an amount fetches.
+struct VenueQuote<'a>(&'a Venue);
 
-impl Venue for PoolVenue<'_> {
+impl crate::keeper::Venue for VenueQuote<'_> {
     fn sell_price(&self, collateral: u64) -> Option<Fp> {
         let q = coll_whole(collateral);
         if q <= 0.0 {
             return None;
         }
-        let avg = self.0.sell_quote(q) / q; // debt tokens per collateral token
+        let avg = self.0.quote(q) / q; // debt tokens per collateral token
         let native = avg * ONE_DEBT as f64 / ONE_COLL as f64;
         (native.is_finite() && native > 0.0).then_some(Fp((native * 1e18) as u128))
     }
@@ -94,154 +239,237 @@ fn publish(oracle: &SimOracle, f: &mut MarketFixture) {
     f.publish_now();
 }
 
-/// Runs a simulation and returns its report.
-pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
-    let started = Instant::now();
+struct EngineRun {
+    metrics: MechanismMetrics,
+    detail: EngineDetail,
+    series: Series,
+    steps: u64,
+}
+
+/// What the engine run tracks besides the bank: the ledger and a mirror of each position.
+struct Books {
+    ledger: Ledger,
+    positions: Vec<Position>,
+    index: HashMap<Pubkey, usize>,
+    /// Auction -> the account it sells.
+    auctions: HashMap<Pubkey, usize>,
+    detail: EngineDetail,
+    liquidations: Vec<(f64, f64)>,
+}
+
+impl Books {
+    /// Records one event at `t` (path price `p`, at the simulation's level; `unscale`
+    /// converts to the path's own for the plot). A take's collateral is sold into `venue`
+    /// by `bidder`, who pays for it from its capital.
+    fn record(
+        &mut self,
+        ev: &KeeperEvent,
+        t: f64,
+        p: f64,
+        unscale: f64,
+        venue: &mut Venue,
+        bidder: Option<&mut Bidder>,
+    ) {
+        // Collateral a bidder bought and sells into the venue, and what it paid.
+        let mut sale = None;
+        match ev {
+            KeeperEvent::Partial(e) => {
+                self.detail.partial_liquidations += 1;
+                let (q, repaid) = (coll_whole(e.collateral_out), debt_whole(e.repaid));
+                if let Some(&i) = self.index.get(&e.margin_account) {
+                    self.ledger.liquidated(i, t, self.positions[i]);
+                    self.ledger.taken(i, q, p);
+                    self.ledger.retired(i, repaid);
+                    self.positions[i].collateral -= q;
+                    self.positions[i].debt -= repaid;
+                }
+                sale = Some((q, repaid));
+                self.liquidations.push((t, p * unscale));
+            }
+            KeeperEvent::Kick(e) => {
+                self.detail.auctions_started += 1;
+                if let Some(&i) = self.index.get(&e.owner) {
+                    let (lot, principal) = (coll_whole(e.lot), debt_whole(e.principal));
+                    self.ledger.liquidated(i, t, self.positions[i]);
+                    self.ledger.taken(i, lot, p);
+                    self.ledger.retired(i, principal);
+                    self.positions[i].collateral -= lot;
+                    self.positions[i].debt -= principal;
+                    self.auctions.insert(e.auction, i);
+                    self.liquidations.push((t, p * unscale));
+                }
+            }
+            KeeperEvent::Bid(e) => {
+                self.detail.bids += 1;
+                self.ledger.action(t);
+                sale = Some((coll_whole(e.collateral), debt_whole(e.paid)));
+            }
+            KeeperEvent::Restart(_) => self.detail.auctions_restarted += 1,
+            KeeperEvent::Backstop(_) => {
+                self.detail.auctions_backstopped += 1;
+                self.ledger.action(t);
+            }
+            KeeperEvent::Settle(e) => {
+                self.ledger.action(t);
+                if let Some(&i) = self.auctions.get(&e.auction) {
+                    let q = coll_whole(e.collateral_returned);
+                    self.ledger.returned(i, q, p);
+                    self.positions[i].collateral += q;
+                }
+            }
+        }
+        if let Some((q, paid)) = sale {
+            let proceeds = venue.sell(q);
+            self.ledger.sale(q, proceeds, p);
+            if let Some(b) = bidder {
+                b.spend(paid);
+            }
+        }
+    }
+}
+
+async fn run_engine(
+    cfg: &SimConfig,
+    book: &[Position],
+    mut venue: Venue,
+    mut bidders: Vec<Bidder>,
+    insurance: f64,
+    pol: f64,
+) -> anyhow::Result<EngineRun> {
     let sc = &cfg.scenario;
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let params = RiskParams::example();
-    let mut f = MarketFixture::with_params(params).await;
-    let start_price = sc.start_price();
-    let mut oracle = SimOracle::new(start_price);
+    let path = cfg.path();
+    let unscale = sc.start_price() / PRICE_LEVEL;
+    let initial_debt: f64 = book.iter().map(|p| p.debt).sum();
+    let mut f = MarketFixture::with_params(RiskParams::example()).await;
+    let mut oracle = SimOracle::new(PRICE_LEVEL);
     publish(&oracle, &mut f);
 
-    // Lenders, the insurance fund and POL, the keeper.
-    f.lp((cfg.lp_deposit * ONE_DEBT as f64) as u64).await;
-    f.fund_backstops(
-        (cfg.insurance * ONE_DEBT as f64) as u64,
-        (cfg.pol * ONE_DEBT as f64) as u64,
-    )
-    .await;
-    let keeper_user = f.user(0, 100_000_000 * ONE_DEBT).await;
+    f.lp(debt_native(initial_debt * LP_PER_DEBT) + ONE_DEBT)
+        .await;
+    f.fund_backstops(debt_native(insurance), debt_native(pol))
+        .await;
+    let keeper_user = f.user(0, ONE_DEBT).await;
+    // Each bidder's bank balance is ample; its capital per look is enforced by the keeper
+    // core's role (`Role::taker`).
+    let mut takers = Vec::with_capacity(bidders.len());
+    for _ in &bidders {
+        let u = f.user(0, debt_native(initial_debt * 20.0)).await;
+        let k = Keeper::new(KeeperConfig {
+            market: f.market,
+            collateral_oracle: f.collateral_oracle,
+            debt_oracle: f.debt_oracle,
+            debt_account: u.debt_ata,
+            collateral_account: u.collateral_ata,
+            edge_bps: 0,
+            refresh_secs: i64::MAX,
+            role: Role::taker(0, MAX_TAKES_PER_LOOK),
+        });
+        takers.push((u, k));
+    }
+    for ((_, k), b) in takers.iter_mut().zip(&bidders) {
+        k.cfg.edge_bps = b.edge_bps.round() as u64;
+    }
 
-    // Borrowers: lognormal collateral (median 10 tokens), leverage skewed high.
-    let mut margins = Vec::with_capacity(cfg.borrowers);
-    let mut baseline_accounts = Vec::with_capacity(cfg.borrowers);
-    let bar = progress_bar(cfg.progress, cfg.borrowers as u64, "opening borrowers");
-    for _ in 0..cfg.borrowers {
-        let z = normal(&mut rng);
-        let coll = (10.0 * (0.8 * z).exp()).clamp(1.0, 200.0);
-        let coll_native = (coll * ONE_COLL as f64) as u64;
-        let ltv = 0.30 + 0.395 * rng.gen::<f64>().sqrt();
-        let b = f.borrower(coll_native).await;
-        let amount = (f.reference_max_borrow(coll_native) * ltv / 0.70) as u64;
-        let r = f.env.send(&[f.ix_borrow(&b, amount)], &[&b.kp]).await;
+    let mut margins = Vec::with_capacity(book.len());
+    let bar = progress_bar(cfg.progress, book.len() as u64, "opening borrowers");
+    for p in book {
+        let b = f.borrower(coll_native(p.collateral)).await;
+        let r = f
+            .env
+            .send(&[f.ix_borrow(&b, debt_native(p.debt))], &[&b.kp])
+            .await;
         anyhow::ensure!(r.error.is_none(), "setup borrow failed: {:?}", r.error);
         margins.push(b.margin);
-        baseline_accounts.push(BaselineAccount {
-            collateral: coll_whole(coll_native),
-            debt: debt_whole(amount),
-        });
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let mut books = Books {
+        ledger: Ledger::new(book, insurance, pol),
+        positions: book.to_vec(),
+        index: margins.iter().enumerate().map(|(i, k)| (*k, i)).collect(),
+        auctions: HashMap::new(),
+        detail: EngineDetail::default(),
+        liquidations: Vec::new(),
+    };
 
-    let initial_debt = debt_whole(
-        f.market_state()
-            .await
-            .total_debt()
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-    );
-    let mut baseline = Baseline::new(baseline_accounts, BaselineParams::default());
-    let mut engine_pool = Pool::with_depth(start_price, cfg.pool_depth);
-    let mut baseline_pool = Pool::with_depth(start_price, cfg.pool_depth);
     let mut keeper = Keeper::new(KeeperConfig {
         market: f.market,
         collateral_oracle: f.collateral_oracle,
         debt_oracle: f.debt_oracle,
         debt_account: keeper_user.debt_ata,
         collateral_account: keeper_user.collateral_ata,
-        edge_bps: cfg.edge_bps,
+        edge_bps: 0,
         refresh_secs: 0,
+        role: Role::MAINTAIN,
     });
 
     let dt = sc.step_secs.max(1);
-    let path_steps = sc.duration_secs / dt;
+    let path_steps = sc.duration_secs.div_ceil(dt);
     let total_steps = path_steps + cfg.drain_steps;
     let mut series = Series::default();
-    series.t.push(0.0);
-    series.fundamental.push(sc.price_at(0.0));
-    series.price.push(engine_pool.price());
-    series.ema.push(oracle.ema);
-    series.trigger.push(oracle.trigger());
-    let mut em = Metrics::default();
-    let mut liquidated: HashSet<Pubkey> = HashSet::new();
+    let push_series = |series: &mut Series, t: f64, o: &SimOracle, v: &Venue| {
+        series.t.push(t);
+        series.price.push(o.spot * unscale);
+        series.venue.push(v.price() * unscale);
+        series.ema.push(o.ema * unscale);
+        series.trigger.push(o.trigger() * unscale);
+    };
+    push_series(&mut series, 0.0, &oracle, &venue);
     let bar = progress_bar(cfg.progress, total_steps, &sc.name);
     let mut steps = 0;
+    let mut price = PRICE_LEVEL;
     for s in 1..=total_steps {
         steps = s;
-        let t = (s.min(path_steps) * dt) as f64;
-        let fundamental = sc.price_at(t);
-        engine_pool.arbitrage_toward(fundamental, cfg.arb_speed);
-        baseline_pool.arbitrage_toward(fundamental, cfg.arb_speed);
-        oracle.update(engine_pool.price(), dt as f64, sc.conf_bps_at(t));
+        let t = (s.min(path_steps) * dt).min(sc.duration_secs) as f64;
+        let clock = (s * dt) as f64;
+        price = path(t);
+        venue.arbitrage(price, dt as f64);
+        oracle.update(price, dt as f64, sc.conf_bps_at(t));
         f.env.set_time(T0 + (s * dt) as i64).await;
         if sc.oracle_live(t) {
             publish(&oracle, &mut f);
         }
 
+        // The keeper: refresh, kicks, restarts, backstops, settlements.
         let report = {
             let mut chain = BankChain {
                 env: &mut f.env,
                 keeper: &keeper_user.kp,
                 margins: &margins,
             };
-            keeper.tick(&mut chain, &PoolVenue(&engine_pool)).await?
+            keeper.tick(&mut chain, &VenueQuote(&venue)).await?
         };
-        let now_t = (s * dt) as f64;
         for ev in &report.events {
-            match ev {
-                KeeperEvent::Partial(e) => {
-                    let q = coll_whole(e.collateral_out);
-                    engine_pool.sell_collateral(q);
-                    em.debt_liquidated += debt_whole(e.repaid);
-                    em.borrower_penalty += debt_whole(e.repaid) * e.bonus_bps as f64 / 1e4;
-                    em.record_sale(q, debt_whole(e.repaid), oracle.spot);
-                    em.record_action(now_t);
-                    liquidated.insert(e.margin_account);
-                    series.engine_liquidations.push((now_t, oracle.spot));
+            books.record(ev, clock, price, unscale, &mut venue, None);
+        }
+        // The bidders, fastest first: partial liquidations in the buffer zone, lots.
+        for (b, (u, k)) in bidders.iter_mut().zip(takers.iter_mut()) {
+            if !b.look(clock) {
+                continue;
+            }
+            for _ in 0..MAX_TAKES_PER_LOOK {
+                k.cfg.role = Role::taker(debt_native(b.available()), 1);
+                if k.cfg.role.capital == 0 {
+                    break;
                 }
-                KeeperEvent::Kick(e) => {
-                    em.auctions_started += 1;
-                    em.insurance_used += debt_whole(e.keeper_reward);
-                    em.record_action(now_t);
-                    liquidated.insert(e.owner);
-                    series.engine_liquidations.push((now_t, oracle.spot));
+                let took = {
+                    let mut chain = BankChain {
+                        env: &mut f.env,
+                        keeper: &u.kp,
+                        margins: &report.buffer,
+                    };
+                    k.tick(&mut chain, &VenueQuote(&venue)).await?
+                };
+                if took.events.is_empty() {
+                    break;
                 }
-                KeeperEvent::Bid(e) => {
-                    let q = coll_whole(e.collateral);
-                    engine_pool.sell_collateral(q);
-                    em.debt_liquidated += debt_whole(e.principal);
-                    em.borrower_penalty += debt_whole(e.penalty);
-                    em.record_sale(q, debt_whole(e.paid), oracle.spot);
-                    em.record_action(now_t);
-                }
-                KeeperEvent::Restart(e) => {
-                    em.auctions_restarted += 1;
-                    em.insurance_used += debt_whole(e.keeper_reward);
-                }
-                KeeperEvent::Backstop(e) => {
-                    em.auctions_backstopped += 1;
-                    em.pol_used += debt_whole(e.paid);
-                    em.debt_liquidated += debt_whole(e.principal);
-                    em.borrower_penalty += debt_whole(e.penalty);
-                    em.record_sale(coll_whole(e.collateral), debt_whole(e.paid), oracle.spot);
-                    em.record_action(now_t);
-                }
-                KeeperEvent::Settle(e) => {
-                    em.insurance_used += debt_whole(e.insurance_paid);
-                    em.pol_used += debt_whole(e.pol_paid);
-                    em.record_action(now_t);
+                for ev in &took.events {
+                    books.record(ev, clock, price, unscale, &mut venue, Some(b));
                 }
             }
         }
         if s <= path_steps {
-            baseline.step(t, &mut baseline_pool);
-            series.t.push(t);
-            series.fundamental.push(fundamental);
-            series.price.push(engine_pool.price());
-            series.ema.push(oracle.ema);
-            series.trigger.push(oracle.trigger());
+            push_series(&mut series, t, &oracle, &venue);
         } else if report.open_auctions == 0 && report.zones.past_threshold() == 0 {
             break;
         }
@@ -249,27 +477,50 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     }
     bar.finish_and_clear();
 
+    // The end: recorded bad debt, plus what open positions and auctions owe beyond their
+    // collateral at the final price; the backstops' holdings.
     let m = f.market_state().await;
-    em.bad_debt = debt_whole(m.recorded_bad_debt);
-    em.lp_loss = em.bad_debt;
-    em.accounts_liquidated = liquidated.len() as u64;
-    em.transactions = keeper.stats.transactions;
-    em.initial_debt = initial_debt;
-    em.finish();
-    series.baseline_liquidations = baseline.events.clone();
-    let mut base = baseline.metrics.clone();
-    base.initial_debt = initial_debt;
-    base.finish();
-    Ok(Report {
-        scenario: sc.name.clone(),
-        borrowers: cfg.borrowers,
-        seed: cfg.seed,
-        steps,
-        wall_secs: started.elapsed().as_secs_f64(),
-        engine: em,
-        baseline: base,
+    let mut underwater = 0.0;
+    for key in &margins {
+        if let Some(ma) = read::<MarginAccount>(&mut f, *key).await {
+            let debt = debt_whole(m.debt_of(ma.debt_shares).unwrap_or(0));
+            underwater += (debt - coll_whole(ma.collateral) * price).max(0.0);
+        }
+    }
+    for id in 0..m.next_auction_id {
+        let key = f.auction_at(id);
+        if let Some(au) = read::<Auction>(&mut f, key).await {
+            underwater += (debt_whole(au.tab) - coll_whole(au.lot) * price).max(0.0);
+        }
+    }
+    let end = engine_end(&m, price, underwater);
+    books.ledger.transactions = keeper.stats.transactions
+        + takers
+            .iter()
+            .map(|(_, k)| k.stats.transactions)
+            .sum::<u64>();
+    let metrics = books.ledger.finish(&path, end);
+    series.engine_liquidations = books.liquidations;
+    Ok(EngineRun {
+        metrics,
+        detail: books.detail,
         series,
+        steps,
     })
+}
+
+/// The engine's end state from its market at `price` (at the simulation's level).
+fn engine_end(m: &Market, price: f64, underwater: f64) -> EndState {
+    EndState {
+        bad_debt: debt_whole(m.recorded_bad_debt) + underwater,
+        insurance_end: debt_whole(m.insurance_amount),
+        pol_end: debt_whole(m.pol_debt_amount) + coll_whole(m.pol_collateral_amount) * price,
+    }
+}
+
+async fn read<T: AccountDeserialize>(f: &mut MarketFixture, key: Pubkey) -> Option<T> {
+    let acc = f.env.account(key).await?;
+    T::try_deserialize(&mut acc.data.as_slice()).ok()
 }
 
 /// A standard normal draw (Box-Muller).
