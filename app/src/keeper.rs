@@ -607,7 +607,11 @@ impl Keeper {
             let restart_ok = rules::restart_due(&p, &au, now).unwrap_or(false);
             let last_stage = rules::is_last_stage(&p, &au);
             let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
-            if backstop_ok && market.pol_debt_amount > 0 {
+            // POL buys at the floor: only when it can pay for at least one unit.
+            let pol_can_buy = floor
+                .div_int_floor(market.pol_debt_amount as u128)
+                .is_ok_and(|q| q > 0);
+            if backstop_ok && pol_can_buy {
                 let bs = mk.backstop(keeper, *key);
                 if self
                     .send(chain, "backstop", &[bs], &mut report.events)
@@ -632,17 +636,26 @@ impl Keeper {
     }
 }
 
-/// The largest `q` in `1..=max` with `f(q)` true, assuming `f` is true up to
-/// some point and false after (selling more never gets a better price);
-/// zero when `f(1)` is false.
+/// The largest `q` in `1..=max` with `f(q)` true, assuming `f` is true on
+/// some range ending at the answer and false above it (selling more never
+/// gets a better price). Halves down from `max` until `f` holds, then
+/// bisects, so rounding that makes the tiniest sizes fail does not hide the
+/// range; zero when no halving of `max` passes.
 pub fn largest_true(max: u64, f: impl Fn(u64) -> bool) -> u64 {
-    if max == 0 || !f(1) {
+    if max == 0 {
         return 0;
     }
     if f(max) {
         return max;
     }
-    let (mut lo, mut hi) = (1u64, max);
+    let (mut lo, mut hi) = (max / 2, max);
+    while lo > 0 && !f(lo) {
+        hi = lo;
+        lo /= 2;
+    }
+    if lo == 0 {
+        return 0;
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if f(mid) {
@@ -664,6 +677,9 @@ mod tests {
         assert_eq!(largest_true(100, |_| true), 100);
         assert_eq!(largest_true(100, |_| false), 0);
         assert_eq!(largest_true(0, |_| true), 0);
+        // Rounding makes the smallest sizes fail: the range above is still found.
+        assert_eq!(largest_true(1_000, |q| (10..=400).contains(&q)), 400);
+        assert_eq!(largest_true(1_000, |q| q == 1), 1);
     }
 
     #[test]

@@ -79,7 +79,7 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
             p.buffer_max_bps = 800;
         }),
         ("full_ltv 95% -> 81%", |p| p.full_ltv_bps = 8_100),
-        ("penalty 5% -> 25%", |p| p.penalty_bps = 2_500),
+        ("penalty 3% -> 25%", |p| p.penalty_bps = 2_500),
         ("discount 20% -> 50%", |p| {
             p.auction_max_discount_bps = 5_000
         }),
@@ -103,7 +103,7 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
     p.liq_ltv_bps = 7_800;
     p.buffer_max_bps = 800;
     p.full_ltv_bps = 9_300;
-    p.penalty_bps = 700;
+    p.penalty_bps = base.penalty_bps + 200;
     p.auction_max_discount_bps = 2_500;
     f.apply_params(p).await;
     let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;

@@ -62,16 +62,17 @@ async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
     let (a, ev) = kick(&mut s).await;
     let f = &mut s.f;
     assert!(!ev.emergency && !ev.whole_position);
-    // d = (690 - 0.7 * V) / (1 - 0.7 * 1.05), V = 10 * 80 * (0.9995 / 1.0005).
+    // d = (690 - 0.7 * V) / (1 - 0.7 * (1 + penalty)), V = 10 * 80 * (0.9995 / 1.0005).
+    let pen = RiskParams::example().penalty_bps as u64;
     let v = 10.0 * 80.0 * 0.9995 / 1.0005;
-    let d = (690.0 - 0.7 * v) / (1.0 - 0.7 * 1.05) * ONE_DEBT as f64;
-    // One unit of rounding in V is amplified by 1 / (1 - 0.735) < 4.
+    let d = (690.0 - 0.7 * v) / (1.0 - 0.7 * (1.0 + pen as f64 / 1e4)) * ONE_DEBT as f64;
+    // One unit of rounding in V is amplified by 1 / (1 - 0.7 * (1 + penalty)) < 4.
     assert!(
         (ev.principal as f64 - d).abs() <= 5.0,
         "{} vs {d}",
         ev.principal
     );
-    assert_eq!(ev.tab, ev.principal + (ev.principal * 5).div_ceil(100));
+    assert_eq!(ev.tab, ev.principal + (ev.principal * pen).div_ceil(10_000));
     // Pro-rata lot.
     let lot = 10.0 * ONE_COLL as f64 * ev.principal as f64 / (690 * ONE_DEBT) as f64;
     assert!((ev.lot as f64 - lot).abs() / lot < 1e-6);

@@ -277,8 +277,8 @@ pub struct PartialLiquidated {
     /// Collateral it received.
     pub collateral_out: u64,
     pub bonus_bps: u64,
-    /// The price the collateral was paid out at (the higher of the EMA and
-    /// spot mid prices), WAD debt units per collateral unit.
+    /// The price the collateral was paid out at (the spot mid price), WAD
+    /// debt units per collateral unit.
     pub payout_price: u128,
     pub ltv_before_bps: u64,
     pub ltv_after_bps: u64,

@@ -41,25 +41,27 @@ pub enum Basis {
     Spot,
     /// The lower collateral price of `Trigger` and `Spot`.
     Conservative,
-    /// The higher of the EMA and spot mid prices (no confidence band): what
-    /// the collateral is worth to whoever receives it.
-    MarketHigh,
+    /// The spot mid price (no confidence band): what the collateral sells
+    /// for now, to whoever receives it.
+    SpotMid,
 }
 
 /// The price table: every action and the reading it uses. Opening risk
 /// takes the worse of spot and EMA (a wick cannot be borrowed against, nor
 /// can a lagging EMA); the liquidation trigger takes the EMA so that a wick
 /// does not liquidate; the emergency path and auction prices take spot,
-/// because there the EMA's lag is the danger. A partial liquidation pays out
-/// at the market's higher price, so its bonus measured at either market
-/// price never exceeds the bonus it was sized with.
+/// because there the EMA's lag is the danger. A partial liquidation (allowed
+/// only in the buffer zone, which the EMA decides) pays out at the spot mid,
+/// so its bonus measured at the market price is exactly the bonus it was
+/// sized with: in a fall a lagging EMA would pay the liquidator less than
+/// the collateral's worth and no one would take it.
 pub const PRICE_TABLE: [(Action, Basis); 6] = [
     (Action::Borrow, Basis::Conservative),
     (Action::WithdrawCollateral, Basis::Conservative),
     (Action::LiquidationTrigger, Basis::Trigger),
     (Action::Emergency, Basis::Spot),
     (Action::AuctionPricing, Basis::Spot),
-    (Action::PartialPayout, Basis::MarketHigh),
+    (Action::PartialPayout, Basis::SpotMid),
 ];
 
 pub const fn basis_for(action: Action) -> Basis {
@@ -110,7 +112,7 @@ impl MarketPrices {
             Basis::Trigger => self.trigger,
             Basis::Spot => self.spot,
             Basis::Conservative => self.trigger.min(self.spot),
-            Basis::MarketHigh => self.ema_mid.max(self.spot_mid),
+            Basis::SpotMid => self.spot_mid,
         }
     }
 }
@@ -253,7 +255,7 @@ mod tests {
         assert_eq!(basis_for(Action::LiquidationTrigger), Basis::Trigger);
         assert_eq!(basis_for(Action::AuctionPricing), Basis::Spot);
         assert_eq!(basis_for(Action::Borrow), Basis::Conservative);
-        assert_eq!(basis_for(Action::PartialPayout), Basis::MarketHigh);
+        assert_eq!(basis_for(Action::PartialPayout), Basis::SpotMid);
     }
 
     #[test]

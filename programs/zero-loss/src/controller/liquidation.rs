@@ -59,11 +59,21 @@ pub fn plan_partial(
         Zone::Distressed | Zone::Emergency => return err!(ZlError::NotInBufferZone),
     }
     let p = &market.params;
+    // Paid out at the spot mid; sized on the lower of that and the trigger
+    // price, so the account lands at or under the target at both. The bonus
+    // rises across the zone with the trigger LTV and is capped by `1 - LTV`
+    // at the lower price, so the account's LTV cannot rise at either price.
+    let payout_price = prices.price(Action::PartialPayout);
+    let sizing_price = prices.price(Action::LiquidationTrigger).min(payout_price);
+    let value = sizing_price.mul_int_floor(account.collateral as u128)?;
+    require!(value > 0, ZlError::OracleNonPositive);
+    let ltv_at_price = Fp::ratio_ceil(before.debt as u128, value)?.max(before.trigger_ltv);
     let sized = liquidation::partial(&PartialInput {
         debt: before.debt,
         collateral: account.collateral,
-        price: prices.price(Action::LiquidationTrigger),
+        price: sizing_price,
         ltv: before.trigger_ltv,
+        ltv_cap: ltv_at_price,
         liq_ltv_eff: before.liq_ltv_eff,
         liq_ltv: Fp::from_bps(p.liq_ltv_bps as u64),
         target: Fp::from_bps(p.target_ltv_bps as u64),
@@ -75,7 +85,6 @@ pub fn plan_partial(
     })?;
     // Whole shares retire; the collateral follows what is charged for them.
     let (retired_shares, repaid) = market.debt_retirement(account.debt_shares, sized.repay)?;
-    let payout_price = prices.price(Action::PartialPayout);
     let collateral_out =
         liquidation::payout_collateral(repaid, sized.bonus, payout_price, account.collateral)?;
     Ok(PartialPlan {

@@ -203,8 +203,8 @@ impl Model {
                 Zone::Buffer,
                 "partial liquidation outside the buffer zone"
             );
-            // The bonus at the market's higher price never exceeds max_bonus.
-            let market_price = self.spot.max(self.ema);
+            // The bonus at the market price (spot) never exceeds max_bonus.
+            let market_price = self.spot;
             let got = market_price
                 .mul_int_floor(out.plan.collateral_out as u128)
                 .unwrap();
