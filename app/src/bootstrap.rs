@@ -77,6 +77,32 @@ overrides!(
     breaker_divergence_bps: u16, breaker_conf_bps: u16, breaker_cooldown_secs: u32,
 );
 
+/// A file holding only a `[params]` table of overrides (`zl-keeper simulate --params`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsFile {
+    pub params: ParamsOverride,
+}
+
+impl ParamsFile {
+    /// `RiskParams::example()` with the file's overrides, validated.
+    pub fn load(path: &Path) -> anyhow::Result<RiskParams> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let file: ParamsFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+        let params = file.params.apply(RiskParams::example());
+        params.validate().map_err(|e| {
+            let msg = match e {
+                anchor_lang::error::Error::AnchorError(a) => a.error_msg.clone(),
+                other => other.to_string(),
+            };
+            anyhow::anyhow!("{}: params: {msg}", path.display())
+        })?;
+        Ok(params)
+    }
+}
+
 pub fn parse_feed_id(hex_id: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = hex::decode(hex_id.trim().trim_start_matches("0x"))?;
     bytes
@@ -172,5 +198,29 @@ mod tests {
         let unknown = text.replace("max_ltv_bps = 6500", "max_ltv = 6500");
         assert!(toml::from_str::<BootstrapConfig>(&unknown).is_err());
         assert!(parse_feed_id("0x1234").is_err());
+    }
+
+    #[test]
+    fn a_params_file_overrides_the_example_and_refuses_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let ok = write("ok.toml", "[params]\npenalty_bps = 200\n");
+        let p = ParamsFile::load(&ok).unwrap();
+        assert_eq!(p.penalty_bps, 200);
+        assert_eq!(p.liq_ltv_bps, RiskParams::example().liq_ltv_bps);
+        let bad = write("bad.toml", "[params]\nbuffer_min_bps = 5000\n");
+        let e = ParamsFile::load(&bad).unwrap_err().to_string();
+        assert!(e.contains("out of its bounds") && !e.contains('{'), "{e}");
+        let unknown = write("unknown.toml", "[params]\npenalty = 200\n");
+        assert!(ParamsFile::load(&unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown"));
+        let missing = dir.path().join("missing.toml");
+        assert!(ParamsFile::load(&missing).is_err());
     }
 }

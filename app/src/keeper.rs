@@ -187,7 +187,7 @@ pub struct TickReport {
     pub accounts_checked: usize,
     pub zones: ZoneCounts,
     pub open_auctions: usize,
-    /// Margin accounts seen in the buffer zone.
+    /// Margin accounts open to a partial liquidation (`partial_open`).
     pub buffer: Vec<Pubkey>,
     pub events: Vec<KeeperEvent>,
 }
@@ -417,7 +417,9 @@ impl Keeper {
             };
             report.zones.add(h.zone);
             match h.zone {
-                Zone::Buffer => {
+                // The program's own rule: the buffer zone at the EMA trigger, or
+                // past its edge at spot while the EMA lags.
+                _ if liquidation::partial_open(&h) => {
                     report.buffer.push(key);
                     if !self.can_take() {
                         continue;

@@ -202,6 +202,10 @@ struct SimArgs {
     /// The bidders' capital per look, all together, % of the initial debt.
     #[arg(long, default_value_t = 50.0)]
     bidder_capital_pct: f64,
+    /// The engine's market parameters: a TOML file with a `[params]` table of overrides of
+    /// RiskParams::example() (the format of migrations/*.toml).
+    #[arg(long)]
+    params: Option<PathBuf>,
     /// Write the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -327,6 +331,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cfg.insurance_pct = a.insurance_pct;
             cfg.pol_pct = a.pol_pct;
             cfg.bidder_capital_pct = a.bidder_capital_pct;
+            if let Some(p) = &a.params {
+                cfg.params = zl_keeper::bootstrap::ParamsFile::load(p)?;
+            }
             cfg.progress = !a.no_progress;
             cfg.validate()?;
             if a.sweep {

@@ -247,6 +247,10 @@ const BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// The step of the real paths: liquidators and keepers act every minute (or every bar of
+/// paths finer than that).
+pub const REAL_STEP_SECS: u64 = 60;
+
 /// Real recorded paths: (name = file stem, description, CSV text).
 const REAL: &[(&str, &str, &str)] = &[
     (
@@ -359,7 +363,9 @@ impl Scenario {
     pub fn named(name: &str) -> Result<Scenario, ScenarioError> {
         match REAL.iter().find(|(n, _, _)| *n == name) {
             Some((n, description, csv)) => {
-                // Stepped at the data's own resolution: its shortest bar.
+                // Stepped at the keepers' and bidders' pace, one minute, or the
+                // data's own resolution when finer; coarser bars are interpolated
+                // linearly between closes, the same for every mechanism.
                 let mut s = Scenario::from_csv_str(n, csv, 1)?;
                 s.step_secs = s
                     .points
@@ -367,7 +373,7 @@ impl Scenario {
                     .map(|w| (w[1].t_secs - w[0].t_secs).round() as u64)
                     .min()
                     .unwrap_or(1)
-                    .max(1);
+                    .clamp(1, REAL_STEP_SECS);
                 s.description = description.to_string();
                 Ok(s)
             }
@@ -594,21 +600,18 @@ mod tests {
     }
 
     #[test]
-    fn every_real_path_loads_at_its_own_resolution() {
+    fn every_real_path_loads_stepped_at_one_minute() {
         assert_eq!(Scenario::REAL.len(), REAL.len());
         for name in Scenario::REAL {
             let s = Scenario::named(name).unwrap();
             assert_eq!(s.name, *name);
             well_formed(&s);
             assert!(!s.description.contains("CSV"), "{name}");
-            let expect = if name.contains("10m") {
-                600
-            } else if name.contains("5m") {
-                300
-            } else {
-                60
-            };
-            assert_eq!(s.step_secs, expect, "{name}");
+            assert_eq!(s.step_secs, REAL_STEP_SECS, "{name}");
+            // Bars of 5 and 10 minutes are interpolated between closes.
+            if name.contains("10m") {
+                assert_eq!(s.points[1].t_secs - s.points[0].t_secs, 600.0);
+            }
         }
         // The shipped data matches its SOURCES.md figures.
         let eth = Scenario::named("eth-2020-03-12_binance-usdtm-perp-1m").unwrap();

@@ -218,10 +218,10 @@ async fn healthy_distressed_self_and_zero_are_refused() {
 }
 
 #[tokio::test]
-async fn a_one_minute_wick_does_not_liquidate() {
+async fn a_one_minute_wick_opens_a_partial_liquidation_never_a_kick() {
     let (mut f, b, liq) = setup(RiskParams::example()).await;
-    // Spot drops 20% for a minute; the EMA barely moves.
-    f.set_prices(99.0, 80.0);
+    // A 10% wick leaves spot LTV (~77.5%) under the zone's edge: nothing opens.
+    f.set_prices(99.0, 89.1);
     f.env
         .expect_rejected(
             f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
@@ -229,6 +229,10 @@ async fn a_one_minute_wick_does_not_liquidate() {
             ZlError::AccountHealthy,
         )
         .await;
+    // Spot drops 20% for a minute; the EMA barely moves. The account is
+    // healthy at the EMA but past the buffer's edge at spot (~86%): a partial
+    // liquidation at spot opens, a kick does not.
+    f.set_prices(99.0, 80.0);
     let kicker = f.user(0, 0).await;
     let next = f.next_auction().await;
     f.env
@@ -238,6 +242,27 @@ async fn a_one_minute_wick_does_not_liquidate() {
             ZlError::NotDistressed,
         )
         .await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    let spot = f.reference_mid_price(false);
+    let bonus = ev.collateral_out as f64 * spot / ev.repaid as f64 - 1.0;
+    let max_bonus = RiskParams::example().max_bonus_bps as f64 / 1e4;
+    assert!(bonus <= max_bonus + 1e-9, "bonus {bonus} at spot");
+    let m = f.margin_state(&b).await;
+    let debt = f.market_state().await.debt_of(m.debt_shares).unwrap();
+    let ltv_at_spot = debt as f64 / (m.collateral as f64 * spot);
+    assert!(
+        ltv_at_spot <= 0.70 + 1e-6,
+        "back to the target at spot: {ltv_at_spot}"
+    );
+    f.assert_conservation().await;
+    // The wick is over: healthy at both prices, nothing more to take.
     f.advance(60).await;
     f.set_prices(99.0, 99.0);
     f.env

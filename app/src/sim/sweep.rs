@@ -775,10 +775,64 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
             for f in failures {
                 let _ = writeln!(o, "  - {}", cell(f));
             }
+            for why in miss_reasons(r) {
+                let _ = writeln!(o, "  - why: {}", cell(&why));
+            }
         }
         o.push('\n');
     }
     o
+}
+
+/// What the run's own figures say about why the engine missed: where its losses and
+/// costs came from, and rivals whose borrowers came out ahead.
+pub fn miss_reasons(r: &Report) -> Vec<String> {
+    let Some(e) = r.get(Mechanism::Engine) else {
+        return Vec::new();
+    };
+    let d = &r.engine_detail;
+    let mut out = Vec::new();
+    if e.bad_debt_pct > EPS || e.protocol_loss_pct > GOAL_PROTOCOL_LOSS_PCT + EPS {
+        out.push(format!(
+            "{} of the {} accounts liquidated went to auction ({} auctions, {} restarted, {} \
+             backstopped by POL) and their lots sold {} under the path in the venue; the \
+             shortfalls came out of insurance and POL",
+            d.auctions_started.min(e.accounts_liquidated),
+            e.accounts_liquidated,
+            d.auctions_started,
+            d.auctions_restarted,
+            d.auctions_backstopped,
+            goal_pct(-e.sale_vs_path_pct.min(0.0))
+        ));
+    }
+    if e.borrower_cost_mean_pct > GOAL_COST_MEAN_PCT + EPS
+        || e.borrower_cost_p95_pct > GOAL_COST_P95_PCT + EPS
+    {
+        out.push(format!(
+            "at depth ratio {} the bidders' sales fetched {} under the path, so partial \
+             liquidations were taken only near `max_bonus` ({} partial liquidations), and {} \
+             auctions charged the penalty on top of the discount",
+            setting(r.depth_ratio),
+            goal_pct(-e.sale_vs_path_pct.min(0.0)),
+            d.partial_liquidations,
+            d.auctions_started
+        ));
+    }
+    for (m, rm) in &r.mechanisms {
+        if *m != Mechanism::Engine
+            && rm.borrower_cost_mean_pct < 0.0
+            && e.borrower_cost_mean_pct > rm.borrower_cost_mean_pct + EPS
+        {
+            out.push(format!(
+                "{}'s borrowers came out ahead on average ({}): it took whole positions near \
+                 the low and gave back the unsold collateral after the price recovered, valued \
+                 at the recovered price (the metric counts that gain)",
+                m.name(),
+                goal_pct(rm.borrower_cost_mean_pct)
+            ));
+        }
+    }
+    out
 }
 
 /// `secs` as "2 h 30 min", "45 min" or "30 s".
@@ -1180,6 +1234,36 @@ mod tests {
     #[test]
     fn goals_met_gives_no_failures() {
         assert_eq!(goal_failures(&report("a", 1.0)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn misses_come_with_their_reasons_from_the_run() {
+        let mut r = report("x", 1.0);
+        assert!(miss_reasons(&r).is_empty(), "{:?}", miss_reasons(&r));
+        r.engine_detail.auctions_started = 7;
+        r.engine_detail.partial_liquidations = 40;
+        {
+            let e = engine(&mut r);
+            e.protocol_loss_pct = 1.5;
+            e.sale_vs_path_pct = -3.25;
+            e.borrower_cost_mean_pct = 2.5;
+        }
+        r.mechanisms[3].1.borrower_cost_mean_pct = -4.0;
+        let why = miss_reasons(&r);
+        assert_eq!(why.len(), 3, "{why:?}");
+        assert!(
+            why[0].contains("7 auctions") && why[0].contains("3.25%"),
+            "{}",
+            why[0]
+        );
+        assert!(why[1].contains("40 partial liquidations"), "{}", why[1]);
+        assert!(
+            why[2].starts_with("maker_liq2's borrowers came out ahead")
+                && why[2].contains("-4.00%")
+        );
+        let cfg = sweep(vec![csv_scenario("x", 80.0)], vec![1.0]);
+        let md = render_results_md(&cfg, &[r], "img/results.svg");
+        assert!(md.contains("  - why: maker_liq2"), "{md}");
     }
 
     #[test]

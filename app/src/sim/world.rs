@@ -56,6 +56,8 @@ pub struct SimConfig {
     /// Extra steps after the path ends (at its last price) while work is left.
     pub drain_steps: u64,
     pub mechanisms: Vec<Mechanism>,
+    /// The engine's market parameters.
+    pub params: RiskParams,
     pub progress: bool,
 }
 
@@ -72,6 +74,7 @@ impl SimConfig {
             bidder_capital_pct: 50.0,
             drain_steps: 240,
             mechanisms: Mechanism::ALL.to_vec(),
+            params: RiskParams::example(),
             progress: true,
         }
     }
@@ -340,7 +343,7 @@ async fn run_engine(
     let path = cfg.path();
     let unscale = sc.start_price() / PRICE_LEVEL;
     let initial_debt: f64 = book.iter().map(|p| p.debt).sum();
-    let mut f = MarketFixture::with_params(RiskParams::example()).await;
+    let mut f = MarketFixture::with_params(cfg.params).await;
     let mut oracle = SimOracle::new(PRICE_LEVEL);
     publish(&oracle, &mut f);
 

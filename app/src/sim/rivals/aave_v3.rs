@@ -221,36 +221,7 @@ mod tests {
     use crate::sim::ledger::Ledger;
     use crate::sim::venue::Venue;
 
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
-
-    fn pos(collateral: f64, debt: f64) -> Position {
-        Position { collateral, debt }
-    }
-
-    /// Deep: 1e9 collateral in reserve at 100, so selling a few units moves it by ~1e-8.
-    fn deep(price: f64) -> Venue {
-        Venue::new(price, 1e9, 1.0, 60.0)
-    }
-
-    fn step(
-        r: &mut AaveV3,
-        t: f64,
-        price: f64,
-        venue: &mut Venue,
-        bidders: &mut [Bidder],
-        ledger: &mut Ledger,
-    ) {
-        r.step(&mut StepCtx {
-            t,
-            dt: 60.0,
-            price,
-            venue,
-            bidders,
-            ledger,
-        });
-    }
+    use super::super::testkit::{close, deep, pos, step};
 
     #[test]
     fn defaults_and_the_liquidators_price() {

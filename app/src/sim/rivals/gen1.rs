@@ -178,36 +178,7 @@ mod tests {
     use crate::sim::ledger::Ledger;
     use crate::sim::venue::Venue;
 
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
-
-    fn pos(collateral: f64, debt: f64) -> Position {
-        Position { collateral, debt }
-    }
-
-    /// A venue so deep that a liquidation barely moves it: 1e15 collateral in reserve.
-    fn deep(price: f64) -> Venue {
-        Venue::new(price, 1e15, 1.0, 60.0)
-    }
-
-    fn step(
-        r: &mut Gen1,
-        t: f64,
-        price: f64,
-        venue: &mut Venue,
-        bidders: &mut [Bidder],
-        ledger: &mut Ledger,
-    ) {
-        r.step(&mut StepCtx {
-            t,
-            dt: 60.0,
-            price,
-            venue,
-            bidders,
-            ledger,
-        });
-    }
+    use super::super::testkit::{close, deep, pos, step};
 
     fn rich() -> Vec<Bidder> {
         vec![Bidder::new(1e12, 50.0, 0.0)]

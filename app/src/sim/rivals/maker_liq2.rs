@@ -335,38 +335,8 @@ mod tests {
     use super::*;
     use crate::sim::bidders::Bidder;
     use crate::sim::ledger::Ledger;
-    use crate::sim::venue::Venue;
 
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
-
-    fn pos(collateral: f64, debt: f64) -> Position {
-        Position { collateral, debt }
-    }
-
-    /// Deep: 1e9 collateral in reserve, so a sale of ten units moves it by ~1e-8.
-    fn deep(price: f64) -> Venue {
-        Venue::new(price, 1e9, 1.0, 60.0)
-    }
-
-    fn step(
-        r: &mut MakerLiq2,
-        t: f64,
-        price: f64,
-        venue: &mut Venue,
-        bidders: &mut [Bidder],
-        ledger: &mut Ledger,
-    ) {
-        r.step(&mut StepCtx {
-            t,
-            dt: 60.0,
-            price,
-            venue,
-            bidders,
-            ledger,
-        });
-    }
+    use super::super::testkit::{close, deep, pos, step};
 
     /// 120 * 0.99^19: the first stair under a venue at 100 (18 stairs: 100.1417).
     const A19: f64 = 99.1402348602704;

@@ -123,3 +123,41 @@ pub fn run(rival: &mut dyn Rival, run: RivalRun<'_>) -> MechanismMetrics {
     }
     ledger.finish(run.path, rival.end_state(price))
 }
+
+/// What the rivals' unit tests share.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use super::*;
+
+    pub fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    pub fn pos(collateral: f64, debt: f64) -> Position {
+        Position { collateral, debt }
+    }
+
+    /// Deep: 1e9 collateral in reserve, so a sale of a few units moves it by ~1e-8.
+    pub fn deep(price: f64) -> Venue {
+        Venue::new(price, 1e9, 1.0, 60.0)
+    }
+
+    /// One 60-s step of `r` at `t` and `price`.
+    pub fn step(
+        r: &mut dyn Rival,
+        t: f64,
+        price: f64,
+        venue: &mut Venue,
+        bidders: &mut [Bidder],
+        ledger: &mut Ledger,
+    ) {
+        r.step(&mut StepCtx {
+            t,
+            dt: 60.0,
+            price,
+            venue,
+            bidders,
+            ledger,
+        });
+    }
+}

@@ -38,6 +38,21 @@ pub struct PartialOutcome {
     pub moves: Moves,
 }
 
+/// Whether an account may be partially liquidated: in the buffer zone at the
+/// EMA trigger, or still healthy there while spot already puts it past the
+/// zone's lower edge (in a fall spot leads and the EMA lags; waiting for the
+/// EMA lets the account reach the threshold and an auction). Never once
+/// distressed or in emergency: those go to auction. A wick can therefore
+/// open a partial liquidation (a bonus on a slice, back to the target), never
+/// a kick.
+pub fn partial_open(h: &HealthReport) -> bool {
+    match h.zone {
+        Zone::Buffer => true,
+        Zone::Healthy => h.spot_ltv > h.liq_ltv_eff,
+        Zone::Distressed | Zone::Emergency => false,
+    }
+}
+
 /// Plans a partial liquidation of `account` by `liquidator` for at most
 /// `max_repay`, with `budget` of the liquidity budget available; the market
 /// must be accrued to now. Nothing is written.
@@ -53,10 +68,11 @@ pub fn plan_partial(
     require_keys_neq!(*liquidator, account.owner, ZlError::SelfLiquidation);
     require!(account.open_auctions == 0, ZlError::AuctionInProgress);
     let before = risk::evaluate(market, account.collateral, account.debt_shares, prices)?;
-    match before.zone {
-        Zone::Healthy => return err!(ZlError::AccountHealthy),
-        Zone::Buffer => {}
-        Zone::Distressed | Zone::Emergency => return err!(ZlError::NotInBufferZone),
+    if !partial_open(&before) {
+        return match before.zone {
+            Zone::Healthy => err!(ZlError::AccountHealthy),
+            _ => err!(ZlError::NotInBufferZone),
+        };
     }
     let p = &market.params;
     // Paid out at the spot mid; sized on the lower of that and the trigger
@@ -72,7 +88,7 @@ pub fn plan_partial(
         debt: before.debt,
         collateral: account.collateral,
         price: sizing_price,
-        ltv: before.trigger_ltv,
+        ltv: ltv_at_price,
         ltv_cap: ltv_at_price,
         liq_ltv_eff: before.liq_ltv_eff,
         liq_ltv: Fp::from_bps(p.liq_ltv_bps as u64),

@@ -9,9 +9,9 @@
 //! balance equals the market's accounting for it; the market's totals equal
 //! the sum over accounts and auctions; what the LPs own falls only through
 //! recorded bad debt, and only once insurance and POL are spent; a partial
-//! liquidation's bonus at the market's higher price never exceeds
-//! `max_bonus`; only buffer-zone accounts are partially liquidated and only
-//! distressed ones kicked. A refused transition is rolled back, as the
+//! liquidation's bonus at the market price (spot) never exceeds `max_bonus`;
+//! partial liquidations happen only where `partial_open` allows them and
+//! kicks only on distressed accounts. A refused transition is rolled back, as the
 //! runtime rolls back a failed transaction.
 
 use anchor_lang::prelude::*;
@@ -197,12 +197,13 @@ impl Model {
             )
         });
         if let Some(out) = out {
-            // Only a buffer-zone account is partially liquidated.
-            assert_eq!(
-                zone,
-                Zone::Buffer,
-                "partial liquidation outside the buffer zone"
+            // Only where the rule opens it: the buffer zone at the trigger, or
+            // past its edge at spot; never a distressed or emergency account.
+            assert!(
+                liquidation::partial_open(&out.plan.before),
+                "partial liquidation where it is not open"
             );
+            assert!(matches!(zone, Zone::Buffer | Zone::Healthy), "{zone:?}");
             // The bonus at the market price (spot) never exceeds max_bonus.
             let market_price = self.spot;
             let got = market_price
