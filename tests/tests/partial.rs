@@ -19,6 +19,30 @@ async fn setup(params: RiskParams) -> (MarketFixture, User, User) {
     (f, b, liq)
 }
 
+/// `liq` partially liquidates `b` for at most `max_repay`: the event.
+async fn liquidate(
+    f: &mut MarketFixture,
+    liq: &User,
+    b: &User,
+    max_repay: u64,
+) -> PartialLiquidated {
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(liq, b.margin, max_repay)],
+            &[&liq.kp],
+        )
+        .await;
+    r.events::<PartialLiquidated>().remove(0)
+}
+
+/// `b`'s LTV at `price` (debt native units per collateral native unit).
+async fn ltv_at(f: &mut MarketFixture, b: &User, price: f64) -> f64 {
+    let m = f.margin_state(b).await;
+    let debt = f.market_state().await.debt_of(m.debt_shares).unwrap();
+    debt as f64 / (m.collateral as f64 * price)
+}
+
 /// $86.77 puts the account at ~79.6%: inside (79.2%, 80%].
 const BUFFER_PRICE: f64 = 86.77;
 
@@ -27,14 +51,7 @@ async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
     let (mut f, b, liq) = setup(RiskParams::example()).await;
     f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
     let coll_before = f.margin_state(&b).await.collateral;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-            &[&liq.kp],
-        )
-        .await;
-    let ev = &r.events::<PartialLiquidated>()[0];
+    let ev = &liquidate(&mut f, &liq, &b, u64::MAX).await;
     // Halfway into the zone: bonus halfway from min_bonus to max_bonus.
     let p = RiskParams::example();
     let mid = (p.min_bonus_bps + p.max_bonus_bps) as u64 / 2;
@@ -99,14 +116,7 @@ async fn the_bonus_at_the_market_price_never_exceeds_max_bonus() {
         for premium in [-0.04, 0.0, 0.03, 0.08, 0.15] {
             let (mut f, b, liq) = setup(RiskParams::example()).await;
             f.set_prices(ema, ema * (1.0 + premium));
-            let r = f
-                .env
-                .exec(
-                    &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-                    &[&liq.kp],
-                )
-                .await;
-            let ev = &r.events::<PartialLiquidated>()[0];
+            let ev = &liquidate(&mut f, &liq, &b, u64::MAX).await;
             // The market price: spot mid, what the collateral sells for now.
             let market = f.reference_mid_price(false);
             let received = f.env.token_balance(liq.collateral_ata).await;
@@ -132,9 +142,7 @@ async fn the_bonus_at_the_market_price_never_exceeds_max_bonus() {
             assert!(ev.ltv_after_bps <= 7_000, "lands at or under the target");
             // ... at the market price too, also when spot is under the EMA
             // (sized on the lower price).
-            let m = f.margin_state(&b).await;
-            let debt = f.market_state().await.debt_of(m.debt_shares).unwrap();
-            let ltv_at_spot = debt as f64 / (m.collateral as f64 * market);
+            let ltv_at_spot = ltv_at(&mut f, &b, market).await;
             assert!(
                 ltv_at_spot <= 0.70 + 1e-6,
                 "ema {ema} premium {premium}: LTV at spot {ltv_at_spot}"
@@ -242,21 +250,12 @@ async fn a_one_minute_wick_opens_a_partial_liquidation_never_a_kick() {
             ZlError::NotDistressed,
         )
         .await;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-            &[&liq.kp],
-        )
-        .await;
-    let ev = &r.events::<PartialLiquidated>()[0];
+    let ev = &liquidate(&mut f, &liq, &b, u64::MAX).await;
     let spot = f.reference_mid_price(false);
     let bonus = ev.collateral_out as f64 * spot / ev.repaid as f64 - 1.0;
     let max_bonus = RiskParams::example().max_bonus_bps as f64 / 1e4;
     assert!(bonus <= max_bonus + 1e-9, "bonus {bonus} at spot");
-    let m = f.margin_state(&b).await;
-    let debt = f.market_state().await.debt_of(m.debt_shares).unwrap();
-    let ltv_at_spot = debt as f64 / (m.collateral as f64 * spot);
+    let ltv_at_spot = ltv_at(&mut f, &b, spot).await;
     assert!(
         ltv_at_spot <= 0.70 + 1e-6,
         "back to the target at spot: {ltv_at_spot}"
@@ -281,14 +280,7 @@ async fn the_liquidity_budget_paces_liquidations_and_trips_the_breaker_when_dry(
     p.budget_refill_per_sec = ONE_DEBT;
     let (mut f, b, liq) = setup(p).await;
     f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-            &[&liq.kp],
-        )
-        .await;
-    let ev = &r.events::<PartialLiquidated>()[0];
+    let ev = &liquidate(&mut f, &liq, &b, u64::MAX).await;
     assert_eq!(ev.repaid, 10 * ONE_DEBT, "capped by the budget");
     assert!(
         ev.ltv_after_bps > 7_920,
@@ -310,27 +302,19 @@ async fn the_liquidity_budget_paces_liquidations_and_trips_the_breaker_when_dry(
         .await;
     // While the breaker is tripped, borrowing is frozen but liquidation goes on.
     f.advance(5).await;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-            &[&liq.kp],
-        )
-        .await;
-    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 5 * ONE_DEBT);
+    assert_eq!(
+        liquidate(&mut f, &liq, &b, u64::MAX).await.repaid,
+        5 * ONE_DEBT
+    );
     f.env
         .expect_rejected(f.ix_borrow(&b, 1), &[&b.kp], ZlError::CircuitBreakerTripped)
         .await;
     // The liquidator's own cap binds too.
     f.advance(5).await;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, 2 * ONE_DEBT)],
-            &[&liq.kp],
-        )
-        .await;
-    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 2 * ONE_DEBT);
+    assert_eq!(
+        liquidate(&mut f, &liq, &b, 2 * ONE_DEBT).await.repaid,
+        2 * ONE_DEBT
+    );
     f.assert_conservation().await;
 }
 
@@ -340,14 +324,7 @@ async fn a_remainder_below_min_position_is_taken_whole() {
     p.min_position = 450 * ONE_DEBT;
     let (mut f, b, liq) = setup(p).await;
     f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
-            &[&liq.kp],
-        )
-        .await;
-    let ev = &r.events::<PartialLiquidated>()[0];
+    let ev = &liquidate(&mut f, &liq, &b, u64::MAX).await;
     // ~289 would reach the target but leave ~401 < 450: all 690 go.
     assert_eq!(ev.repaid, 690 * ONE_DEBT);
     let m = f.margin_state(&b).await;
@@ -359,13 +336,9 @@ async fn a_remainder_below_min_position_is_taken_whole() {
     // With a liquidator cap that cannot take it all, exactly min_position is left.
     let (mut f, b, liq) = setup(p).await;
     f.set_prices(BUFFER_PRICE, BUFFER_PRICE);
-    let r = f
-        .env
-        .exec(
-            &[f.ix_liquidate_partial(&liq, b.margin, 600 * ONE_DEBT)],
-            &[&liq.kp],
-        )
-        .await;
-    assert_eq!(r.events::<PartialLiquidated>()[0].repaid, 240 * ONE_DEBT);
+    assert_eq!(
+        liquidate(&mut f, &liq, &b, 600 * ONE_DEBT).await.repaid,
+        240 * ONE_DEBT
+    );
     f.assert_conservation().await;
 }

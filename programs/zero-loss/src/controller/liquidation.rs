@@ -77,8 +77,10 @@ pub fn plan_partial(
     let p = &market.params;
     // Paid out at the spot mid; sized on the lower of that and the trigger
     // price, so the account lands at or under the target at both. The bonus
-    // rises across the zone with the trigger LTV and is capped by `1 - LTV`
-    // at the lower price, so the account's LTV cannot rise at either price.
+    // rises across the zone with the LTV at that lower price (at least the
+    // trigger LTV) and is capped by `1 - LTV` there, so the account's LTV
+    // cannot rise at either price. A zero value is refused, not taken as an
+    // infinite LTV.
     let payout_price = prices.price(Action::PartialPayout);
     let sizing_price = prices.price(Action::LiquidationTrigger).min(payout_price);
     let value = sizing_price.mul_int_floor(account.collateral as u128)?;
@@ -89,7 +91,6 @@ pub fn plan_partial(
         collateral: account.collateral,
         price: sizing_price,
         ltv: ltv_at_price,
-        ltv_cap: ltv_at_price,
         liq_ltv_eff: before.liq_ltv_eff,
         liq_ltv: Fp::from_bps(p.liq_ltv_bps as u64),
         target: Fp::from_bps(p.target_ltv_bps as u64),

@@ -82,12 +82,10 @@ pub fn apply_dust(want: u64, debt: u64, cap: u64, min_position: u64) -> u64 {
 pub struct PartialInput {
     pub debt: u64,
     pub collateral: u64,
-    /// The trigger (EMA) price: the account is sized on it.
+    /// The price the account is sized on.
     pub price: Fp,
-    /// The trigger LTV: where the account stands in the buffer zone.
+    /// The LTV the bonus follows (and is capped by, `1 - ltv`).
     pub ltv: Fp,
-    /// The LTV at `price` (at least `ltv`): the bonus is never above `1 - ltv_cap`.
-    pub ltv_cap: Fp,
     pub liq_ltv_eff: Fp,
     pub liq_ltv: Fp,
     pub target: Fp,
@@ -111,8 +109,7 @@ pub struct PartialSize {
 
 /// Sizes a partial liquidation (the caller has checked the zone).
 pub fn partial(i: &PartialInput) -> Result<PartialSize, LiqError> {
-    let bonus = bonus(i.ltv, i.liq_ltv_eff, i.liq_ltv, i.min_bonus, i.max_bonus)?
-        .min(Fp::ONE.saturating_sub(i.ltv_cap.max(i.ltv)));
+    let bonus = bonus(i.ltv, i.liq_ltv_eff, i.liq_ltv, i.min_bonus, i.max_bonus)?;
     let value = i.price.mul_int_floor(i.collateral as u128)?;
     let k = Fp::ONE.checked_add(bonus)?;
     let needed = repay_to_target(i.debt, value, i.target, k)?;
@@ -263,7 +260,6 @@ mod tests {
             collateral: 10_000_000,
             price: Fp::ONE,
             ltv: bps(7_800),
-            ltv_cap: bps(7_800),
             liq_ltv_eff: bps(7_200),
             liq_ltv: bps(8_000),
             target: bps(7_000),
@@ -396,7 +392,7 @@ mod tests {
             let ltv = ltv_ceil(debt as u128, coll, price).unwrap();
             prop_assume!(ltv > bps(7_200) && ltv <= bps(8_000));
             let i = PartialInput {
-                debt, collateral: coll, price, ltv, ltv_cap: ltv, liq_ltv_eff: bps(7_200), liq_ltv: bps(8_000), target: bps(7_000),
+                debt, collateral: coll, price, ltv, liq_ltv_eff: bps(7_200), liq_ltv: bps(8_000), target: bps(7_000),
                 min_bonus: bps(100), max_bonus: bps(500), budget, max_repay, min_position: min_pos,
             };
             match partial(&i) {
