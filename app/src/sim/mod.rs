@@ -43,3 +43,17 @@ impl Mechanism {
         }
     }
 }
+
+/// A progress bar drawn with `template` (indicatif), or a hidden one when `show` is false.
+pub(crate) fn progress_bar(show: bool, len: u64, template: &str) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}

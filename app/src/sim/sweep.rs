@@ -76,18 +76,11 @@ fn run_label(cfg: &SimConfig) -> String {
 }
 
 fn sweep_bar(show: bool, len: usize) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "sweep [{bar:40}] {pos}/{len} runs {elapsed_precise} (eta {eta}) {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar
+    super::progress_bar(
+        show,
+        len as u64,
+        "sweep [{bar:40}] {pos}/{len} runs {elapsed_precise} (eta {eta}) {msg}",
+    )
 }
 
 /// What the workers share.

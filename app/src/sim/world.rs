@@ -533,17 +533,12 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The engine run's bar, labelled.
 fn progress_bar(show: bool, len: u64, label: &str) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg:>20} [{bar:40}] {pos}/{len} {elapsed_precise}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let bar = super::progress_bar(
+        show,
+        len,
+        "{msg:>20} [{bar:40}] {pos}/{len} {elapsed_precise}",
     );
     bar.set_message(label.to_string());
     bar

@@ -206,11 +206,8 @@ impl Rival for AaveV3 {
     }
 
     fn end_state(&self, final_price: f64) -> EndState {
-        EndState {
-            bad_debt: self.insurance.uncovered + underwater(&self.positions, final_price),
-            insurance_end: self.insurance.balance,
-            pol_end: 0.0,
-        }
+        self.insurance
+            .end_state(underwater(&self.positions, final_price))
     }
 }
 

@@ -163,11 +163,8 @@ impl Rival for Gen1 {
     }
 
     fn end_state(&self, final_price: f64) -> EndState {
-        EndState {
-            bad_debt: self.insurance.uncovered + underwater(&self.positions, final_price),
-            insurance_end: self.insurance.balance,
-            pol_end: 0.0,
-        }
+        self.insurance
+            .end_state(underwater(&self.positions, final_price))
     }
 }
 

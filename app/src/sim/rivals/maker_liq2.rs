@@ -322,11 +322,8 @@ impl Rival for MakerLiq2 {
             .iter()
             .map(|a| ((a.due - a.collected).max(0.0) - a.lot * final_price).max(0.0))
             .sum();
-        EndState {
-            bad_debt: self.insurance.uncovered + underwater(&self.positions, final_price) + open,
-            insurance_end: self.insurance.balance,
-            pol_end: 0.0,
-        }
+        self.insurance
+            .end_state(underwater(&self.positions, final_price) + open)
     }
 }
 

@@ -72,6 +72,16 @@ impl Insurance {
     pub fn earn(&mut self, amount: f64) {
         self.balance += amount.max(0.0);
     }
+    /// A rival's end state: `shortfall` (what open positions and auctions owe beyond their
+    /// collateral at the final price) and what the fund could not pay are bad debt; rivals
+    /// hold no POL.
+    pub fn end_state(&self, shortfall: f64) -> EndState {
+        EndState {
+            bad_debt: self.uncovered + shortfall,
+            insurance_end: self.balance,
+            pol_end: 0.0,
+        }
+    }
 }
 
 /// What open positions owe beyond their collateral at `price`.
