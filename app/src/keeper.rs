@@ -610,9 +610,7 @@ impl Keeper {
             let last_stage = rules::is_last_stage(&p, &au);
             let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
             // POL buys at the floor: only when it can pay for at least one unit.
-            let pol_can_buy = floor
-                .div_int_floor(market.pol_debt_amount as u128)
-                .is_ok_and(|q| q > 0);
+            let pol_can_buy = rules::pol_affordable(market, floor).is_ok_and(|q| q > 0);
             if backstop_ok && pol_can_buy {
                 let bs = mk.backstop(keeper, *key);
                 if self

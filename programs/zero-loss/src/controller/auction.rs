@@ -63,6 +63,12 @@ pub fn is_last_stage(p: &RiskParams, au: &Auction) -> bool {
     au.owner_kind == OwnerKind::Margin && au.stage as u16 + 1 >= p.auction_max_stages as u16
 }
 
+/// Collateral POL's debt asset pays for at `floor` (rounded down): the
+/// backstop needs at least one unit; the keeper asks before sending.
+pub fn pol_affordable(market: &Market, floor: Fp) -> Result<u64> {
+    to_u64(floor.div_int_floor(market.pol_debt_amount as u128)?)
+}
+
 /// Whether POL may buy a borrower's open auction now: at its last stage once
 /// a restart would be due, or whenever the curve has reached `floor`.
 pub fn backstop_allowed(p: &RiskParams, au: &Auction, floor: Fp, now: i64) -> Result<bool> {
@@ -351,7 +357,7 @@ pub fn backstop(
         backstop_allowed(&market.params, au, floor, now)?,
         ZlError::BackstopNotAllowed
     );
-    let affordable = to_u64(floor.div_int_floor(market.pol_debt_amount as u128)?)?;
+    let affordable = pol_affordable(market, floor)?;
     require!(affordable > 0, ZlError::InsufficientPol);
     let fill = auction::fill(au.lot, au.tab, au.principal, affordable, floor, 0)?;
     require!(fill.owe <= market.pol_debt_amount, ZlError::InsufficientPol);
