@@ -9,9 +9,10 @@ use super::fixed::Fp;
 /// An LTV that stands for "debt against worthless collateral".
 pub const LTV_INFINITE: Fp = Fp(u128::MAX);
 
-/// Where an account stands. Ordered from safest to worst. Stored as one
-/// byte on a margin account and in events (Borsh derives only; the engine
-/// stays free of Solana types).
+/// A health zone, one byte: Healthy (0), Buffer (1), Distressed (2), Emergency (3).
+/// Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the spot LTV.
+/// Stored on a margin account and in events (Borsh derives only; the engine stays free of Solana
+/// types).
 #[derive(
     Clone,
     Copy,
@@ -24,17 +25,16 @@ pub const LTV_INFINITE: Fp = Fp(u128::MAX);
     anchor_lang::AnchorDeserialize,
     anchor_lang::InitSpace,
 )]
-#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum Zone {
-    /// `trigger LTV <= liq_ltv_eff`.
-    Healthy = 0,
-    /// `liq_ltv_eff < trigger LTV <= liq_ltv`: partial liquidation allowed.
-    Buffer = 1,
-    /// `trigger LTV > liq_ltv`: a slice goes to auction.
-    Distressed = 2,
-    /// `spot LTV >= full_ltv`: the whole position goes to auction.
-    Emergency = 3,
+    /// Trigger LTV at most liq_ltv_eff (byte 0): may borrow and withdraw within max_ltv.
+    Healthy,
+    /// Trigger LTV above liq_ltv_eff, at most liq_ltv (byte 1): partial liquidation allowed.
+    Buffer,
+    /// Trigger LTV above liq_ltv (byte 2): a slice goes to auction.
+    Distressed,
+    /// Spot LTV at or above full_ltv (byte 3): the whole position goes to auction.
+    Emergency,
 }
 
 /// The thresholds a zone is judged by (fractions).

@@ -10,7 +10,9 @@ use crate::state::{seeds, Protocol};
 /// the proposal with `Pubkey::default()`).
 #[derive(Accounts)]
 pub struct ProposeAdmin<'info> {
+    /// Signer: the current admin.
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; its pending_admin is set.
     #[account(mut, seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Account<'info, Protocol>,
 }
@@ -28,7 +30,9 @@ pub fn propose_handler(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<
 /// Step two: the successor accepts, proving it holds the key.
 #[derive(Accounts)]
 pub struct AcceptAdmin<'info> {
+    /// Signer: the proposed admin, who becomes the admin.
     pub pending_admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; its pending_admin must be the signer.
     #[account(mut, seeds = [seeds::PROTOCOL], bump = protocol.bump,
         has_one = pending_admin @ ZlError::NotPendingAdmin)]
     pub protocol: Account<'info, Protocol>,

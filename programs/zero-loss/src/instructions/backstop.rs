@@ -14,27 +14,45 @@ use crate::token_ops::{self, Endpoints};
 /// vault buys the lot at the floor price, as far as its balance allows.
 #[derive(Accounts)]
 pub struct Backstop<'info> {
+    /// Signer: the caller (anyone); receives no reward.
     pub keeper: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The fill is booked on it.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The borrower auction to backstop; must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub auction: Box<Account<'info, Auction>>,
+    /// The market's POL debt-asset vault, which pays for the lot.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [3]].
     #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's POL collateral vault, which receives the collateral.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [4]].
     #[account(mut, address = market.vault(VaultKind::PolCollateral) @ ZlError::WrongVault)]
     pub pol_collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's liquidity vault, which receives the principal.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's insurance vault, which receives the penalty.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's collateral vault, which pays the collateral out.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -15,33 +15,53 @@ use crate::token_ops::{self, Endpoints};
 /// insurance fund (for POL's own collateral, everything to the POL vault).
 #[derive(Accounts)]
 pub struct Bid<'info> {
+    /// Signer: the bidder (anyone); authority of bidder_debt.
     pub bidder: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The fill is booked on it.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The auction bid on; must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub auction: Box<Account<'info, Auction>>,
+    /// The market's liquidity vault, which receives a borrower auction's principal.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's insurance vault, which receives a borrower auction's penalty.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's POL debt-asset vault, which receives a POL auction's proceeds.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [3]].
     #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's collateral vault, which pays the collateral out.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The bidder's debt-asset account that pays.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&bidder_debt.key()) @ ZlError::VaultAsUserAccount,
         constraint = bidder_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub bidder_debt: Box<Account<'info, TokenAccount>>,
+    /// The bidder's collateral account that receives the collateral.
+    /// Must hold the market's collateral mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&bidder_collateral.key()) @ ZlError::VaultAsUserAccount,
         constraint = bidder_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub bidder_collateral: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -14,13 +14,19 @@ use crate::state::{MarginAccount, Market};
 /// themselves and never trust the snapshot.
 #[derive(Accounts)]
 pub struct CheckHealth<'info> {
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Interest accrues and the oracle publish times are recorded.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The margin account to check (any owner), which stores the health snapshot.
+    /// Must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
 }
 

@@ -10,8 +10,11 @@ use crate::state::MarginAccount;
 /// returns its rent to the owner.
 #[derive(Accounts)]
 pub struct CloseMarginAccount<'info> {
+    /// Signer: the margin account's owner; receives the rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    /// The owner's margin account to close.
+    /// Must hold no collateral, no debt shares and no open auctions.
     #[account(mut, close = owner, has_one = owner @ ZlError::NotOwner,
         constraint = margin_account.is_empty() @ ZlError::AccountNotEmpty)]
     pub margin_account: Account<'info, MarginAccount>,

@@ -20,19 +20,29 @@ use crate::token_ops;
 /// bounded by `borrow_cap`.
 #[derive(Accounts)]
 pub struct DepositCollateral<'info> {
+    /// Signer: the depositor (anyone); authority of the source account.
     pub depositor: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its total_collateral grows.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The margin account credited (any owner); must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// The market's collateral vault, which receives the deposit.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The depositor's collateral account that pays.
+    /// Must hold the market's collateral mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
         constraint = source.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -12,17 +12,26 @@ use crate::token_ops;
 /// Anyone may add the debt asset to a market's insurance fund.
 #[derive(Accounts)]
 pub struct FundInsurance<'info> {
+    /// Signer: the funder; authority of the source account.
     pub funder: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its insurance_amount grows.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The market's insurance vault, which receives the funds.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The funder's debt-asset account that pays.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
         constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -8,12 +8,16 @@ use crate::errors::ZlError;
 use crate::events::MarketInitialized;
 use crate::state::{seeds, Market, Protocol, RiskParams, VaultKind, ACCOUNT_VERSION};
 
+/// Arguments of `init_market`: the market's two Pyth price feeds and its risk parameters.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct InitMarketArgs {
     /// Pyth feed id of the collateral's USD price.
+    /// 32 bytes, non-zero.
     pub collateral_feed_id: [u8; 32],
     /// Pyth feed id of the debt asset's USD price.
+    /// 32 bytes, non-zero and distinct from the collateral's.
     pub debt_feed_id: [u8; 32],
+    /// The market's initial risk parameters; must be within their bounds.
     pub params: RiskParams,
 }
 
@@ -21,40 +25,59 @@ pub struct InitMarketArgs {
 /// its LP-share mint, all owned by the market PDA.
 #[derive(Accounts)]
 pub struct InitMarket<'info> {
+    /// Signer: the admin; pays the rent of the market, its vaults and its LP mint.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; `admin` must be its admin.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market to create, PDA ["market", collateral_mint, debt_mint].
     #[account(init, payer = admin, space = Market::SIZE,
         seeds = [seeds::MARKET, collateral_mint.key().as_ref(), debt_mint.key().as_ref()], bump)]
     pub market: Box<Account<'info, Market>>,
+    /// The collateral asset's SPL Token mint.
     pub collateral_mint: Box<Account<'info, Mint>>,
+    /// The debt asset's SPL Token mint (must differ from the collateral mint).
     pub debt_mint: Box<Account<'info, Mint>>,
+    /// The collateral vault to create (collateral mint, owned by the market).
+    /// PDA ["vault", market, [0]].
     #[account(init, payer = admin,
         seeds = [seeds::VAULT, market.key().as_ref(), &VaultKind::Collateral.seed()], bump,
         token::mint = collateral_mint, token::authority = market)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The liquidity vault to create (debt mint, owned by the market).
+    /// PDA ["vault", market, [1]].
     #[account(init, payer = admin,
         seeds = [seeds::VAULT, market.key().as_ref(), &VaultKind::Liquidity.seed()], bump,
         token::mint = debt_mint, token::authority = market)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The insurance vault to create (debt mint, owned by the market).
+    /// PDA ["vault", market, [2]].
     #[account(init, payer = admin,
         seeds = [seeds::VAULT, market.key().as_ref(), &VaultKind::Insurance.seed()], bump,
         token::mint = debt_mint, token::authority = market)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The POL debt-asset vault to create (debt mint, owned by the market).
+    /// PDA ["vault", market, [3]].
     #[account(init, payer = admin,
         seeds = [seeds::VAULT, market.key().as_ref(), &VaultKind::PolDebt.seed()], bump,
         token::mint = debt_mint, token::authority = market)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    /// The POL collateral vault to create (collateral mint, owned by the market).
+    /// PDA ["vault", market, [4]].
     #[account(init, payer = admin,
         seeds = [seeds::VAULT, market.key().as_ref(), &VaultKind::PolCollateral.seed()], bump,
         token::mint = collateral_mint, token::authority = market)]
     pub pol_collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The LP-share mint to create, PDA ["lp_mint", market].
+    /// Same decimals as the debt mint; the market is its mint authority, with no freeze authority.
     #[account(init, payer = admin,
         seeds = [seeds::LP_MINT, market.key().as_ref()], bump,
         mint::decimals = debt_mint.decimals, mint::authority = market)]
     pub lp_mint: Box<Account<'info, Mint>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
+    /// The System program.
     pub system_program: Program<'info, System>,
 }
 

@@ -12,12 +12,14 @@ use crate::state::{seeds, Protocol, ACCOUNT_VERSION, DEFAULT_PARAMS_DELAY_SECS};
 /// multisig, and the admin moved with `propose_admin`).
 #[derive(Accounts)]
 pub struct InitProtocol<'info> {
+    /// Signer: the program's upgrade authority, which becomes the admin; pays the rent.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The protocol singleton to create, PDA ["protocol"].
     #[account(init, payer = admin, space = Protocol::SIZE, seeds = [seeds::PROTOCOL], bump)]
     pub protocol: Account<'info, Protocol>,
-    /// The program's ProgramData account (upgradeable loader, at its PDA of
-    /// the program id): its upgrade authority must be the signer.
+    /// The program's ProgramData account, whose upgrade authority must be the signer.
+    /// The upgradeable loader's PDA of the program id.
     #[account(
         seeds = [crate::ID.as_ref()],
         bump,
@@ -26,6 +28,7 @@ pub struct InitProtocol<'info> {
             @ ZlError::NotUpgradeAuthority,
     )]
     pub program_data: Account<'info, ProgramData>,
+    /// The System program.
     pub system_program: Program<'info, System>,
 }
 

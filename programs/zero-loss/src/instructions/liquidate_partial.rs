@@ -9,39 +9,55 @@ use crate::oracle;
 use crate::risk::ltv_bps;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops::{self, Endpoints};
-/// Permissionless: in the buffer zone, a liquidator repays up to `max_repay`
-/// of an account's debt and receives collateral worth the repayment plus a
-/// bonus at the market's higher price (EMA or spot mid), so the bonus never
-/// exceeds `max_bonus` at either. Sized to bring the account back to
-/// `target_ltv`, capped by the liquidity budget, with the dust rule
+/// Permissionless: in the buffer zone (or while healthy at the EMA trigger
+/// with the spot LTV already past the buffer edge), a liquidator repays up to
+/// `max_repay` of an account's debt and receives collateral worth the
+/// repayment plus a bonus, paid out at the spot mid price so the bonus at the
+/// market price is the bonus the parameters give. Sized on the lower of the
+/// trigger and spot mid prices to bring the account back to `target_ltv`,
+/// capped by the liquidity budget, with the dust rule
 /// (`controller::liquidation`).
 #[derive(Accounts)]
 pub struct LiquidatePartial<'info> {
+    /// Signer: the liquidator (anyone but the account's owner); authority of liquidator_debt.
     pub liquidator: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The liquidation is booked on it.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The margin account to liquidate; must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// The market's liquidity vault, which receives the repayment.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's collateral vault, which pays the collateral out.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    /// The liquidator's debt-asset account (pays).
+    /// The liquidator's debt-asset account that pays the repayment.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&liquidator_debt.key()) @ ZlError::VaultAsUserAccount,
         constraint = liquidator_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub liquidator_debt: Box<Account<'info, TokenAccount>>,
-    /// The liquidator's collateral account (receives).
+    /// The liquidator's collateral account that receives the collateral.
+    /// Must hold the market's collateral mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&liquidator_collateral.key()) @ ZlError::VaultAsUserAccount,
         constraint = liquidator_collateral.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub liquidator_collateral: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

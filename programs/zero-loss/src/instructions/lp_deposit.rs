@@ -15,30 +15,43 @@ use crate::token_ops;
 /// account, its LP-share account, and the market's liquidity vault and mint.
 #[derive(Accounts)]
 pub struct LpLiquidity<'info> {
+    /// Signer: the LP; authority of lp_token on deposit and of lp_shares on withdrawal.
     pub lp: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its liquidity and LP-share count change.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The market's liquidity vault, which receives deposits and pays withdrawals.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's LP-share mint, PDA ["lp_mint", market]; must be the market's.
     #[account(mut, address = market.lp_mint @ ZlError::WrongMint)]
     pub lp_mint: Box<Account<'info, Mint>>,
-    /// The LP's debt-asset account (source on deposit, destination on withdraw).
+    /// The LP's debt-asset account, source on deposit and destination on withdrawal.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&lp_token.key()) @ ZlError::VaultAsUserAccount,
         constraint = lp_token.mint == market.debt_mint @ ZlError::WrongMint)]
     pub lp_token: Box<Account<'info, TokenAccount>>,
-    /// The LP's share account.
+    /// The LP's share account, credited on deposit and burned from on withdrawal.
+    /// Must hold the market's LP mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&lp_shares.key()) @ ZlError::VaultAsUserAccount,
         constraint = lp_shares.mint == market.lp_mint @ ZlError::WrongMint)]
     pub lp_shares: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
-    /// CHECK: a Pyth PriceUpdateV2 (`oracle::load_prices`); required by
-    /// `lp_withdraw` while borrower auctions are open, unused by deposits.
+    /// Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// Required by lp_withdraw while borrower auctions are open; unused by lp_deposit.
+    /// CHECK: validated by `oracle::load_prices` when used.
     pub collateral_oracle: Option<UncheckedAccount<'info>>,
-    /// CHECK: as `collateral_oracle`, the debt asset's feed.
+    /// Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// Required by lp_withdraw while borrower auctions are open; unused by lp_deposit.
+    /// CHECK: validated by `oracle::load_prices` when used.
     pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 

@@ -8,14 +8,19 @@ use crate::state::{pause, seeds, MarginAccount, Market, Protocol, ACCOUNT_VERSIO
 /// Opens the owner's margin account in a market (the owner pays the rent).
 #[derive(Accounts)]
 pub struct OpenMarginAccount<'info> {
+    /// Signer: the account's owner; pays the rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market the margin account belongs to.
     pub market: Box<Account<'info, Market>>,
+    /// The margin account to create, PDA ["margin", market, owner].
     #[account(init, payer = owner, space = MarginAccount::SIZE,
         seeds = [seeds::MARGIN, market.key().as_ref(), owner.key().as_ref()], bump)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// The System program.
     pub system_program: Program<'info, System>,
 }
 

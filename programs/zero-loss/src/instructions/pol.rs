@@ -9,30 +9,41 @@ use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
 
-/// Which POL vault `withdraw_pol` draws from (one byte; any other value is
-/// refused when the instruction is decoded).
+/// Which POL vault withdraw_pol draws from, one byte.
+/// Debt (0): the POL debt-asset vault; Collateral (1): the POL collateral vault. Any other value is
+/// refused when the instruction is decoded.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum PolAsset {
-    Debt = 0,
-    Collateral = 1,
+    /// The debt asset, from the POL debt vault (byte 0).
+    Debt,
+    /// The collateral, from the POL collateral vault (byte 1).
+    Collateral,
 }
 
 /// The admin adds the debt asset to the POL vault that backstops auctions.
 #[derive(Accounts)]
 pub struct FundPol<'info> {
+    /// Signer: the admin; authority of the source account.
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; `admin` must be its admin.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its pol_debt_amount grows.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The market's POL debt-asset vault, which receives the funds.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [3]].
     #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    /// The admin's debt-asset account that pays.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&source.key()) @ ZlError::VaultAsUserAccount,
         constraint = source.mint == market.debt_mint @ ZlError::WrongMint)]
     pub source: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 
@@ -60,18 +71,27 @@ pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
 /// The admin takes the debt asset or collateral out of POL.
 #[derive(Accounts)]
 pub struct WithdrawPol<'info> {
+    /// Signer: the admin.
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; `admin` must be its admin.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its POL accounting shrinks.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
-    /// The POL vault named by `asset`.
+    /// The POL vault named by `asset`, which pays the withdrawal.
+    /// Must be PDA ["vault", market, [3]] for Debt or ["vault", market, [4]] for Collateral
+    /// (checked in the handler).
     #[account(mut)]
     pub pol_vault: Box<Account<'info, TokenAccount>>,
+    /// Token account that receives the withdrawal.
+    /// Must hold pol_vault's mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&destination.key()) @ ZlError::VaultAsUserAccount,
         constraint = destination.mint == pol_vault.mint @ ZlError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -17,16 +17,25 @@ use crate::token_ops;
 /// (divergence, confidence, exhausted budget).
 #[derive(Accounts)]
 pub struct RefreshMarket<'info> {
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its interest, volatility, budget and breaker state are updated.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The market's liquidity vault, which pays the reserve sweep.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's insurance vault, which receives the reserve sweep.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -15,23 +15,35 @@ use crate::token_ops::{self, Endpoints};
 /// to the backstop instead.
 #[derive(Accounts)]
 pub struct RestartAuction<'info> {
+    /// Signer: the keeper (anyone) who restarts the stage and earns the keeper reward.
     pub keeper: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The keeper reward leaves its insurance fund.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The auction to restart; must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub auction: Box<Account<'info, Auction>>,
+    /// The market's insurance vault, which pays the keeper reward.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The keeper's debt-asset account that receives the keeper reward.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&keeper_debt.key()) @ ZlError::VaultAsUserAccount,
         constraint = keeper_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub keeper_debt: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -11,7 +11,9 @@ use crate::state::{pause, seeds, Protocol, MAX_PAUSE_SECS};
 /// most `MAX_PAUSE_SECS`; the admin must renew a longer pause.
 #[derive(Accounts)]
 pub struct SetPause<'info> {
+    /// Signer: the admin.
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; its pause bitset is replaced.
     #[account(mut, seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Account<'info, Protocol>,
 }

@@ -15,29 +15,48 @@ use crate::token_ops::{self, Endpoints};
 /// kicker.
 #[derive(Accounts)]
 pub struct SettleAuction<'info> {
+    /// Signer: the caller (anyone).
     pub keeper: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"] (settlement is never paused).
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The settlement and any shortfall are booked on it.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The finished auction to close; its rent goes to the kicker.
+    /// Must belong to the market.
     #[account(mut, close = kicker, has_one = market @ ZlError::WrongMarket, has_one = kicker @ ZlError::WrongAuctionOwner)]
     pub auction: Box<Account<'info, Auction>>,
-    /// CHECK: receives the auction's rent; checked against `auction.kicker`.
+    /// The auction's kicker, who receives its rent; must equal auction.kicker.
+    /// CHECK: only receives lamports; checked against `auction.kicker` by `has_one`.
     #[account(mut)]
     pub kicker: UncheckedAccount<'info>,
-    /// The owning margin account; absent for POL's own collateral.
+    /// The margin account that owns a borrower auction; omitted for a POL auction.
+    /// Must belong to the market and be the auction's owner.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub margin_account: Option<Box<Account<'info, MarginAccount>>>,
+    /// The market's liquidity vault, which receives the shortfall cover from insurance and POL.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [1]].
     #[account(mut, address = market.vault(VaultKind::Liquidity) @ ZlError::WrongVault)]
     pub liquidity_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's insurance vault, which pays shortfall cover first.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's POL debt-asset vault, which pays shortfall cover after insurance.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [3]].
     #[account(mut, address = market.vault(VaultKind::PolDebt) @ ZlError::WrongVault)]
     pub pol_debt_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's collateral vault, which pays a POL auction's leftover lot back to POL.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's POL collateral vault, which receives a POL auction's leftover lot.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [4]].
     #[account(mut, address = market.vault(VaultKind::PolCollateral) @ ZlError::WrongVault)]
     pub pol_collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -14,29 +14,42 @@ use crate::token_ops::{self, Endpoints};
 /// rent (returned at settlement) and is rewarded from the insurance fund.
 #[derive(Accounts)]
 pub struct StartAuction<'info> {
+    /// Signer: the kicker (anyone); pays the auction's rent, refunded at settlement.
     #[account(mut)]
     pub kicker: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its next_auction_id seeds the new auction.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The Distressed or Emergency margin account to kick; must belong to the market.
     #[account(mut, has_one = market @ ZlError::WrongMarket)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// The auction to create, PDA ["auction", market, next_auction_id as u64 little-endian].
     #[account(init, payer = kicker, space = Auction::SIZE,
         seeds = [seeds::AUCTION, market.key().as_ref(), &market.next_auction_id.to_le_bytes()], bump)]
     pub auction: Box<Account<'info, Auction>>,
+    /// The market's insurance vault, which pays the keeper reward.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [2]].
     #[account(mut, address = market.vault(VaultKind::Insurance) @ ZlError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    /// Where the keeper reward goes (debt asset).
+    /// The kicker's debt-asset account that receives the keeper reward.
+    /// Must hold the market's debt mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&kicker_debt.key()) @ ZlError::VaultAsUserAccount,
         constraint = kicker_debt.mint == market.debt_mint @ ZlError::WrongMint)]
     pub kicker_debt: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
+    /// The System program.
     pub system_program: Program<'info, System>,
 }
 

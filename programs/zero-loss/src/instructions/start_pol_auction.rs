@@ -15,24 +15,37 @@ use crate::token_ops::{self, Endpoints};
 /// and is never backstopped.
 #[derive(Accounts)]
 pub struct StartPolAuction<'info> {
+    /// Signer: the admin; pays the auction's rent, refunded at settlement.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; `admin` must be its admin.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its next_auction_id seeds the new auction.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The auction to create, PDA ["auction", market, next_auction_id as u64 little-endian].
     #[account(init, payer = admin, space = Auction::SIZE,
         seeds = [seeds::AUCTION, market.key().as_ref(), &market.next_auction_id.to_le_bytes()], bump)]
     pub auction: Box<Account<'info, Auction>>,
+    /// The market's POL collateral vault, which pays the lot.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [4]].
     #[account(mut, address = market.vault(VaultKind::PolCollateral) @ ZlError::WrongVault)]
     pub pol_collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The market's collateral vault, which holds the lot while it sells.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// CHECK: validated by `oracle::load_prices` (owner, feed id, verification, age, confidence).
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
+    /// The System program.
     pub system_program: Program<'info, System>,
 }
 

@@ -14,9 +14,14 @@ use crate::state::{seeds, Market, Protocol, RiskParams};
 /// replaces a pending one and restarts the delay.
 #[derive(Accounts)]
 pub struct UpdateMarketParams<'info> {
+    /// Signer: the admin.
     pub admin: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; `admin` must be its admin.
+    /// Its params_delay_secs sets the proposal's timelock.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump, has_one = admin @ ZlError::NotAdmin)]
     pub protocol: Account<'info, Protocol>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// The proposal is stored on it.
     #[account(mut)]
     pub market: Account<'info, Market>,
 }
@@ -43,6 +48,8 @@ pub fn handler(ctx: Context<UpdateMarketParams>, params: RiskParams) -> Result<(
 /// passed. Interest is accrued at the old rates first.
 #[derive(Accounts)]
 pub struct ExecuteMarketParams<'info> {
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its pending parameters are put in force.
     #[account(mut)]
     pub market: Account<'info, Market>,
 }

@@ -17,23 +17,37 @@ use crate::token_ops;
 /// a price nor a clear breaker.
 #[derive(Accounts)]
 pub struct WithdrawCollateral<'info> {
+    /// Signer: the margin account's owner.
     pub owner: Signer<'info>,
+    /// The protocol singleton, PDA ["protocol"]; read for the pause flags.
     #[account(seeds = [seeds::PROTOCOL], bump = protocol.bump)]
     pub protocol: Box<Account<'info, Protocol>>,
+    /// The market, PDA ["market", collateral_mint, debt_mint].
+    /// Its total_collateral shrinks.
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// The owner's margin account; must belong to the market and to the signer.
     #[account(mut, has_one = market @ ZlError::WrongMarket, has_one = owner @ ZlError::NotOwner)]
     pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// The market's collateral vault, which pays the withdrawal.
+    /// Must be the vault recorded on the market, PDA ["vault", market, [0]].
     #[account(mut, address = market.vault(VaultKind::Collateral) @ ZlError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// Collateral account that receives the withdrawal.
+    /// Must hold the market's collateral mint and must not be one of the market's vaults.
     #[account(mut,
         constraint = !market.is_vault(&destination.key()) @ ZlError::VaultAsUserAccount,
         constraint = destination.mint == market.collateral_mint @ ZlError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// Read only when the margin account has debt.
+    /// CHECK: validated by `oracle::load_prices` when the account has debt, unused otherwise.
     pub collateral_oracle: UncheckedAccount<'info>,
-    /// CHECK: a Pyth PriceUpdateV2, validated by `oracle::load_prices`.
+    /// The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// Read only when the margin account has debt.
+    /// CHECK: validated by `oracle::load_prices` when the account has debt, unused otherwise.
     pub debt_oracle: UncheckedAccount<'info>,
+    /// The SPL Token program.
     pub token_program: Program<'info, Token>,
 }
 

@@ -5,52 +5,62 @@ use crate::engine::fixed::Fp;
 use crate::errors::ZlError;
 use crate::state::{AuctionCurve, RiskParams};
 
-/// Who owns an auction's collateral (and receives its leftovers). One byte
-/// on the account; any other value fails to deserialize.
+/// Who owns an auction's collateral and receives its leftovers, one byte.
+/// Margin (0): a margin account's slice; Pol (1): protocol-owned collateral. Any other value fails
+/// to deserialize.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum OwnerKind {
-    /// A margin account's slice.
-    Margin = 0,
-    /// Protocol-owned collateral being unwound.
-    Pol = 1,
+    /// A margin account's slice (byte 0).
+    Margin,
+    /// Protocol-owned collateral being sold (byte 1).
+    Pol,
 }
 
 /// A Dutch auction of one lot of collateral.
-/// PDA `["auction", market, id (u64 LE)]`. Closed at settlement (rent to the
-/// kicker).
+/// Created by start_auction (a borrower's slice) or start_pol_auction (POL's collateral) and closed
+/// by settle_auction, which returns its rent to the kicker. PDA ["auction", market, id as u64
+/// little-endian].
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Auction {
+    /// Account layout version (ACCOUNT_VERSION, currently 1), written at creation.
     pub version: u8,
+    /// Bump of this account's PDA.
     pub bump: u8,
     /// Restarts so far (0 = the first stage).
     pub stage: u8,
+    /// Whose collateral is sold: a margin account's slice or POL's own.
     pub owner_kind: OwnerKind,
+    /// The market's next_auction_id when this auction was created; its PDA seed.
     pub id: u64,
+    /// The market this auction belongs to.
     pub market: Pubkey,
-    /// The margin account (owner_kind MARGIN) or the market (POL).
+    /// The margin account (owner_kind Margin) or the market itself (owner_kind Pol).
     pub owner: Pubkey,
-    /// Who kicked it: paid the rent, gets it back at settlement.
+    /// Who created it and paid its rent; the rent returns to this key at settlement.
     pub kicker: Pubkey,
-    /// Collateral left to sell, collateral native units.
+    /// Collateral left to sell, collateral-token base units.
     pub lot: u64,
-    /// Debt units left to raise (principal + penalty).
+    /// Debt left to raise (principal plus penalty), debt-token base units.
     pub tab: u64,
-    /// Of `tab`, principal still owed to the lenders.
+    /// Of `tab`, the principal still owed to the lenders, debt-token base units.
     pub principal: u64,
-    /// Starting price of the current stage, WAD debt units per collateral unit.
+    /// Starting price of the current stage, 1e18 fixed point.
+    /// Debt-token base units per collateral-token base unit.
     pub top: u128,
     /// When the current stage began, unix seconds.
     pub stage_start: i64,
+    /// When the auction was created, unix seconds.
     pub created_at: i64,
-    /// The lot and tab at kick time (for reports).
+    /// The lot at creation, collateral-token base units (for reports).
     pub initial_lot: u64,
+    /// The tab at creation, debt-token base units; raised so far = initial_tab - tab.
     pub initial_tab: u64,
-    /// Keeper rewards paid for this auction so far (kick and restarts), debt
-    /// native units; together never more than its penalty.
+    /// Keeper rewards paid for this auction so far (kick and restarts), debt-token base units.
+    /// Together never more than its penalty.
     pub rewards_paid: u64,
+    /// Reserved for future fields (60 bytes, zero).
     pub reserved: [u8; 60],
 }
 

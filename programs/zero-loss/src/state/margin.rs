@@ -3,39 +3,47 @@ use anchor_lang::prelude::*;
 use crate::engine::health::Zone;
 use crate::errors::ZlError;
 
-/// A margin account's status. One byte; any other value fails to
-/// deserialize.
+/// A margin account's status, one byte: Active (0) or InAuction (1).
+/// Any other value fails to deserialize.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum AccountStatus {
-    Active = 0,
-    /// At least one auction holds a slice of this account.
-    InAuction = 1,
+    /// No auction holds a slice of this account (byte 0).
+    Active,
+    /// At least one auction holds a slice of this account (byte 1).
+    InAuction,
 }
 
-/// A borrower's position in one market. PDA `["margin", market, owner]`.
+/// A borrower's position in one market, one per (market, owner).
+/// PDA ["margin", market, owner].
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct MarginAccount {
+    /// Account layout version (ACCOUNT_VERSION, currently 1), written at creation.
     pub version: u8,
+    /// Bump of this account's PDA.
     pub bump: u8,
+    /// Active, or InAuction exactly while open_auctions is non-zero.
     pub status: AccountStatus,
-    /// Zone at the last health computation.
+    /// Health zone at the last check_health (informational; never trusted).
     pub last_zone: Zone,
-    /// Auctions holding a slice of this account.
+    /// Number of open auctions holding a slice of this account.
     pub open_auctions: u16,
+    /// The market this account belongs to.
     pub market: Pubkey,
+    /// The owner: the only signer who may borrow, withdraw collateral or close it.
     pub owner: Pubkey,
-    /// Collateral held, collateral native units.
+    /// Collateral held, collateral-token base units (excludes slices in auctions).
     pub collateral: u64,
-    /// Debt shares against the market's borrow index.
+    /// Debt shares of the market's borrow index.
+    /// Debt = shares x borrow_index, rounded up, in debt-token base units.
     pub debt_shares: u64,
-    /// Trigger-price LTV at the last health computation, bps (rounded up;
-    /// `u32::MAX` for worthless collateral).
+    /// Trigger-price (EMA) LTV at the last check_health, basis points, rounded up.
+    /// u32::MAX if it does not fit (e.g. debt against worthless collateral).
     pub last_ltv_bps: u32,
-    /// When that computation ran, unix seconds.
+    /// When check_health last ran on this account, unix seconds (0 if never).
     pub last_health_ts: i64,
+    /// Reserved for future fields (70 bytes, zero).
     pub reserved: [u8; 70],
 }
 

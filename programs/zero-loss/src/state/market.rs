@@ -25,104 +25,130 @@ pub mod breaker {
 }
 
 /// An isolated lending market: one collateral asset, one debt asset.
-/// PDA `["market", collateral_mint, debt_mint]`; it is the authority of its
-/// five vaults and of its LP-share mint.
+/// PDA ["market", collateral_mint, debt_mint]. It is the token authority of its five vaults and the
+/// mint authority of its LP mint. Each vault accounting field equals its vault's balance (tokens
+/// sent to a vault outside the program are not counted).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Market {
+    /// Account layout version (ACCOUNT_VERSION, currently 1), written at creation.
     pub version: u8,
+    /// Bump of this account's PDA.
     pub bump: u8,
-    /// Bumps of the vaults, indexed by [`VaultKind`].
+    /// Bumps of the five vault PDAs, indexed by vault kind (same order as `vaults`).
     pub vault_bumps: [u8; 5],
+    /// Bump of the LP mint's PDA.
     pub lp_mint_bump: u8,
+    /// Decimals of the collateral mint, copied at creation.
     pub collateral_decimals: u8,
+    /// Decimals of the debt mint, copied at creation.
     pub debt_decimals: u8,
 
+    /// SPL Token mint of the collateral asset.
     pub collateral_mint: Pubkey,
+    /// SPL Token mint of the debt asset (what is lent and borrowed).
     pub debt_mint: Pubkey,
-    /// SPL mint of the LP shares (decimals = the debt asset's).
+    /// SPL Token mint of the LP shares, PDA ["lp_mint", market].
+    /// Same decimals as the debt mint; this market is its mint authority.
     pub lp_mint: Pubkey,
-    /// Token accounts owned by this PDA, indexed by [`VaultKind`].
+    /// Addresses of the market's five token vaults, indexed by vault kind.
+    /// Collateral 0, Liquidity 1, Insurance 2, PolDebt 3, PolCollateral 4.
+    /// Each is PDA ["vault", market, [kind]].
     pub vaults: [Pubkey; 5],
-    /// Pyth feed id of the collateral (USD quote).
+    /// Pyth feed id of the collateral's USD price.
     pub collateral_feed_id: [u8; 32],
-    /// Pyth feed id of the debt asset (USD quote).
+    /// Pyth feed id of the debt asset's USD price.
     pub debt_feed_id: [u8; 32],
 
+    /// The risk parameters in force.
     pub params: RiskParams,
 
     // --- lending ---
-    /// Borrow index, WAD (starts at 1.0).
+    /// Borrow index, 1e18 fixed point; starts at 1.0 and never falls.
+    /// An account's debt is its debt shares times this index, rounded up.
     pub borrow_index: u128,
-    /// Sum of all margin accounts' debt shares (and auctions' later).
+    /// Sum of all margin accounts' debt shares.
+    /// Shares moved into an auction at kick time leave this total (see auction_debt).
     pub total_debt_shares: u64,
-    /// Last interest accrual, unix seconds.
+    /// When interest was last accrued, unix seconds.
     pub last_accrual_ts: i64,
 
     // --- vault accounting (native units; each equals its vault's balance) ---
-    /// Collateral vault: all margin accounts' collateral plus auction lots.
+    /// Collateral vault balance, collateral-token base units.
+    /// Margin accounts' collateral plus the lots of all open auctions (borrower and POL).
     pub total_collateral: u64,
-    /// Liquidity vault: LP deposits not lent out.
+    /// Liquidity vault balance, debt-token base units.
+    /// LP deposits not lent out plus repayments; includes pending_reserves.
     pub liquidity_amount: u64,
-    /// Interest owed to the insurance fund, not yet moved out of liquidity.
+    /// Interest owed to the insurance fund, not yet swept out of liquidity, debt-token base units.
     pub pending_reserves: u64,
-    /// Insurance vault.
+    /// Insurance vault balance, debt-token base units.
     pub insurance_amount: u64,
-    /// POL debt-asset vault.
+    /// POL debt-asset vault balance, debt-token base units.
     pub pol_debt_amount: u64,
-    /// POL collateral vault.
+    /// POL collateral vault balance, collateral-token base units.
     pub pol_collateral_amount: u64,
-    /// Bad debt written off against the LPs, cumulative, debt native units.
+    /// Cumulative bad debt written off against the LPs, debt-token base units.
+    /// Auction principal shortfalls that neither insurance nor POL could pay.
     pub recorded_bad_debt: u64,
-    /// Principal owed by open auctions (moved out of the debt shares at
-    /// kick time), debt native units.
+    /// Principal owed by open borrower auctions, debt-token base units.
+    /// Moved out of the debt shares at kick time; bids, the backstop and settlement pay it down.
     pub auction_debt: u64,
-    /// LP shares outstanding, as the program minted and burned them. Shares
-    /// burned outside the program stay counted here, so an outside burn
-    /// forfeits the burner's claim instead of inflating the share price.
+    /// LP shares outstanding as the program minted and burned them, LP-mint base units.
+    /// Shares burned outside the program stay counted here, so an outside burn forfeits the
+    /// burner's claim instead of inflating the share price.
     pub lp_shares: u64,
 
     // --- volatility (see engine::volatility) ---
-    /// EWMA of squared returns per second, WAD.
+    /// Realized variance: EWMA of squared simple returns per second, 1e18 fixed point.
     pub vol_variance: u128,
-    /// Last sampled spot price (debt units per collateral unit), WAD.
+    /// Last sampled spot mid price, 1e18 fixed point (0 before the first sample).
+    /// Debt-token base units per collateral-token base unit.
     pub vol_last_price: u128,
-    /// Publish time of that sample.
+    /// Collateral feed publish time of that sample, unix seconds.
     pub vol_last_time: i64,
 
     // --- liquidity budget (token bucket, debt native units) ---
+    /// Liquidity budget level (token bucket), debt-token base units; full at creation.
     pub budget_level: u64,
+    /// When the liquidity budget was last refilled, unix seconds.
     pub budget_last_ts: i64,
 
     // --- circuit breaker ---
-    /// [`breaker`] reasons while tripped; 0 when clear.
+    /// Circuit breaker reasons while tripped, a bitset; 0 when clear.
+    /// DIVERGENCE 1, CONFIDENCE 2, BUDGET 4.
     pub breaker_reasons: u8,
-    /// When it last tripped, unix seconds.
+    /// When the circuit breaker last tripped from clear, unix seconds.
     pub breaker_tripped_at: i64,
-    /// Last refresh that saw an abnormal reading, unix seconds.
+    /// When the last abnormal reading or budget exhaustion was seen, unix seconds.
     pub breaker_last_abnormal_ts: i64,
 
     // --- auctions ---
+    /// Id of the next auction created in this market (its PDA seed); starts at 0.
     pub next_auction_id: u64,
+    /// Auctions of this market not yet settled (borrower and POL).
     pub open_auctions: u32,
 
     // --- oracle order (see oracle::load_prices) ---
-    /// Newest publish time of the collateral feed any instruction has used;
-    /// no instruction may use an older reading.
+    /// Newest publish time of the collateral feed any instruction has used, unix seconds.
+    /// Older readings are refused (oracle/superseded).
     pub collateral_publish_time: i64,
-    /// The same for the debt asset's feed.
+    /// Newest publish time of the debt asset's feed any instruction has used, unix seconds.
+    /// Older readings are refused (oracle/superseded).
     pub debt_publish_time: i64,
 
     // --- parameter timelock (see update_market_params) ---
-    /// Parameters proposed by the admin, in force from `pending_params_eta`.
+    /// Risk parameters proposed by the admin, not yet in force.
+    /// Meaningful only while pending_params_eta is non-zero.
     pub pending_params: RiskParams,
-    /// When `pending_params` may be executed, unix seconds; 0 when none.
+    /// When pending_params may be executed, unix seconds; 0 when none is pending.
     pub pending_params_eta: i64,
 
-    /// Collateral in open borrower auctions (their lots), collateral native
-    /// units: what backs `auction_debt`.
+    /// Collateral in open borrower auctions' lots, collateral-token base units.
+    /// What backs auction_debt.
     pub auction_lots: u64,
 
+    /// Reserved for future fields (189 bytes, zero).
     pub reserved: [u8; 189],
 }
 

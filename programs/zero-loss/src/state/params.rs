@@ -18,113 +18,130 @@ pub const MAX_THRESHOLD_STEP_BPS: u64 = 200;
 /// The most `auction_max_discount_bps` may rise in one parameter change.
 pub const MAX_DISCOUNT_STEP_BPS: u64 = 500;
 
-/// The auction price curve. One byte; any other value fails to deserialize.
+/// The auction price curve within a stage, one byte.
+/// Linear (0) falls linearly to zero over auction_tau_secs; StepExp (1) keeps auction_cut_bps of
+/// the price every auction_step_secs. Any other value fails to deserialize.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum AuctionCurve {
-    /// `top * (1 - t / tau)`, linear to zero at `tau`.
-    Linear = 0,
-    /// `top * cut^(t / step)`, a stair-step exponential.
-    StepExp = 1,
+    /// `top * (1 - t / tau)`: linear to zero at auction_tau_secs (byte 0).
+    Linear,
+    /// `top * cut^floor(t / step)`: a stair-step exponential (byte 1).
+    /// Keeps auction_cut_bps of the price every auction_step_secs.
+    StepExp,
 }
 
+/// A market's risk parameters.
+/// Ratios are basis points (10,000 = 1.0); multipliers are ten-thousandths (x1e4); amounts are base
+/// units of the asset named; times are seconds. Bounds are checked by init_market and
+/// update_market_params (docs/design.md section 11).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct RiskParams {
     // --- health ---
-    /// Borrow / withdraw limit (initial LTV), bps.
+    /// Borrow and withdrawal limit (initial LTV), basis points, on the conservative price.
     pub max_ltv_bps: u16,
-    /// Liquidation threshold (maintenance LTV), bps.
+    /// Liquidation threshold (maintenance LTV), basis points.
+    /// Above it on the EMA trigger price an account is Distressed.
     pub liq_ltv_bps: u16,
-    /// Emergency threshold on the spot reading, bps.
+    /// Emergency threshold, basis points.
+    /// At or above it on the spot price the whole position goes to auction.
     pub full_ltv_bps: u16,
-    /// Where a partial liquidation stops, bps.
+    /// LTV a partial liquidation or an auction slice brings the account back to, basis points.
     pub target_ltv_bps: u16,
 
     // --- volatility buffer: b = clamp(z * sigma * sqrt(T), min, max) ---
-    /// `z`, x1e4 (20_000 = two standard deviations).
+    /// z of the volatility buffer, ten-thousandths (20,000 = two standard deviations).
+    /// The buffer is b = clamp(z * sqrt(variance * T), buffer_min, buffer_max).
     pub vol_z_x1e4: u32,
-    /// `T`, the recovery duration, seconds.
+    /// T of the volatility buffer: the time the engine needs to unwind a position, seconds.
     pub recovery_secs: u32,
-    /// Time constant of the variance EWMA, seconds.
+    /// Time constant W of the variance EWMA, seconds.
     pub vol_window_secs: u32,
-    /// Lower clamp of `b`, bps.
+    /// Lower clamp of the volatility buffer b, basis points.
     pub buffer_min_bps: u16,
-    /// Upper clamp of `b`, bps.
+    /// Upper clamp of the volatility buffer b, basis points.
     pub buffer_max_bps: u16,
 
     // --- oracle ---
-    /// Oldest accepted publish time, seconds before now.
+    /// Oldest accepted Pyth publish time, seconds before now.
     pub oracle_max_age_secs: u32,
-    /// Widest accepted `conf / price` (spot and EMA), bps.
+    /// Widest accepted conf / price of each feed (spot and EMA), basis points.
     pub oracle_max_conf_bps: u16,
-    /// `k` in `price -/+ k * conf`, x1e4.
+    /// k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths.
     pub oracle_conf_k_x1e4: u32,
 
     // --- interest (annual rates) ---
+    /// Borrow rate at zero utilization, basis points per year.
     pub base_rate_bps: u16,
+    /// Rate added between zero utilization and the kink, basis points per year.
     pub slope1_bps: u16,
+    /// Rate added between the kink and full utilization, basis points per year.
     pub slope2_bps: u16,
-    /// Utilization at the kink, bps.
+    /// Utilization at the kink of the rate curve, basis points.
     pub kink_bps: u16,
-    /// Share of interest that feeds the insurance fund, bps.
+    /// Share of accrued interest owed to the insurance fund, basis points.
     pub reserve_factor_bps: u16,
 
     // --- caps ---
-    /// Most collateral the market holds after a deposit into an account
-    /// that owes nothing, collateral native units. Accounts with debt or an
-    /// open auction may always add collateral (which can take the total
-    /// past the cap): a full cap never blocks a borrower from topping up.
+    /// Collateral cap: most total_collateral a deposit may leave, collateral-token base units.
+    /// Binds only deposits into accounts that owe nothing: an account with debt or an open auction
+    /// may always add collateral, even past the cap.
     pub collateral_cap: u64,
-    /// Most debt outstanding, debt native units.
+    /// Most total debt of the margin accounts a borrow may leave, debt-token base units.
     pub borrow_cap: u64,
 
     // --- partial liquidation ---
-    /// Bonus at the top edge of the buffer zone, bps.
+    /// Partial-liquidation bonus at liq_ltv_eff (the buffer zone's healthy edge), basis points.
     pub min_bonus_bps: u16,
-    /// Bonus at `liq_ltv`, bps.
+    /// Partial-liquidation bonus at liq_ltv, basis points.
+    /// The bonus rises linearly from min_bonus_bps at liq_ltv_eff, capped at 1 - LTV.
     pub max_bonus_bps: u16,
-    /// Liquidity budget: bucket capacity, debt native units.
+    /// Liquidity budget: capacity of the token bucket, debt-token base units.
     pub budget_capacity: u64,
-    /// Liquidity budget: refill, debt native units per second.
+    /// Liquidity budget: refill rate, debt-token base units per second.
     pub budget_refill_per_sec: u64,
-    /// Dust: the least debt a position may be left with, debt native units.
+    /// Dust limit, debt-token base units.
+    /// A position's debt (and an auction's remaining tab) must be zero or at least this; a
+    /// liquidity budget below it counts as exhausted.
     pub min_position: u64,
 
     // --- auctions ---
-    /// Penalty added to the tab, bps of the debt slice.
+    /// Liquidation penalty added to an auction's tab, basis points of the principal moved.
     pub penalty_bps: u16,
-    /// Starting price over spot (`top = spot * buf`), bps (>= 10_000).
+    /// Starting price over spot (top = spot * buf), basis points, at least 10,000.
     pub auction_buf_bps: u16,
-    /// The curve's shape.
+    /// The price curve's shape within a stage.
     pub auction_curve: AuctionCurve,
-    /// Linear: seconds to reach zero.
+    /// Linear curve: seconds for the price to reach zero.
     pub auction_tau_secs: u32,
-    /// Stair-step: seconds per step.
+    /// Stair-step curve: seconds per step.
     pub auction_step_secs: u32,
-    /// Stair-step: price kept per step, bps.
+    /// Stair-step curve: share of the price kept at each step, basis points.
     pub auction_cut_bps: u16,
-    /// Restart once an auction is older than this, seconds.
+    /// A stage may be restarted once it is older than this, seconds.
     pub auction_tail_secs: u32,
-    /// Restart once `price < cusp * top`, bps.
+    /// A stage may be restarted once its price is below this share of its top, basis points.
     pub auction_cusp_bps: u16,
-    /// Floor below spot: `floor = spot * (1 - max_discount)`, bps.
+    /// Auction floor below spot: floor = spot * (1 - max_discount), basis points.
     pub auction_max_discount_bps: u16,
-    /// Restarts before the POL backstop takes the rest.
+    /// Stages a borrower's auction may run, the first included.
+    /// After the last, the POL backstop takes the rest; POL auctions restart without limit.
     pub auction_max_stages: u8,
-    /// Flat keeper reward per kick or restart, debt native units.
+    /// Flat part of the keeper reward for a kick or restart, debt-token base units.
     pub keeper_tip: u64,
-    /// Proportional keeper reward, bps of the tab.
+    /// Proportional part of the keeper reward, basis points of the tab.
     pub keeper_chip_bps: u16,
-    /// Cap on one keeper reward, debt native units.
+    /// Cap on one keeper reward, debt-token base units.
     pub keeper_reward_cap: u64,
 
     // --- circuit breaker ---
-    /// Trip when `|spot - ema| / ema` exceeds this, bps.
+    /// Circuit breaker: divergence limit, basis points.
+    /// Trips when the spot mid diverges from the EMA mid, abs(spot - ema) / ema, by more than this.
     pub breaker_divergence_bps: u16,
-    /// Trip when `conf / price` exceeds this, bps.
+    /// Circuit breaker: confidence limit, basis points.
+    /// Trips when the wider spot conf / price of the two feeds exceeds this.
     pub breaker_conf_bps: u16,
-    /// Seconds of normal readings before it clears.
+    /// Circuit breaker: seconds since the last abnormal reading before a refresh clears it.
     pub breaker_cooldown_secs: u32,
 }
 

@@ -25,24 +25,29 @@ pub mod pause {
 }
 
 /// The program's singleton: who administers it and what is paused.
-/// PDA `["protocol"]`.
+/// PDA ["protocol"].
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Protocol {
+    /// Account layout version (ACCOUNT_VERSION, currently 1), written at creation.
     pub version: u8,
+    /// Bump of this account's PDA.
     pub bump: u8,
-    /// Bitset of [`pause`] groups currently paused.
+    /// Bitset of paused instruction groups.
+    /// LP 1, DEPOSIT 2, BORROW 4, LIQUIDATION 8, AUCTION 16, TREASURY 32; 0 = nothing paused.
     pub paused: u16,
+    /// The protocol admin: creates markets, proposes parameters, pauses, manages POL.
     pub admin: Pubkey,
     /// Proposed next admin (two-step transfer); `Pubkey::default()` if none.
     pub pending_admin: Pubkey,
-    /// The timelock on market parameter changes: a proposal takes effect no
-    /// sooner than this many seconds after it is made. Fixed at
-    /// `init_protocol` ([`DEFAULT_PARAMS_DELAY_SECS`]).
+    /// Timelock on market parameter changes, seconds.
+    /// A proposal takes effect no sooner than this long after it is made; init_protocol sets one
+    /// day (86,400).
     pub params_delay_secs: u32,
-    /// When the pause set by the last `set_pause` lapses, unix seconds: a
-    /// pause lasts at most [`MAX_PAUSE_SECS`] unless the admin renews it.
+    /// When the current pause lapses, unix seconds.
+    /// set_pause sets it to now + 7 days; the admin must renew a longer pause.
     pub pause_expires_at: i64,
+    /// Reserved for future fields (48 bytes, zero).
     pub reserved: [u8; 48],
 }
 
