@@ -149,3 +149,118 @@ async fn wide_confidence_and_non_positive_prices_are_refused() {
         .expect_rejected(f.ix_check_health(b.margin), &[], ZlError::OracleNonPositive)
         .await;
 }
+
+/// A captured mainnet `PriceUpdateV2` (tests/fixtures/pyth, Solana JSON
+/// account format): its key, owner and data.
+struct Captured {
+    key: Pubkey,
+    owner: Pubkey,
+    data: Vec<u8>,
+}
+
+fn captured(file: &str) -> Captured {
+    use anchor_lang::prelude::*;
+    use base64::Engine as _;
+    let path = format!("{}/fixtures/pyth/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    // `"name": "value"` of the first string field with that name.
+    let field = |name: &str| -> String {
+        let at = text.find(&format!("\"{name}\"")).expect(name);
+        let rest = &text[at + name.len() + 2..];
+        let start = rest.find('"').expect("value") + 1;
+        rest[start..start + rest[start..].find('"').expect("end")].to_string()
+    };
+    let data_at = text.find("\"data\"").expect("data");
+    let b64 = {
+        let rest = &text[data_at..];
+        let open = rest.find('[').expect("data array");
+        let start = open + rest[open..].find('"').expect("data string") + 1;
+        &rest[start..start + rest[start..].find('"').expect("end")]
+    };
+    Captured {
+        key: field("pubkey").parse().expect("pubkey"),
+        owner: field("owner").parse().expect("owner"),
+        data: base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64"),
+    }
+}
+
+fn feed_id(hex: &str) -> [u8; 32] {
+    let mut id = [0u8; 32];
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    id
+}
+
+const SOL_USD: &str = "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d";
+const USDC_USD: &str = "eaa020c61cc479712813461ce153894a96a6c00b21ed0cfc2798d1f9a9e9c94a";
+
+/// The program's own reader (`oracle::load_feed`) on real mainnet bytes
+/// gives the values tests/fixtures/pyth/SOURCES.md documents, and refuses
+/// them for another feed or once stale.
+#[test]
+fn captured_mainnet_price_updates_read_as_documented() {
+    use anchor_lang::prelude::AccountInfo;
+    use zero_loss::oracle::load_feed;
+    // file, feed, (price, conf, ema_price, ema_conf, exponent, publish_time)
+    let cases = [
+        (
+            "sol_usd_marginfi_2025-01-04.json",
+            SOL_USD,
+            (21568137069, 20134469, 21616020100, 18045331, -8, 1735984087),
+        ),
+        (
+            "sol_usd_marginfi_2026-07-31.json",
+            SOL_USD,
+            (7282143606, 3856794, 7285666800, 4134367, -8, 1785539008),
+        ),
+        (
+            "usdc_usd_mainnet_slot450587418.json",
+            USDC_USD,
+            (99991510, 16490, 99993334, 15147, -8, 1790402373),
+        ),
+    ];
+    for (file, feed, (price, conf, ema, ema_conf, expo, published)) in cases {
+        let mut c = captured(file);
+        assert_eq!(c.owner, pyth_solana_receiver_sdk::ID, "{file}");
+        let (key, owner) = (c.key, c.owner);
+        let mut lamports = 0u64;
+        let info = AccountInfo::new(
+            &key,
+            false,
+            false,
+            &mut lamports,
+            &mut c.data,
+            &owner,
+            false,
+        );
+        let read = |feed: &str, now: i64| load_feed(&info, &feed_id(feed), 60, 200, now);
+        let got = read(feed, published).expect(file);
+        assert_eq!(
+            (got.spot.price, got.spot.conf, got.spot.expo),
+            (price, conf, expo),
+            "{file}"
+        );
+        assert_eq!(
+            (got.ema.price, got.ema.conf, got.ema.expo),
+            (ema, ema_conf, expo),
+            "{file}"
+        );
+        assert_eq!(got.publish_time, published, "{file}");
+        let other = if feed == SOL_USD { USDC_USD } else { SOL_USD };
+        let code = |r: anchor_lang::Result<_>| match r {
+            Err(anchor_lang::error::Error::AnchorError(e)) => e.error_code_number,
+            other => panic!("{file}: expected a program error, got {other:?}"),
+        };
+        assert_eq!(
+            code(read(other, published)),
+            zero_loss_tests::zl_code(ZlError::OracleWrongFeed)
+        );
+        assert_eq!(
+            code(read(feed, published + 61)),
+            zero_loss_tests::zl_code(ZlError::OracleStale)
+        );
+    }
+}
