@@ -1,0 +1,388 @@
+/**
+ * The TypeScript twin of tests/src/market.rs's MarketFixture: a protocol
+ * and one market (collateral 9 decimals, debt 6), oracles at $100 / $1, the
+ * parameters of `RiskParams::example()`, and instruction builders, every
+ * one the generated client's.
+ */
+import {
+  type Address,
+  type Instruction,
+  type KeyPairSigner,
+  address,
+  generateKeyPairSigner,
+  getAddressDecoder,
+} from '@solana/kit';
+import {
+  AuctionCurve,
+  type MarketAddresses,
+  type PriceUpdateV2,
+  type RiskParamsArgs,
+  decodeAuction,
+  decodeMarginAccount,
+  decodeMarket,
+  deriveMarketAddresses,
+  findAuctionPda,
+  findLpMintPda,
+  findMarginAccountPda,
+  getBorrowInstructionAsync,
+  getCheckHealthInstruction,
+  getDepositCollateralInstructionAsync,
+  getFundInsuranceInstructionAsync,
+  getInitMarketInstructionAsync,
+  getInitProtocolInstructionAsync,
+  getLpDepositInstructionAsync,
+  getLpWithdrawInstructionAsync,
+  getOpenMarginAccountInstructionAsync,
+  getRefreshMarketInstruction,
+  getSettleAuctionInstructionAsync,
+  getStartAuctionInstructionAsync,
+} from '../../src';
+import { Env } from './env';
+
+/** The unix time every test starts at (tests/src/lib.rs `T0`). */
+export const T0 = 1_750_000_000n;
+export const COLLATERAL_FEED = new Uint8Array(32).fill(0xc0);
+export const DEBT_FEED = new Uint8Array(32).fill(0xde);
+export const COLLATERAL_DECIMALS = 9;
+export const DEBT_DECIMALS = 6;
+export const ONE_COLL = 1_000_000_000n;
+export const ONE_DEBT = 1_000_000n;
+/** $100 in 1e-8 USD. */
+export const START_PRICE_E8 = 100n * 100_000_000n;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** `RiskParams::example()` (programs/zero-loss/src/state/params.rs). */
+export const EXAMPLE_PARAMS: RiskParamsArgs = {
+  maxLtvBps: 7_000,
+  liqLtvBps: 8_000,
+  fullLtvBps: 9_500,
+  targetLtvBps: 7_000,
+  volZX1e4: 20_000,
+  recoverySecs: 3_600,
+  volWindowSecs: 3_600,
+  bufferMinBps: 100,
+  bufferMaxBps: 1_000,
+  oracleMaxAgeSecs: 60,
+  oracleMaxConfBps: 200,
+  oracleConfKX1e4: 10_000,
+  baseRateBps: 100,
+  slope1Bps: 400,
+  slope2Bps: 6_000,
+  kinkBps: 8_000,
+  reserveFactorBps: 1_000,
+  collateralCap: U64_MAX,
+  borrowCap: U64_MAX,
+  minBonusBps: 50,
+  maxBonusBps: 300,
+  budgetCapacity: 100_000_000_000n,
+  budgetRefillPerSec: 10_000_000n,
+  minPosition: 10_000_000n,
+  penaltyBps: 300,
+  auctionBufBps: 11_000,
+  auctionCurve: AuctionCurve.StepExp,
+  auctionTauSecs: 1_800,
+  auctionStepSecs: 60,
+  auctionCutBps: 9_900,
+  auctionTailSecs: 1_800,
+  auctionCuspBps: 6_000,
+  auctionMaxDiscountBps: 2_000,
+  auctionMaxStages: 3,
+  keeperTip: 1_000_000n,
+  keeperChipBps: 10,
+  keeperRewardCap: 100_000_000n,
+  breakerDivergenceBps: 500,
+  breakerConfBps: 100,
+  breakerCooldownSecs: 300,
+};
+
+/** The write authority the Rust fixture writes ([7; 32]). */
+const WRITE_AUTHORITY = getAddressDecoder().decode(new Uint8Array(32).fill(7));
+
+/** A price update like tests/src/pyth.rs's `PriceFixture::new`: spot = EMA, conf 0.05%. */
+export function priceUpdate(
+  feedId: Uint8Array,
+  priceE8: bigint,
+  publishTime: bigint,
+): PriceUpdateV2 {
+  const conf = priceE8 / 2_000n;
+  return {
+    writeAuthority: WRITE_AUTHORITY,
+    verificationLevel: { __kind: 'Full' },
+    priceMessage: {
+      feedId,
+      price: priceE8,
+      conf,
+      exponent: -8,
+      publishTime,
+      prevPublishTime: publishTime - 1n,
+      emaPrice: priceE8,
+      emaConf: conf,
+    },
+    postedSlot: 1n,
+  };
+}
+
+export type User = {
+  kp: KeyPairSigner;
+  collateralAta: Address;
+  debtAta: Address;
+  lpAta: Address;
+  margin: Address;
+};
+
+export class MarketFixture {
+  collateralPrice!: PriceUpdateV2;
+  debtPrice!: PriceUpdateV2;
+
+  private constructor(
+    readonly env: Env,
+    readonly admin: KeyPairSigner,
+    readonly collateralMint: Address,
+    readonly debtMint: Address,
+    readonly addrs: MarketAddresses,
+    readonly lpMint: Address,
+    readonly collateralOracle: Address,
+    readonly debtOracle: Address,
+  ) {}
+
+  get market(): Address {
+    return this.addrs.market;
+  }
+
+  /** Mints, oracles, the protocol (admin = upgrade authority) and the market. */
+  static async create(
+    opts: {
+      params?: RiskParamsArgs;
+      now?: bigint;
+      feeds?: { collateral: Uint8Array; debt: Uint8Array };
+      oracles?: { collateral: Address; debt: Address };
+      /** Write the fixture's own price accounts (false: the caller writes them). */
+      writeOracles?: boolean;
+    } = {},
+  ): Promise<{ f: MarketFixture; results: Awaited<ReturnType<Env['exec']>>[] }> {
+    const env = await Env.create(opts.now ?? T0);
+    const admin = await env.newUser(100n);
+    const collateralMint = await env.createMint(COLLATERAL_DECIMALS);
+    const debtMint = await env.createMint(DEBT_DECIMALS);
+    const addrs = await deriveMarketAddresses(collateralMint, debtMint);
+    const [lpMint] = await findLpMintPda({ market: addrs.market });
+    const f = new MarketFixture(
+      env,
+      admin,
+      collateralMint,
+      debtMint,
+      addrs,
+      lpMint,
+      opts.oracles?.collateral ?? (await generateKeyPairSigner()).address,
+      opts.oracles?.debt ?? (await generateKeyPairSigner()).address,
+    );
+    const now = env.now();
+    const feeds = opts.feeds ?? { collateral: COLLATERAL_FEED, debt: DEBT_FEED };
+    f.collateralPrice = priceUpdate(feeds.collateral, START_PRICE_E8, now);
+    f.debtPrice = priceUpdate(feeds.debt, 100_000_000n, now);
+    if (opts.writeOracles ?? true) f.writeOracles();
+    await env.setUpgradeAuthority(admin.address);
+    const results = [];
+    results.push(await env.exec([await getInitProtocolInstructionAsync({ admin })]));
+    results.push(
+      await env.exec([
+        await getInitMarketInstructionAsync({
+          admin,
+          collateralMint,
+          debtMint,
+          collateralVault: addrs.collateralVault,
+          liquidityVault: addrs.liquidityVault,
+          insuranceVault: addrs.insuranceVault,
+          polDebtVault: addrs.polDebtVault,
+          polCollateralVault: addrs.polCollateralVault,
+          collateralFeedId: feeds.collateral,
+          debtFeedId: feeds.debt,
+          params: opts.params ?? EXAMPLE_PARAMS,
+        }),
+      ]),
+    );
+    return { f, results };
+  }
+
+  writeOracles(): void {
+    this.env.writePriceUpdate(this.collateralOracle, this.collateralPrice);
+    this.env.writePriceUpdate(this.debtOracle, this.debtPrice);
+  }
+
+  /** Republishes both feeds at the current time (prices kept). */
+  publishNow(): void {
+    const now = this.env.now();
+    for (const u of [this.collateralPrice, this.debtPrice]) {
+      u.priceMessage = { ...u.priceMessage, publishTime: now, prevPublishTime: now - 1n };
+    }
+    this.writeOracles();
+  }
+
+  /** Moves the clock on and republishes the feeds. */
+  advance(secs: bigint): void {
+    this.env.advance(secs);
+    this.publishNow();
+  }
+
+  /** Sets the collateral's EMA and spot prices (1e-8 USD), conf 0.05% each, published now. */
+  setPrices(emaE8: bigint, spotE8: bigint): void {
+    this.collateralPrice.priceMessage = {
+      ...this.collateralPrice.priceMessage,
+      emaPrice: emaE8,
+      emaConf: emaE8 / 2_000n,
+      price: spotE8,
+      conf: spotE8 / 2_000n,
+    };
+    this.publishNow();
+  }
+
+  marketState() {
+    const a = this.env.svm.getAccount(this.market);
+    if (!a.exists) throw new Error('no market');
+    return decodeMarket(a).data;
+  }
+
+  auctionState(auction: Address) {
+    const a = this.env.svm.getAccount(auction);
+    if (!a.exists) throw new Error('no auction');
+    return decodeAuction(a).data;
+  }
+
+  marginState(u: User) {
+    const a = this.env.svm.getAccount(u.margin);
+    if (!a.exists) throw new Error('no margin account');
+    return decodeMarginAccount(a).data;
+  }
+
+  /** A funded user with token accounts for both assets and the LP share. */
+  async user(coll: bigint, debt: bigint): Promise<User> {
+    const kp = await this.env.newUser();
+    const collateralAta = await this.env.createTokenAccount(this.collateralMint, kp.address);
+    const debtAta = await this.env.createTokenAccount(this.debtMint, kp.address);
+    const lpAta = await this.env.createTokenAccount(this.lpMint, kp.address);
+    if (coll > 0n) await this.env.mintTo(this.collateralMint, collateralAta, coll);
+    if (debt > 0n) await this.env.mintTo(this.debtMint, debtAta, debt);
+    const [margin] = await findMarginAccountPda({ market: this.market, owner: kp.address });
+    return { kp, collateralAta, debtAta, lpAta, margin };
+  }
+
+  // --- instruction builders (the generated client) ---
+
+  private oracles() {
+    return { collateralOracle: this.collateralOracle, debtOracle: this.debtOracle };
+  }
+
+  ixLpDeposit(u: User, amount: bigint): Promise<Instruction> {
+    return getLpDepositInstructionAsync({
+      lp: u.kp,
+      market: this.market,
+      liquidityVault: this.addrs.liquidityVault,
+      lpMint: this.lpMint,
+      lpToken: u.debtAta,
+      lpShares: u.lpAta,
+      ...this.oracles(),
+      amount,
+    });
+  }
+
+  ixLpWithdraw(u: User, shares: bigint): Promise<Instruction> {
+    return getLpWithdrawInstructionAsync({
+      lp: u.kp,
+      market: this.market,
+      liquidityVault: this.addrs.liquidityVault,
+      lpMint: this.lpMint,
+      lpToken: u.debtAta,
+      lpShares: u.lpAta,
+      ...this.oracles(),
+      shares,
+    });
+  }
+
+  ixOpen(u: User): Promise<Instruction> {
+    return getOpenMarginAccountInstructionAsync({ owner: u.kp, market: this.market });
+  }
+
+  ixDeposit(u: User, amount: bigint): Promise<Instruction> {
+    return getDepositCollateralInstructionAsync({
+      depositor: u.kp,
+      market: this.market,
+      marginAccount: u.margin,
+      collateralVault: this.addrs.collateralVault,
+      source: u.collateralAta,
+      amount,
+    });
+  }
+
+  ixBorrow(u: User, amount: bigint): Promise<Instruction> {
+    return getBorrowInstructionAsync({
+      owner: u.kp,
+      market: this.market,
+      marginAccount: u.margin,
+      liquidityVault: this.addrs.liquidityVault,
+      destination: u.debtAta,
+      ...this.oracles(),
+      amount,
+    });
+  }
+
+  ixFundInsurance(funder: KeyPairSigner, source: Address, amount: bigint): Promise<Instruction> {
+    return getFundInsuranceInstructionAsync({
+      funder,
+      market: this.market,
+      insuranceVault: this.addrs.insuranceVault,
+      source,
+      amount,
+    });
+  }
+
+  ixRefresh(): Instruction {
+    return getRefreshMarketInstruction({
+      market: this.market,
+      liquidityVault: this.addrs.liquidityVault,
+      insuranceVault: this.addrs.insuranceVault,
+      ...this.oracles(),
+    });
+  }
+
+  ixCheckHealth(margin: Address): Instruction {
+    return getCheckHealthInstruction({
+      market: this.market,
+      marginAccount: margin,
+      ...this.oracles(),
+    });
+  }
+
+  /** The address the next kick creates. */
+  async nextAuction(): Promise<Address> {
+    return (await findAuctionPda(this.market, this.marketState().nextAuctionId))[0];
+  }
+
+  async ixStartAuction(kicker: User, margin: Address, auction: Address): Promise<Instruction> {
+    return getStartAuctionInstructionAsync({
+      kicker: kicker.kp,
+      market: this.market,
+      marginAccount: margin,
+      auction,
+      insuranceVault: this.addrs.insuranceVault,
+      kickerDebt: kicker.debtAta,
+      ...this.oracles(),
+    });
+  }
+
+  ixSettle(keeper: KeyPairSigner, auction: Address, kicker: Address, margin?: Address) {
+    return getSettleAuctionInstructionAsync({
+      keeper,
+      market: this.market,
+      auction,
+      kicker,
+      marginAccount: margin,
+      liquidityVault: this.addrs.liquidityVault,
+      insuranceVault: this.addrs.insuranceVault,
+      polDebtVault: this.addrs.polDebtVault,
+      collateralVault: this.addrs.collateralVault,
+      polCollateralVault: this.addrs.polCollateralVault,
+    });
+  }
+}
+
+export { address };
