@@ -159,29 +159,18 @@ struct Captured {
 }
 
 fn captured(file: &str) -> Captured {
-    use anchor_lang::prelude::*;
     use base64::Engine as _;
     let path = format!("{}/fixtures/pyth/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    // `"name": "value"` of the first string field with that name.
-    let field = |name: &str| -> String {
-        let at = text.find(&format!("\"{name}\"")).expect(name);
-        let rest = &text[at + name.len() + 2..];
-        let start = rest.find('"').expect("value") + 1;
-        rest[start..start + rest[start..].find('"').expect("end")].to_string()
-    };
-    let data_at = text.find("\"data\"").expect("data");
-    let b64 = {
-        let rest = &text[data_at..];
-        let open = rest.find('[').expect("data array");
-        let start = open + rest[open..].find('"').expect("data string") + 1;
-        &rest[start..start + rest[start..].find('"').expect("end")]
-    };
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON");
+    let text = |v: &serde_json::Value| v.as_str().expect("a string").to_string();
+    let account = &json["account"];
+    assert_eq!(account["data"][1], "base64", "{file}");
     Captured {
-        key: field("pubkey").parse().expect("pubkey"),
-        owner: field("owner").parse().expect("owner"),
+        key: text(&json["pubkey"]).parse().expect("pubkey"),
+        owner: text(&account["owner"]).parse().expect("owner"),
         data: base64::engine::general_purpose::STANDARD
-            .decode(b64)
+            .decode(text(&account["data"][0]))
             .expect("base64"),
     }
 }
