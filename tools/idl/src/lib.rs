@@ -364,6 +364,15 @@ fn errors_by_instruction(paths: &Paths) -> Result<BTreeMap<String, InstructionEr
     let source = Source::load(&src)?;
     let read = |f: &str| std::fs::read_to_string(src.join(f)).map_err(|e| format!("{f}: {e}"));
     let converted = conversions(&read("errors.rs")?, &source);
+    // Per module, once: the errors it names or converts, and the modules it uses.
+    let mut errors: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut uses: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for m in source.files.keys() {
+        let mut e = source.named_errors(m);
+        e.extend(converted.get(m).into_iter().flatten().cloned());
+        errors.insert(m, e);
+        uses.insert(m, source.uses(m));
+    }
     let mut out = BTreeMap::new();
     for (ix, handler) in handler_modules(&read("lib.rs")?) {
         if !source.files.contains_key(&handler) {
@@ -374,13 +383,10 @@ fn errors_by_instruction(paths: &Paths) -> Result<BTreeMap<String, InstructionEr
         let mut todo = vec![handler];
         let mut shared = BTreeSet::new();
         while let Some(m) = todo.pop() {
-            shared.extend(source.named_errors(&m));
-            if let Some(c) = converted.get(&m) {
-                shared.extend(c.iter().cloned());
-            }
-            for next in source.uses(&m) {
+            shared.extend(errors[m.as_str()].iter().cloned());
+            for next in &uses[m.as_str()] {
                 if seen.insert(next.clone()) {
-                    todo.push(next);
+                    todo.push(next.clone());
                 }
             }
         }

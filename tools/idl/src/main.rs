@@ -51,36 +51,35 @@ fn repo_root() -> PathBuf {
 
 fn build(paths: &Paths) -> Result<String, String> {
     let json = zl_idl::build_idl_json(paths)?;
-    std::fs::write(&paths.idl, json).map_err(|e| format!("{}: {e}", paths.idl.display()))?;
-    Ok(format!("wrote {}", paths.idl.display()))
+    write_or_check(&paths.idl, &json, false, "")
 }
 
 fn check_idl(paths: &Paths) -> Result<String, String> {
-    let fresh = zl_idl::build_idl_json(paths)?;
-    let checked_in = read(&paths.idl)?;
-    if fresh != checked_in {
-        let line = first_difference(&checked_in, &fresh);
-        return Err(format!(
-            "idl/zero_loss.json differs from a fresh build (first at line {line}); run scripts/idl.sh and commit"
-        ));
-    }
-    Ok("idl/zero_loss.json matches a fresh build".into())
+    let json = zl_idl::build_idl_json(paths)?;
+    write_or_check(&paths.idl, &json, true, "differs from a fresh build")
 }
 
 fn docs(paths: &Paths, check: bool) -> Result<String, String> {
     let page = render_integration_page(paths)?;
-    if check {
-        let checked_in = read(&paths.page)?;
-        if page != checked_in {
-            let line = first_difference(&checked_in, &page);
-            return Err(format!(
-                "docs/integration.md is not what the IDL renders (first at line {line}); run scripts/idl.sh and commit"
-            ));
-        }
-        return Ok("docs/integration.md matches the IDL".into());
+    write_or_check(&paths.page, &page, check, "is not what the IDL renders")
+}
+
+/// Writes `text` to `path`; with `check`, writes nothing and fails (saying
+/// the file `differs`, and from which line) unless `path` holds `text`.
+fn write_or_check(path: &Path, text: &str, check: bool, differs: &str) -> Result<String, String> {
+    let name = path.display();
+    if !check {
+        std::fs::write(path, text).map_err(|e| format!("{name}: {e}"))?;
+        return Ok(format!("wrote {name}"));
     }
-    std::fs::write(&paths.page, page).map_err(|e| format!("{}: {e}", paths.page.display()))?;
-    Ok(format!("wrote {}", paths.page.display()))
+    let checked_in = read(path)?;
+    if checked_in != text {
+        let line = first_difference(&checked_in, text);
+        return Err(format!(
+            "{name} {differs} (first at line {line}); run scripts/idl.sh and commit"
+        ));
+    }
+    Ok(format!("{name} is current"))
 }
 
 fn read(path: &Path) -> Result<String, String> {
