@@ -272,8 +272,9 @@ export class MarketFixture {
     return { collateralOracle: this.collateralOracle, debtOracle: this.debtOracle };
   }
 
-  ixLpDeposit(u: User, amount: bigint): Promise<Instruction> {
-    return getLpDepositInstructionAsync({
+  /** The accounts `lp_deposit` and `lp_withdraw` share (one Accounts struct). */
+  private lpAccounts(u: User) {
+    return {
       lp: u.kp,
       market: this.market,
       liquidityVault: this.addrs.liquidityVault,
@@ -281,21 +282,15 @@ export class MarketFixture {
       lpToken: u.debtAta,
       lpShares: u.lpAta,
       ...this.oracles(),
-      amount,
-    });
+    };
+  }
+
+  ixLpDeposit(u: User, amount: bigint): Promise<Instruction> {
+    return getLpDepositInstructionAsync({ ...this.lpAccounts(u), amount });
   }
 
   ixLpWithdraw(u: User, shares: bigint): Promise<Instruction> {
-    return getLpWithdrawInstructionAsync({
-      lp: u.kp,
-      market: this.market,
-      liquidityVault: this.addrs.liquidityVault,
-      lpMint: this.lpMint,
-      lpToken: u.debtAta,
-      lpShares: u.lpAta,
-      ...this.oracles(),
-      shares,
-    });
+    return getLpWithdrawInstructionAsync({ ...this.lpAccounts(u), shares });
   }
 
   ixOpen(u: User): Promise<Instruction> {
