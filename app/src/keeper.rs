@@ -34,6 +34,9 @@ pub struct KeeperConfig {
     pub collateral_account: Pubkey,
     /// Bid only when the auction price is this far under the reference, bps.
     pub edge_bps: u64,
+    /// What one transaction costs the keeper (base and priority fee), debt native units: a
+    /// take must return it on top of the edge.
+    pub tx_cost: u64,
     /// Refresh the market when its last refresh is older than this, seconds.
     pub refresh_secs: i64,
     /// What this keeper does.
@@ -442,7 +445,9 @@ impl Keeper {
                                 .sell_price(out)
                                 .and_then(|r| r.mul_floor(keep).ok())
                                 .and_then(|r| r.mul_int_floor(out as u128).ok())
-                                .is_some_and(|worth| worth >= p.repaid as u128)
+                                .is_some_and(|worth| {
+                                    worth >= p.repaid as u128 + cfg.tx_cost as u128
+                                })
                         })
                     };
                     let Some(full) = plan(self.capital_left) else {
@@ -571,10 +576,16 @@ impl Keeper {
             // Bid for the largest lot that still sells at the edge.
             let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
             let profitable = |q: u64| {
+                let cost = price
+                    .mul_int_ceil(q as u128)
+                    .ok()
+                    .and_then(|c| c.checked_add(cfg.tx_cost as u128));
                 venue
                     .sell_price(q)
                     .and_then(|r| r.mul_floor(keep).ok())
-                    .is_some_and(|r| price <= r)
+                    .and_then(|r| r.mul_int_floor(q as u128).ok())
+                    .zip(cost)
+                    .is_some_and(|(worth, cost)| worth >= cost)
             };
             // As much as the capital left pays for.
             let afford = (self.capital_left as u128)

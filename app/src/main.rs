@@ -3,7 +3,7 @@
 //! Solana CLI conventions: `-u` takes a URL or a moniker, `-k` defaults to
 //! the CLI's keypair.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
@@ -24,7 +24,7 @@ use zl_keeper::sim::sweep::{
     relative_link, render_results_md, render_sweep_svg, run_sweep, SweepConfig,
 };
 #[cfg(feature = "sim")]
-use zl_keeper::sim::world::{run as simulate, SimConfig};
+use zl_keeper::sim::world::{self, RivalBackstops, SimConfig};
 use zl_keeper::tokens::ata;
 
 #[derive(Parser)]
@@ -73,25 +73,28 @@ enum LocalnetCmd {
     },
     /// Create the mints and the Pyth price accounts (through the price feeder
     /// at the receiver's id), fund the keeper, write bootstrap.toml and setup.json.
-    Prepare {
-        /// The bootstrap config whose mints are filled in.
-        #[arg(long, default_value = "migrations/localnet-e2e.toml")]
-        template: PathBuf,
-        #[arg(long, default_value = "target/localnet")]
-        out_dir: PathBuf,
-        /// The keeper's address (funded with SOL and debt tokens).
-        #[arg(long)]
-        keeper: Pubkey,
-        #[arg(long, default_value_t = 10.0)]
-        keeper_sol: f64,
-        #[arg(long, default_value_t = 1_000_000.0)]
-        keeper_debt: f64,
-    },
+    Prepare(PrepareArgs),
     /// Fund the market, open borrowers, walk a scenario's prices on compressed time
     /// while `zl-keeper run` works, then wait for every auction to settle. Exits
     /// non-zero if an auction is left open, an account is left past the liquidation
     /// threshold, bad debt is recorded or the LP share price fell.
     Crash(CrashArgs),
+}
+
+#[derive(clap::Args)]
+struct PrepareArgs {
+    /// The bootstrap config whose mints are filled in.
+    #[arg(long, default_value = "migrations/localnet-e2e.toml")]
+    template: PathBuf,
+    #[arg(long, default_value = "target/localnet")]
+    out_dir: PathBuf,
+    /// The keeper's address (funded with SOL and debt tokens).
+    #[arg(long)]
+    keeper: Pubkey,
+    #[arg(long, default_value_t = 10.0)]
+    keeper_sol: f64,
+    #[arg(long, default_value_t = 1_000_000.0)]
+    keeper_debt: f64,
 }
 
 #[derive(clap::Args)]
@@ -199,9 +202,21 @@ struct SimArgs {
     /// Protocol-owned liquidity at start, % of the initial debt.
     #[arg(long, default_value_t = 5.0)]
     pol_pct: f64,
-    /// The bidders' capital per look, all together, % of the initial debt.
+    /// The bidders' starting capital, all together, % of the initial debt (it comes back
+    /// only as they sell what they bought).
     #[arg(long, default_value_t = 50.0)]
     bidder_capital_pct: f64,
+    /// The rivals' backstop capital: `equal` (the engine's insurance + POL, held each
+    /// protocol's way) or `insurance-only` (the insurance fund alone).
+    #[arg(long, default_value = "equal", value_parser = ["equal", "insurance-only"])]
+    rival_backstops: String,
+    /// USD per debt unit of the value-sized book (sets what a transaction's fee weighs:
+    /// the average account holds 1,000 debt units of collateral).
+    #[arg(long, default_value_t = 10.0)]
+    debt_unit_usd: f64,
+    /// SOL's price in USD, for transaction fees.
+    #[arg(long, default_value_t = 150.0)]
+    sol_usd: f64,
     /// The engine's market parameters: a TOML file with a `[params]` table of overrides of
     /// RiskParams::example() (the format of migrations/*.toml).
     #[arg(long)]
@@ -220,7 +235,8 @@ struct SimArgs {
     results: PathBuf,
     #[arg(long, default_value = "docs/img/results.svg")]
     results_plot: PathBuf,
-    /// Only these scenarios in the sweep (comma-separated) [default: every real one].
+    /// Only these scenarios in the sweep (comma-separated) [default: every real one and
+    /// every stress scenario].
     #[arg(long, value_delimiter = ',')]
     sweep_scenarios: Vec<String>,
     /// Depth ratios in the sweep (comma-separated).
@@ -269,7 +285,7 @@ fn init_logs(default: &str) {
 
 /// Writes `text` to `path`, creating its directory.
 #[cfg(feature = "sim")]
-fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
     }
@@ -311,207 +327,248 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.cmd {
+    let Cli { url, keypair, cmd } = cli;
+    match cmd {
         #[cfg(feature = "sim")]
-        Cmd::Simulate(a) => {
-            // program-test and the keeper log at info; keep the terminal for the report.
-            if std::env::var_os("RUST_LOG").is_none() {
-                std::env::set_var("RUST_LOG", "error");
-            }
-            init_logs("error");
-            let scenario = match &a.scenario_file {
-                Some(p) => Scenario::from_csv_file(p, a.step_secs)?,
-                None => Scenario::named(&a.scenario)?,
-            };
-            let mut cfg = SimConfig::new(scenario);
-            cfg.borrowers = a.borrowers;
-            cfg.seed = a.seed;
-            cfg.depth_ratio = a.depth_ratio;
-            cfg.arb_half_life_secs = a.arb_half_life_secs;
-            cfg.insurance_pct = a.insurance_pct;
-            cfg.pol_pct = a.pol_pct;
-            cfg.bidder_capital_pct = a.bidder_capital_pct;
-            if let Some(p) = &a.params {
-                cfg.params = zl_keeper::bootstrap::ParamsFile::load(p)?;
-            }
-            cfg.progress = !a.no_progress;
-            cfg.validate()?;
-            if a.sweep {
-                let names: Vec<String> = if a.sweep_scenarios.is_empty() {
-                    Scenario::REAL.iter().map(|s| s.to_string()).collect()
-                } else {
-                    a.sweep_scenarios.clone()
-                };
-                let scenarios = names
-                    .iter()
-                    .map(|n| Scenario::named(n))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let sweep = SweepConfig {
-                    scenarios,
-                    depth_ratios: a.sweep_depths.clone(),
-                    base: cfg,
-                    jobs: a.jobs.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(1, |n| n.get())
-                    }),
-                    progress: !a.no_progress,
-                };
-                let reports = run_sweep(&sweep)?;
-                let plot_link = relative_link(&a.results, &a.results_plot);
-                write_file(&a.results, &render_results_md(&sweep, &reports, &plot_link))?;
-                write_file(&a.results_plot, &render_sweep_svg(&reports))?;
-                if let Some(p) = &a.json {
-                    let all: Vec<_> = reports.iter().map(to_json).collect();
-                    write_file(p, &serde_json::to_string_pretty(&all)?)?;
-                }
-                println!(
-                    "{} runs; results in {} and {}",
-                    reports.len(),
-                    a.results.display(),
-                    a.results_plot.display()
-                );
+        Cmd::Simulate(a) => simulate(a).await,
+        Cmd::Bootstrap { config } => bootstrap_cmd(&url, keypair, &config).await,
+        Cmd::Localnet(LocalnetCmd::Keys { dir, airdrop_sol }) => {
+            localnet_keys(&url, &dir, airdrop_sol).await
+        }
+        Cmd::Localnet(LocalnetCmd::Prepare(a)) => localnet_prepare(&url, keypair, a).await,
+        Cmd::Localnet(LocalnetCmd::Crash(a)) => localnet_crash(&url, keypair, a).await,
+        Cmd::Run(a) => run_cmd(&url, keypair, a).await,
+    }
+}
+
+/// `zl-keeper simulate`: one run and its report, or the sweep (`--sweep`).
+#[cfg(feature = "sim")]
+async fn simulate(a: SimArgs) -> anyhow::Result<()> {
+    // program-test and the keeper log at info; keep the terminal for the report.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    init_logs("error");
+    let scenario = match &a.scenario_file {
+        Some(p) => Scenario::from_csv_file(p, a.step_secs)?,
+        None => Scenario::named(&a.scenario)?,
+    };
+    let mut cfg = SimConfig::new(scenario);
+    cfg.borrowers = a.borrowers;
+    cfg.seed = a.seed;
+    cfg.depth_ratio = a.depth_ratio;
+    cfg.arb_half_life_secs = a.arb_half_life_secs;
+    cfg.insurance_pct = a.insurance_pct;
+    cfg.pol_pct = a.pol_pct;
+    cfg.bidder_capital_pct = a.bidder_capital_pct;
+    cfg.rival_backstops = if a.rival_backstops == "insurance-only" {
+        RivalBackstops::InsuranceOnly
+    } else {
+        RivalBackstops::Equal
+    };
+    cfg.frictions.fees.debt_unit_usd = a.debt_unit_usd;
+    cfg.frictions.fees.sol_usd = a.sol_usd;
+    if let Some(p) = &a.params {
+        cfg.params = zl_keeper::bootstrap::ParamsFile::load(p)?;
+    }
+    cfg.progress = !a.no_progress;
+    cfg.validate()?;
+    if a.sweep {
+        return simulate_sweep(&a, cfg);
+    }
+    let report = world::run(&cfg).await?;
+    println!("{}", render_table(&report));
+    if let Some(p) = &a.json {
+        write_file(p, &serde_json::to_string_pretty(&to_json(&report))?)?;
+    }
+    if let Some(p) = &a.plot {
+        write_file(p, &render_svg(&report))?;
+    }
+    Ok(())
+}
+
+/// `zl-keeper simulate --sweep`: every scenario of the sweep at every depth ratio, with
+/// `cfg` as the template of each run; writes the results page and its plot (blocks the
+/// calling thread until the sweep ends).
+#[cfg(feature = "sim")]
+fn simulate_sweep(a: &SimArgs, cfg: SimConfig) -> anyhow::Result<()> {
+    let names: Vec<String> = if a.sweep_scenarios.is_empty() {
+        Scenario::REAL
+            .iter()
+            .chain(Scenario::STRESS)
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        a.sweep_scenarios.clone()
+    };
+    let scenarios = names
+        .iter()
+        .map(|n| Scenario::named(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sweep = SweepConfig {
+        scenarios,
+        depth_ratios: a.sweep_depths.clone(),
+        base: cfg,
+        jobs: a
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        progress: !a.no_progress,
+    };
+    let reports = run_sweep(&sweep)?;
+    let plot_link = relative_link(&a.results, &a.results_plot);
+    write_file(&a.results, &render_results_md(&sweep, &reports, &plot_link))?;
+    write_file(&a.results_plot, &render_sweep_svg(&reports))?;
+    if let Some(p) = &a.json {
+        let all: Vec<_> = reports.iter().map(to_json).collect();
+        write_file(p, &serde_json::to_string_pretty(&all)?)?;
+    }
+    println!(
+        "{} runs; results in {} and {}",
+        reports.len(),
+        a.results.display(),
+        a.results_plot.display()
+    );
+    Ok(())
+}
+
+/// `zl-keeper bootstrap`.
+async fn bootstrap_cmd(url: &str, keypair: Option<PathBuf>, config: &Path) -> anyhow::Result<()> {
+    init_logs("info");
+    let cfg = BootstrapConfig::from_file(config)?;
+    let mut chain = RpcChain::new(url_for(url), load_keypair(keypair)?, 10_000, 3);
+    let market = bootstrap(&mut chain, &cfg).await?;
+    println!("market {market}");
+    Ok(())
+}
+
+/// `zl-keeper localnet keys`.
+async fn localnet_keys(url: &str, dir: &Path, airdrop_sol: f64) -> anyhow::Result<()> {
+    init_logs("info");
+    let (admin, keeper) = localnet::keys(&url_for(url), dir, airdrop_sol).await?;
+    println!("admin {admin}\nkeeper {keeper}");
+    Ok(())
+}
+
+/// `zl-keeper localnet prepare`.
+async fn localnet_prepare(
+    url: &str,
+    keypair: Option<PathBuf>,
+    a: PrepareArgs,
+) -> anyhow::Result<()> {
+    init_logs("info");
+    let mut chain = RpcChain::new(url_for(url), load_keypair(keypair)?, 0, 3);
+    let setup = localnet::prepare(
+        &mut chain,
+        &PrepareConfig {
+            template: a.template,
+            out_dir: a.out_dir.clone(),
+            keeper: a.keeper,
+            keeper_sol: a.keeper_sol,
+            keeper_debt: a.keeper_debt,
+            start_price: 100.0,
+        },
+    )
+    .await?;
+    println!(
+        "collateral mint {}\ndebt mint {}\ncollateral oracle {}\ndebt oracle {}\nwrote {}",
+        setup.collateral_mint,
+        setup.debt_mint,
+        setup.collateral_oracle,
+        setup.debt_oracle,
+        a.out_dir.display()
+    );
+    Ok(())
+}
+
+/// `zl-keeper localnet crash`.
+async fn localnet_crash(url: &str, keypair: Option<PathBuf>, a: CrashArgs) -> anyhow::Result<()> {
+    init_logs("info");
+    let setup = Setup::read(&a.setup)?;
+    let scenario = match (&a.scenario_file, &a.scenario) {
+        (Some(p), _) => Scenario::from_csv_file(p, 30)?,
+        (None, Some(name)) => Scenario::named(name)?,
+        (None, None) => localnet::e2e_path(a.seed),
+    };
+    let from_secs = a.from_hours.map_or(0.0, |h| h * 3_600.0);
+    let to_secs = a
+        .to_hours
+        .map_or(scenario.duration_secs as f64, |h| h * 3_600.0);
+    anyhow::ensure!(
+        from_secs < to_secs && a.speedup > 0.0 && a.tick_secs > 0.0,
+        "need --from-hours < --to-hours and positive --speedup, --tick-secs"
+    );
+    let mut chain = RpcChain::new(url_for(url), load_keypair(keypair)?, 0, 3);
+    let outcome = localnet::crash(
+        &mut chain,
+        &setup,
+        &CrashConfig {
+            scenario,
+            from_secs,
+            to_secs,
+            speedup: a.speedup,
+            tick: Duration::from_secs_f64(a.tick_secs),
+            borrowers: a.borrowers,
+            seed: a.seed,
+            lp_deposit: a.lp_deposit,
+            insurance: a.insurance,
+            pol: a.pol,
+            settle_timeout: Duration::from_secs(a.settle_timeout_secs),
+        },
+    )
+    .await?;
+    let failures = outcome.failures();
+    anyhow::ensure!(failures.is_empty(), "{}", failures.join("; "));
+    Ok(())
+}
+
+/// `zl-keeper run`: the keeper loop, a tick every `--interval-secs`, until SIGINT or
+/// SIGTERM.
+async fn run_cmd(url: &str, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Result<()> {
+    init_logs("info");
+    let mut chain = RpcChain::new(
+        url_for(url),
+        load_keypair(keypair)?,
+        a.priority_fee,
+        a.retries,
+    );
+    let me = chain.keeper();
+    let market = fetch_market(&mut chain, a.market).await?;
+    let collateral_oracle = a.collateral_oracle.unwrap_or_else(|| {
+        zl_keeper::pyth::price_feed_account(a.shard, &market.collateral_feed_id)
+    });
+    let debt_oracle = a
+        .debt_oracle
+        .unwrap_or_else(|| zl_keeper::pyth::price_feed_account(a.shard, &market.debt_feed_id));
+    let mut keeper = Keeper::new(KeeperConfig {
+        market: a.market,
+        collateral_oracle,
+        debt_oracle,
+        debt_account: a
+            .debt_account
+            .unwrap_or_else(|| ata(&me, &market.debt_mint)),
+        collateral_account: a
+            .collateral_account
+            .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
+        edge_bps: a.edge_bps,
+        tx_cost: 0,
+        refresh_secs: a.refresh_secs,
+        role: Role::FULL,
+    });
+    tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
+    let mut stop = Shutdown::listen()?;
+    loop {
+        let started = std::time::Instant::now();
+        match tick_once(&mut chain, &mut keeper).await {
+            Ok(()) => {}
+            Err(e) => tracing::warn!(error = %e, "tick failed"),
+        }
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "tick");
+        tokio::select! {
+            _ = stop.requested() => {
+                tracing::info!(stats = ?keeper.stats, "shutting down");
                 return Ok(());
             }
-            let report = simulate(&cfg).await?;
-            println!("{}", render_table(&report));
-            if let Some(p) = &a.json {
-                write_file(p, &serde_json::to_string_pretty(&to_json(&report))?)?;
-            }
-            if let Some(p) = &a.plot {
-                write_file(p, &render_svg(&report))?;
-            }
-            Ok(())
-        }
-        Cmd::Bootstrap { config } => {
-            init_logs("info");
-            let cfg = BootstrapConfig::from_file(&config)?;
-            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 10_000, 3);
-            let market = bootstrap(&mut chain, &cfg).await?;
-            println!("market {market}");
-            Ok(())
-        }
-        Cmd::Localnet(LocalnetCmd::Keys { dir, airdrop_sol }) => {
-            init_logs("info");
-            let (admin, keeper) = localnet::keys(&url_for(&cli.url), &dir, airdrop_sol).await?;
-            println!("admin {admin}\nkeeper {keeper}");
-            Ok(())
-        }
-        Cmd::Localnet(LocalnetCmd::Prepare {
-            template,
-            out_dir,
-            keeper,
-            keeper_sol,
-            keeper_debt,
-        }) => {
-            init_logs("info");
-            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 0, 3);
-            let setup = localnet::prepare(
-                &mut chain,
-                &PrepareConfig {
-                    template,
-                    out_dir: out_dir.clone(),
-                    keeper,
-                    keeper_sol,
-                    keeper_debt,
-                    start_price: 100.0,
-                },
-            )
-            .await?;
-            println!(
-                "collateral mint {}\ndebt mint {}\ncollateral oracle {}\ndebt oracle {}\nwrote {}",
-                setup.collateral_mint,
-                setup.debt_mint,
-                setup.collateral_oracle,
-                setup.debt_oracle,
-                out_dir.display()
-            );
-            Ok(())
-        }
-        Cmd::Localnet(LocalnetCmd::Crash(a)) => {
-            init_logs("info");
-            let setup = Setup::read(&a.setup)?;
-            let scenario = match (&a.scenario_file, &a.scenario) {
-                (Some(p), _) => Scenario::from_csv_file(p, 30)?,
-                (None, Some(name)) => Scenario::named(name)?,
-                (None, None) => localnet::e2e_path(a.seed),
-            };
-            let from_secs = a.from_hours.map_or(0.0, |h| h * 3_600.0);
-            let to_secs = a
-                .to_hours
-                .map_or(scenario.duration_secs as f64, |h| h * 3_600.0);
-            anyhow::ensure!(
-                from_secs < to_secs && a.speedup > 0.0 && a.tick_secs > 0.0,
-                "need --from-hours < --to-hours and positive --speedup, --tick-secs"
-            );
-            let mut chain = RpcChain::new(url_for(&cli.url), load_keypair(cli.keypair)?, 0, 3);
-            let outcome = localnet::crash(
-                &mut chain,
-                &setup,
-                &CrashConfig {
-                    scenario,
-                    from_secs,
-                    to_secs,
-                    speedup: a.speedup,
-                    tick: Duration::from_secs_f64(a.tick_secs),
-                    borrowers: a.borrowers,
-                    seed: a.seed,
-                    lp_deposit: a.lp_deposit,
-                    insurance: a.insurance,
-                    pol: a.pol,
-                    settle_timeout: Duration::from_secs(a.settle_timeout_secs),
-                },
-            )
-            .await?;
-            let failures = outcome.failures();
-            anyhow::ensure!(failures.is_empty(), "{}", failures.join("; "));
-            Ok(())
-        }
-        Cmd::Run(a) => {
-            init_logs("info");
-            let mut chain = RpcChain::new(
-                url_for(&cli.url),
-                load_keypair(cli.keypair)?,
-                a.priority_fee,
-                a.retries,
-            );
-            let me = chain.keeper();
-            let market = fetch_market(&mut chain, a.market).await?;
-            let collateral_oracle = a.collateral_oracle.unwrap_or_else(|| {
-                zl_keeper::pyth::price_feed_account(a.shard, &market.collateral_feed_id)
-            });
-            let debt_oracle = a.debt_oracle.unwrap_or_else(|| {
-                zl_keeper::pyth::price_feed_account(a.shard, &market.debt_feed_id)
-            });
-            let mut keeper = Keeper::new(KeeperConfig {
-                market: a.market,
-                collateral_oracle,
-                debt_oracle,
-                debt_account: a
-                    .debt_account
-                    .unwrap_or_else(|| ata(&me, &market.debt_mint)),
-                collateral_account: a
-                    .collateral_account
-                    .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
-                edge_bps: a.edge_bps,
-                refresh_secs: a.refresh_secs,
-                role: Role::FULL,
-            });
-            tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
-            let mut stop = Shutdown::listen()?;
-            loop {
-                let started = std::time::Instant::now();
-                match tick_once(&mut chain, &mut keeper).await {
-                    Ok(()) => {}
-                    Err(e) => tracing::warn!(error = %e, "tick failed"),
-                }
-                tracing::debug!(ms = started.elapsed().as_millis() as u64, "tick");
-                tokio::select! {
-                    _ = stop.requested() => {
-                        tracing::info!(stats = ?keeper.stats, "shutting down");
-                        return Ok(());
-                    }
-                    _ = tokio::time::sleep(Duration::from_secs(a.interval_secs)) => {}
-                }
-            }
+            _ = tokio::time::sleep(Duration::from_secs(a.interval_secs)) => {}
         }
     }
 }

@@ -245,6 +245,122 @@ const BUILTINS: &[Builtin] = &[
             (6.0, 75.0),
         ],
     },
+    Builtin {
+        name: "gap-25",
+        description: "stress: flat 1 h, a -25% gap within one step, held for 5 h; 6 h",
+        step_secs: 60,
+        outages: &[],
+        hours: &[
+            (0.0, 100.0),
+            (1.0, 100.0),
+            (1.0 + 1.0 / H, 75.0),
+            (6.0, 75.0),
+        ],
+    },
+    Builtin {
+        name: "gap-40",
+        description: "stress: flat 1 h, a -40% gap within one step, held for 5 h; 6 h",
+        step_secs: 60,
+        outages: &[],
+        hours: &[
+            (0.0, 100.0),
+            (1.0, 100.0),
+            (1.0 + 1.0 / H, 60.0),
+            (6.0, 60.0),
+        ],
+    },
+    Builtin {
+        name: "sawtooth-15",
+        description: "stress: +-15% chop around the start (85 to 115 and back every 2 h) that \
+                      never takes any account of the book past 100% LTV; 24 h",
+        step_secs: 60,
+        outages: &[],
+        hours: &[
+            (0.0, 100.0),
+            (0.5, 85.0),
+            (1.5, 115.0),
+            (2.5, 85.0),
+            (3.5, 115.0),
+            (4.5, 85.0),
+            (5.5, 115.0),
+            (6.5, 85.0),
+            (7.5, 115.0),
+            (8.5, 85.0),
+            (9.5, 115.0),
+            (10.5, 85.0),
+            (11.5, 115.0),
+            (12.5, 85.0),
+            (13.5, 115.0),
+            (14.5, 85.0),
+            (15.5, 115.0),
+            (16.5, 85.0),
+            (17.5, 115.0),
+            (18.5, 85.0),
+            (19.5, 115.0),
+            (20.5, 85.0),
+            (21.5, 115.0),
+            (22.5, 85.0),
+            (23.5, 115.0),
+            (24.0, 100.0),
+        ],
+    },
+    Builtin {
+        name: "bleed-30d",
+        description: "stress: a slow bleed of -60% over 30 days (2% a day, +-1.5% daily \
+                      wobble); 30 days",
+        step_secs: 600,
+        outages: &[],
+        hours: &[
+            (0.0, 100.0),
+            (24.0, 99.5),
+            (48.0, 94.5),
+            (72.0, 95.5),
+            (96.0, 90.5),
+            (120.0, 91.5),
+            (144.0, 86.5),
+            (168.0, 87.5),
+            (192.0, 82.5),
+            (216.0, 83.5),
+            (240.0, 78.5),
+            (264.0, 79.5),
+            (288.0, 74.5),
+            (312.0, 75.5),
+            (336.0, 70.5),
+            (360.0, 71.5),
+            (384.0, 66.5),
+            (408.0, 67.5),
+            (432.0, 62.5),
+            (456.0, 63.5),
+            (480.0, 58.5),
+            (504.0, 59.5),
+            (528.0, 54.5),
+            (552.0, 55.5),
+            (576.0, 50.5),
+            (600.0, 51.5),
+            (624.0, 46.5),
+            (648.0, 47.5),
+            (672.0, 42.5),
+            (696.0, 43.5),
+            (720.0, 40.0),
+        ],
+    },
+    Builtin {
+        name: "double-crash",
+        description: "stress: -30% in an hour, a rebound to -15%, then -35% again in an hour \
+                      (to 55) and a partial recovery to 65; 24 h",
+        step_secs: 60,
+        outages: &[],
+        hours: &[
+            (0.0, 100.0),
+            (2.0, 100.0),
+            (3.0, 70.0),
+            (8.0, 85.0),
+            (12.0, 85.0),
+            (13.0, 55.0),
+            (18.0, 62.0),
+            (24.0, 65.0),
+        ],
+    },
 ];
 
 /// The step of the real paths: liquidators and keepers act every minute (or every bar of
@@ -333,6 +449,20 @@ impl Scenario {
         "wick",
         "oracle-outage",
         "gap-down",
+        "gap-25",
+        "gap-40",
+        "sawtooth-15",
+        "bleed-30d",
+        "double-crash",
+    ];
+
+    /// The stress scenarios the sweep runs beside the real paths (built-in, synthetic).
+    pub const STRESS: &'static [&'static str] = &[
+        "gap-25",
+        "gap-40",
+        "sawtooth-15",
+        "bleed-30d",
+        "double-crash",
     ];
 
     /// The real recorded paths shipped with the project (app/data/prices).
@@ -591,7 +721,10 @@ mod tests {
             assert_eq!(s.start_price(), 100.0, "{name}");
             well_formed(&s);
             let steps = s.steps();
-            assert!((500..=1500).contains(&steps), "{name}: {steps} steps");
+            // Stress scenarios are sized for the sweep's budget (their own test).
+            if !Scenario::STRESS.contains(name) {
+                assert!((500..=1500).contains(&steps), "{name}: {steps} steps");
+            }
         }
         assert_eq!(
             Scenario::builtin("nope").unwrap_err(),
@@ -662,6 +795,48 @@ mod tests {
         // The gap is within one step.
         let gap = Scenario::builtin("gap-down").unwrap();
         assert_eq!(gap.price_at(3_600.0 + gap.step_secs as f64), 75.0);
+    }
+
+    #[test]
+    fn stress_scenarios() {
+        let range = |n: &str| {
+            let s = Scenario::builtin(n).unwrap();
+            let p: Vec<f64> = s.points.iter().map(|p| p.price).collect();
+            let lo = p.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi, s)
+        };
+        for n in Scenario::STRESS {
+            assert!(Scenario::BUILTIN.contains(n), "{n}");
+            let (_, _, s) = range(n);
+            assert!(
+                (300..=5_000).contains(&s.steps()),
+                "{n}: {} steps",
+                s.steps()
+            );
+        }
+        // The gaps happen within one step and hold for five hours.
+        for (n, low) in [("gap-25", 75.0), ("gap-40", 60.0)] {
+            let (lo, _, s) = range(n);
+            assert_eq!(lo, low);
+            assert_eq!(s.price_at(3_600.0), 100.0);
+            assert_eq!(s.price_at(3_600.0 + s.step_secs as f64), low);
+            assert_eq!(s.price_at(6.0 * 3_600.0), low);
+        }
+        // The sawtooth swings 85..115 and never reaches the bankruptcy price of the
+        // book's riskiest account (LTV 0.695 * 0.995 at 100: 69.2).
+        let (lo, hi, s) = range("sawtooth-15");
+        assert_eq!((lo, hi), (85.0, 115.0));
+        assert!(lo > 100.0 * 0.695 * 0.995);
+        assert_eq!(s.duration_secs, 24 * 3_600);
+        // The bleed: 100 to 40 over 30 days.
+        let (lo, _, s) = range("bleed-30d");
+        assert_eq!(lo, 40.0);
+        assert_eq!(s.duration_secs, 30 * 86_400);
+        // Two crashes, the second deeper than the first.
+        let (lo, _, s) = range("double-crash");
+        assert_eq!(lo, 55.0);
+        assert_eq!(s.price_at(3.0 * 3_600.0), 70.0);
     }
 
     #[test]

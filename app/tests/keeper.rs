@@ -55,6 +55,7 @@ async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
         debt_account: k.debt_ata,
         collateral_account: k.collateral_ata,
         edge_bps: 100,
+        tx_cost: 0,
         refresh_secs: 0,
         role: Role::FULL,
     });

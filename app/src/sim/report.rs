@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::clock::Frictions;
 use super::ledger::MechanismMetrics;
+use super::svg::{xml_escape, Axis, Span};
 use super::Mechanism;
 
 /// Time series of the engine run, for the plot. Prices at the path's own level.
@@ -42,6 +44,10 @@ pub struct Report {
     pub insurance_pct: f64,
     pub pol_pct: f64,
     pub bidder_capital_pct: f64,
+    /// The rivals' backstop capital: `equal` (insurance + POL) or `insurance-only`.
+    pub rival_backstops: String,
+    /// The fee and depth models' parameters.
+    pub frictions: Frictions,
     pub borrowers: usize,
     pub seed: u64,
     pub steps: u64,
@@ -82,6 +88,8 @@ impl Report {
 enum Fmt {
     Amount,
     Pct,
+    /// A percentage shown to three decimals (fees are small).
+    Pct3,
     Count,
     Secs,
 }
@@ -137,10 +145,22 @@ const ROWS: &[Row] = &[
         get: |m| m.accounts_liquidated as f64,
     },
     Row {
+        label: "accounts with a negative cost",
+        unit: "count",
+        fmt: Fmt::Count,
+        get: |m| m.negative_cost_accounts as f64,
+    },
+    Row {
         label: "wrongful liquidations",
         unit: "count",
         fmt: Fmt::Count,
         get: |m| m.wrongful_liquidations as f64,
+    },
+    Row {
+        label: "wrongful liquidations by value",
+        unit: "% of initial debt",
+        fmt: Fmt::Pct,
+        get: |m| m.wrongful_value_pct,
     },
     Row {
         label: "debt liquidated",
@@ -167,6 +187,12 @@ const ROWS: &[Row] = &[
         get: |m| m.transactions as f64,
     },
     Row {
+        label: "fees paid",
+        unit: "% of initial debt",
+        fmt: Fmt::Pct3,
+        get: |m| m.fees_paid_pct,
+    },
+    Row {
         label: "insurance at start",
         unit: "% of initial debt",
         fmt: Fmt::Pct,
@@ -183,6 +209,7 @@ const ROWS: &[Row] = &[
 fn fmt_value(fmt: &Fmt, v: f64) -> String {
     match fmt {
         Fmt::Amount | Fmt::Pct => format!("{v:.2}"),
+        Fmt::Pct3 => format!("{v:.3}"),
         Fmt::Count | Fmt::Secs => format!("{v:.0}"),
     }
 }
@@ -241,27 +268,6 @@ pub fn to_json(r: &Report) -> serde_json::Value {
     serde_json::to_value(r).expect("a report is plain data")
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A short decimal label for an axis value.
-fn tick_label(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1000.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 0.1 || a == 0.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
 /// The plot of the engine run: the path (oracle spot), the venue's price, the EMA and the
 /// trigger over time, with axes and a legend; engine liquidation actions as circles
 /// (`class="liq-engine"`). Self-contained SVG.
@@ -281,16 +287,11 @@ pub fn render_svg(r: &Report) -> String {
     ];
 
     // Ranges over everything drawn.
-    let mut t_lo = f64::INFINITY;
-    let mut t_hi = f64::NEG_INFINITY;
-    let mut y_lo = f64::INFINITY;
-    let mut y_hi = f64::NEG_INFINITY;
+    let (mut ts, mut ys) = (Span::EMPTY, Span::EMPTY);
     let mut see = |t: f64, y: f64| {
         if t.is_finite() && y.is_finite() {
-            t_lo = t_lo.min(t);
-            t_hi = t_hi.max(t);
-            y_lo = y_lo.min(y);
-            y_hi = y_hi.max(y);
+            ts.see(t);
+            ys.see(y);
         }
     };
     for (_, values, _, _) in &lines {
@@ -301,21 +302,14 @@ pub fn render_svg(r: &Report) -> String {
     for &(t, y) in &s.engine_liquidations {
         see(t, y);
     }
-    if !t_lo.is_finite() {
-        (t_lo, t_hi, y_lo, y_hi) = (0.0, 1.0, 0.0, 1.0);
-    }
-    if t_hi <= t_lo {
-        t_hi = t_lo + 1.0;
-    }
-    let pad = ((y_hi - y_lo) * 0.05).max(y_hi.abs() * 0.01).max(1e-9);
-    y_lo -= pad;
-    y_hi += pad;
+    let t_axis = Axis::even(ts.or_unit().at_least(1.0), 5);
+    let y_axis = Axis::even(ys.or_unit().padded(), 4);
 
     let pw = W - LEFT - RIGHT;
     let ph = HT - TOP - BOTTOM;
-    let x = |t: f64| LEFT + (t - t_lo) / (t_hi - t_lo) * pw;
-    let y = |v: f64| TOP + (y_hi - v) / (y_hi - y_lo) * ph;
-    let (t_div, t_unit) = if t_hi - t_lo >= 7_200.0 {
+    let x = |t: f64| LEFT + t_axis.x_frac(t) * pw;
+    let y = |v: f64| TOP + y_axis.y_frac(v) * ph;
+    let (t_div, t_unit) = if t_axis.hi - t_axis.lo >= 7_200.0 {
         (3_600.0, "h")
     } else {
         (60.0, "min")
@@ -342,25 +336,23 @@ pub fn render_svg(r: &Report) -> String {
         y0 = TOP + ph,
         x1 = LEFT + pw
     );
-    for i in 0..=5 {
-        let t = t_lo + (t_hi - t_lo) * i as f64 / 5.0;
+    for t in t_axis.ticks() {
         let px = x(t);
         let _ = writeln!(
             o,
             r##"<line x1="{px:.2}" y1="{a:.2}" x2="{px:.2}" y2="{b:.2}" stroke="#ddd"/><text x="{px:.2}" y="{ty:.2}" text-anchor="middle">{}</text>"##,
-            tick_label(t / t_div),
+            t_axis.label(t / t_div),
             a = TOP,
             b = TOP + ph,
             ty = TOP + ph + 18.0
         );
     }
-    for i in 0..=4 {
-        let v = y_lo + (y_hi - y_lo) * i as f64 / 4.0;
+    for v in y_axis.ticks() {
         let py = y(v);
         let _ = writeln!(
             o,
             r##"<line x1="{LEFT}" y1="{py:.2}" x2="{x1:.2}" y2="{py:.2}" stroke="#ddd"/><text x="{tx:.2}" y="{ly:.2}" text-anchor="end">{}</text>"##,
-            tick_label(v),
+            y_axis.label(v),
             x1 = LEFT + pw,
             tx = LEFT - 6.0,
             ly = py + 4.0
@@ -452,14 +444,17 @@ mod tests {
         "borrower_cost_mean_pct",
         "borrower_cost_p50_pct",
         "borrower_cost_p95_pct",
+        "negative_cost_accounts",
         "accounts_liquidated",
         "wrongful_liquidations",
+        "wrongful_value_pct",
         "time_to_clear_secs",
         "insurance_start_pct",
         "pol_start_pct",
         "debt_liquidated_pct",
         "sale_vs_path_pct",
         "transactions",
+        "fees_paid_pct",
     ];
     const TOP_KEYS: &[&str] = &[
         "scenario",
@@ -468,6 +463,8 @@ mod tests {
         "insurance_pct",
         "pol_pct",
         "bidder_capital_pct",
+        "rival_backstops",
+        "frictions",
         "borrowers",
         "seed",
         "steps",
@@ -493,6 +490,9 @@ mod tests {
             debt_liquidated_pct: 30.0,
             sale_vs_path_pct: -1.25,
             transactions: 40,
+            negative_cost_accounts: 0,
+            wrongful_value_pct: 0.5,
+            fees_paid_pct: 0.01,
         }
     }
 
@@ -506,6 +506,8 @@ mod tests {
             insurance_pct: 2.0,
             pol_pct: 5.0,
             bidder_capital_pct: 50.0,
+            rival_backstops: "equal".into(),
+            frictions: Default::default(),
             borrowers: 3,
             seed: 7,
             steps: 10,
@@ -532,7 +534,7 @@ mod tests {
     }
 
     #[test]
-    fn table_has_every_metric_and_all_four_columns() {
+    fn table_has_every_metric_and_a_column_per_mechanism() {
         let r = sample();
         let text = render_table(&r);
         let lines: Vec<&str> = text.lines().collect();
@@ -540,7 +542,15 @@ mod tests {
         let header: Vec<&str> = lines[1].split('|').map(str::trim).collect();
         assert_eq!(
             header,
-            ["metric", "engine", "gen1", "aave_v3", "maker_liq2"]
+            [
+                "metric",
+                "engine",
+                "gen1",
+                "aave_v3",
+                "maker_liq2",
+                "kamino",
+                "euler_v2"
+            ]
         );
         assert_eq!(lines.len(), 3 + ROWS.len() + 1);
         let bad: Vec<&str> = lines[3].split('|').map(str::trim).collect();
@@ -551,7 +561,9 @@ mod tests {
                 "0.00",
                 "1.00",
                 "2.00",
-                "3.00"
+                "3.00",
+                "4.00",
+                "5.00"
             ]
         );
         assert!(text.contains("engine: 4 partial liquidations"));
@@ -571,7 +583,14 @@ mod tests {
         assert_eq!(keys(&v), set(TOP_KEYS));
         assert_eq!(
             keys(&v["mechanisms"]),
-            set(&["engine", "gen1", "aave_v3", "maker_liq2"])
+            set(&[
+                "engine",
+                "gen1",
+                "aave_v3",
+                "maker_liq2",
+                "kamino",
+                "euler_v2"
+            ])
         );
         for m in Mechanism::ALL {
             assert_eq!(

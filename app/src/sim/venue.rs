@@ -12,6 +12,8 @@ pub struct Venue {
     pub pool: Pool,
     /// Seconds for arbitrage to close half of the log-gap between the pool and the path.
     pub arb_half_life_secs: f64,
+    /// The pool's liquidity (`sqrt(k)`) at start: [`Venue::set_depth`] scales it.
+    base_liquidity: f64,
 }
 
 impl Venue {
@@ -25,13 +27,37 @@ impl Venue {
         arb_half_life_secs: f64,
     ) -> Venue {
         let reserve = (book_collateral * depth_ratio).max(f64::MIN_POSITIVE);
+        let pool = Pool {
+            collateral: reserve,
+            debt: reserve * price,
+        };
         Venue {
-            pool: Pool {
-                collateral: reserve,
-                debt: reserve * price,
-            },
+            base_liquidity: pool.k().sqrt(),
+            pool,
             arb_half_life_secs,
         }
+    }
+
+    /// Sets the pool's liquidity to `factor` times its starting liquidity at the current
+    /// price (liquidity providers withdraw as the market falls, docs/simulator.md,
+    /// "Frictions"); `factor` is clamped to (0, 1].
+    pub fn set_depth(&mut self, factor: f64) {
+        let f = if factor.is_finite() {
+            factor.clamp(1e-6, 1.0)
+        } else {
+            1.0
+        };
+        let l = self.base_liquidity * f;
+        let p = self.price();
+        self.pool.collateral = l / p.sqrt();
+        self.pool.debt = l * p.sqrt();
+    }
+
+    /// The most collateral that can be sold now while moving the price down by at most
+    /// `impact` (0..1): `collateral * (1 / sqrt(1 - impact) - 1)`.
+    pub fn max_sale(&self, impact: f64) -> f64 {
+        let m = impact.clamp(0.0, 0.999_999);
+        self.pool.collateral * (1.0 / (1.0 - m).sqrt() - 1.0)
     }
 
     /// The pool's spot price, debt per collateral.
@@ -90,5 +116,24 @@ mod tests {
         assert!((v.price() - 50.0).abs() < 1e-9, "{}", v.price());
         assert_eq!(Venue::new(1.0, 1.0, 1.0, 0.0).arb_fraction(1.0), 1.0);
         assert_eq!(v.arb_fraction(0.0), 0.0);
+    }
+
+    #[test]
+    fn depth_scales_the_liquidity_at_the_current_price() {
+        let mut v = Venue::new(100.0, 1_000.0, 1.0, 60.0);
+        v.arbitrage(64.0, 0.0);
+        v.set_depth(1.0);
+        v.arbitrage(64.0, 1e9);
+        assert!((v.price() - 64.0).abs() < 1e-9);
+        // Liquidity 1,000 * 100 = 1e5... sqrt(k) = sqrt(1e3 * 1e5) = 10,000: at 64 the
+        // pool holds 10,000 / 8 = 1,250 collateral; at half depth 625.
+        assert!((v.pool.collateral - 1_250.0).abs() < 1e-6);
+        v.set_depth(0.5);
+        assert!((v.pool.collateral - 625.0).abs() < 1e-6);
+        assert!((v.price() - 64.0).abs() < 1e-9);
+        // A sale of max_sale(1%) moves the price by exactly 1%.
+        let q = v.max_sale(0.01);
+        v.sell(q);
+        assert!((v.price() - 64.0 * 0.99).abs() < 1e-9);
     }
 }

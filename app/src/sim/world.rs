@@ -21,13 +21,14 @@ use zero_loss_tests::market::{MarketFixture, ONE_COLL, ONE_DEBT};
 use zero_loss_tests::T0;
 
 use super::bidders::Bidder;
+use super::clock::{Action, Clock, Frictions, Tick};
 use super::ledger::{EndState, Ledger, MechanismMetrics, Position};
 use super::report::{EngineDetail, Report, Series};
-use super::rivals::{self, aave_v3::AaveV3, gen1::Gen1, maker_liq2::MakerLiq2, RivalRun};
+use super::rivals::{self, RivalRun};
 use super::venue::Venue;
 use super::Mechanism;
 use crate::bank::BankChain;
-use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, Role};
+use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, KeeperStats, Role};
 use crate::oracle_model::SimOracle;
 use crate::scenario::Scenario;
 
@@ -37,6 +38,15 @@ pub const PRICE_LEVEL: f64 = 100.0;
 const LP_PER_DEBT: f64 = 1.25;
 /// Takes one bidder may make in one look.
 const MAX_TAKES_PER_LOOK: usize = 16;
+
+/// What backstop capital the rivals hold (`--rival-backstops`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RivalBackstops {
+    /// The same as the engine: insurance + POL, held the way each protocol holds it.
+    Equal,
+    /// The insurance fund only (the earlier comparison).
+    InsuranceOnly,
+}
 
 /// How a simulation is set up (defaults and why: docs/simulator.md, "Defaults").
 #[derive(Clone, Debug)]
@@ -51,8 +61,12 @@ pub struct SimConfig {
     /// Insurance fund and POL at start, % of the initial debt.
     pub insurance_pct: f64,
     pub pol_pct: f64,
-    /// The bidders' capital per look, all together, % of the initial debt.
+    /// The bidders' starting capital, all together, % of the initial debt.
     pub bidder_capital_pct: f64,
+    /// The rivals' backstop capital.
+    pub rival_backstops: RivalBackstops,
+    /// Fees and venue depth, the same for every mechanism.
+    pub frictions: Frictions,
     /// Extra steps after the path ends (at its last price) while work is left.
     pub drain_steps: u64,
     pub mechanisms: Vec<Mechanism>,
@@ -72,6 +86,8 @@ impl SimConfig {
             insurance_pct: 2.0,
             pol_pct: 5.0,
             bidder_capital_pct: 50.0,
+            rival_backstops: RivalBackstops::Equal,
+            frictions: Frictions::default(),
             drain_steps: 240,
             mechanisms: Mechanism::ALL.to_vec(),
             params: RiskParams::example(),
@@ -105,7 +121,34 @@ impl SimConfig {
             );
         }
         anyhow::ensure!(!self.mechanisms.is_empty(), "no mechanism to run");
+        let fees = &self.frictions.fees;
+        anyhow::ensure!(
+            fees.debt_unit_usd.is_finite() && fees.debt_unit_usd > 0.0,
+            "--debt-unit-usd must be a positive number, got {}",
+            fees.debt_unit_usd
+        );
         Ok(())
+    }
+
+    /// The rivals' backstop capital, debt units, for `initial_debt`.
+    pub fn rival_capital(&self, initial_debt: f64) -> f64 {
+        let pct = match self.rival_backstops {
+            RivalBackstops::Equal => self.insurance_pct + self.pol_pct,
+            RivalBackstops::InsuranceOnly => self.insurance_pct,
+        };
+        initial_debt * pct / 100.0
+    }
+
+    /// The shared clock of one run.
+    pub fn clock(&self) -> Clock {
+        let path = self.path();
+        Clock::new(
+            path,
+            self.scenario.step_secs.max(1) as f64,
+            self.scenario.duration_secs as f64,
+            self.drain_steps,
+            self.frictions.clone(),
+        )
     }
 
     /// The path at [`PRICE_LEVEL`].
@@ -149,7 +192,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     let insurance = initial_debt * cfg.insurance_pct / 100.0;
     let pol = initial_debt * cfg.pol_pct / 100.0;
     let path = cfg.path();
-    let dt = cfg.scenario.step_secs.max(1) as f64;
+    let clock = cfg.clock();
 
     let mut mechanisms = Vec::new();
     let mut detail = EngineDetail::default();
@@ -159,28 +202,34 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
         if !cfg.mechanisms.contains(&m) {
             continue;
         }
-        let metrics = if m == Mechanism::Engine {
-            let e = run_engine(cfg, &book, venue.clone(), bidders.clone(), insurance, pol).await?;
-            detail = e.detail;
-            series = e.series;
-            steps = e.steps;
-            e.metrics
-        } else {
-            let run = RivalRun {
-                book: &book,
-                path: &path,
-                step_secs: dt,
-                duration_secs: cfg.scenario.duration_secs as f64,
-                drain_steps: cfg.drain_steps,
-                venue: venue.clone(),
-                bidders: bidders.clone(),
-                insurance,
-            };
-            match m {
-                Mechanism::Gen1 => rivals::run(&mut Gen1::new(&book, insurance), run),
-                Mechanism::AaveV3 => rivals::run(&mut AaveV3::new(&book, insurance), run),
-                _ => rivals::run(&mut MakerLiq2::new(&book, insurance), run),
+        let metrics = match m.build(&book, cfg.rival_capital(initial_debt)) {
+            None => {
+                let e = run_engine(
+                    cfg,
+                    &clock,
+                    &book,
+                    venue.clone(),
+                    bidders.clone(),
+                    insurance,
+                    pol,
+                )
+                .await?;
+                detail = e.detail;
+                series = e.series;
+                steps = e.steps;
+                e.metrics
             }
+            Some(mut rival) => rivals::run(
+                rival.as_mut(),
+                RivalRun {
+                    book: &book,
+                    path: &path,
+                    clock: &clock,
+                    venue: venue.clone(),
+                    bidders: bidders.clone(),
+                    insurance: cfg.rival_capital(initial_debt),
+                },
+            ),
         };
         mechanisms.push((m, metrics));
     }
@@ -191,6 +240,12 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
         insurance_pct: cfg.insurance_pct,
         pol_pct: cfg.pol_pct,
         bidder_capital_pct: cfg.bidder_capital_pct,
+        rival_backstops: match cfg.rival_backstops {
+            RivalBackstops::Equal => "equal",
+            RivalBackstops::InsuranceOnly => "insurance-only",
+        }
+        .to_string(),
+        frictions: cfg.frictions.clone(),
         borrowers: cfg.borrowers,
         seed: cfg.seed,
         steps,
@@ -216,8 +271,12 @@ fn debt_whole(n: u64) -> f64 {
     n as f64 / ONE_DEBT as f64
 }
 
-/// The venue as the keeper's and bidders' reference: what selling an amount fetches.
-struct VenueQuote<'a>(&'a Venue);
+/// The venue as a taker's reference: what selling an amount fetches on top of the
+/// `held` collateral it has not sold yet (the keeper core's [`crate::keeper::Venue`]).
+struct VenueQuote<'a> {
+    venue: &'a Venue,
+    held: f64,
+}
 
 impl crate::keeper::Venue for VenueQuote<'_> {
     fn sell_price(&self, collateral: u64) -> Option<Fp> {
@@ -225,7 +284,8 @@ impl crate::keeper::Venue for VenueQuote<'_> {
         if q <= 0.0 {
             return None;
         }
-        let avg = self.0.quote(q) / q; // debt tokens per collateral token
+        // Debt tokens per collateral token, at the margin of what is held.
+        let avg = (self.venue.quote(self.held + q) - self.venue.quote(self.held)) / q;
         let native = avg * ONE_DEBT as f64 / ONE_COLL as f64;
         (native.is_finite() && native > 0.0).then_some(Fp((native * 1e18) as u128))
     }
@@ -249,90 +309,145 @@ struct EngineRun {
     steps: u64,
 }
 
+/// An open auction as the ledger sees it: the account it sells, the principal it must
+/// repay and what its buyers have paid so far.
+struct OpenAuction {
+    account: usize,
+    principal: f64,
+    paid: f64,
+}
+
 /// What the engine run tracks besides the bank: the ledger and a mirror of each position.
 struct Books {
     ledger: Ledger,
     positions: Vec<Position>,
     index: HashMap<Pubkey, usize>,
-    /// Auction -> the account it sells.
-    auctions: HashMap<Pubkey, usize>,
+    auctions: HashMap<Pubkey, OpenAuction>,
     detail: EngineDetail,
     liquidations: Vec<(f64, f64)>,
 }
 
 impl Books {
     /// Records one event at `t` (path price `p`, at the simulation's level; `unscale`
-    /// converts to the path's own for the plot). A take's collateral is sold into `venue`
-    /// by `bidder`, who pays for it from its capital.
+    /// converts to the path's own for the plot). A take's collateral goes to `bidder`'s
+    /// inventory, paid from its cash.
     fn record(
         &mut self,
         ev: &KeeperEvent,
         t: f64,
         p: f64,
         unscale: f64,
-        venue: &mut Venue,
         bidder: Option<&mut Bidder>,
     ) {
-        // Collateral a bidder bought and sells into the venue, and what it paid.
-        let mut sale = None;
+        // Collateral bought and what was paid for it.
+        let mut bought = None;
         match ev {
             KeeperEvent::Partial(e) => {
                 self.detail.partial_liquidations += 1;
                 let (q, repaid) = (coll_whole(e.collateral_out), debt_whole(e.repaid));
                 if let Some(&i) = self.index.get(&e.margin_account) {
                     self.ledger.liquidated(i, t, self.positions[i]);
-                    self.ledger.taken(i, q, p);
-                    self.ledger.retired(i, repaid);
+                    self.ledger.take(i, q, p);
+                    self.ledger.repaid(i, repaid);
                     self.positions[i].collateral -= q;
                     self.positions[i].debt -= repaid;
                 }
-                sale = Some((q, repaid));
+                bought = Some((q, repaid));
                 self.liquidations.push((t, p * unscale));
             }
             KeeperEvent::Kick(e) => {
                 self.detail.auctions_started += 1;
                 if let Some(&i) = self.index.get(&e.owner) {
                     let (lot, principal) = (coll_whole(e.lot), debt_whole(e.principal));
+                    // Nothing has left the borrower yet: the lot is sold by the takes.
                     self.ledger.liquidated(i, t, self.positions[i]);
-                    self.ledger.taken(i, lot, p);
-                    self.ledger.retired(i, principal);
                     self.positions[i].collateral -= lot;
                     self.positions[i].debt -= principal;
-                    self.auctions.insert(e.auction, i);
+                    self.auctions.insert(
+                        e.auction,
+                        OpenAuction {
+                            account: i,
+                            principal,
+                            paid: 0.0,
+                        },
+                    );
                     self.liquidations.push((t, p * unscale));
                 }
             }
             KeeperEvent::Bid(e) => {
                 self.detail.bids += 1;
                 self.ledger.action(t);
-                sale = Some((coll_whole(e.collateral), debt_whole(e.paid)));
+                let (q, paid) = (coll_whole(e.collateral), debt_whole(e.paid));
+                self.auction_take(e.auction, q, paid, p);
+                bought = Some((q, paid));
             }
             KeeperEvent::Restart(_) => self.detail.auctions_restarted += 1,
-            KeeperEvent::Backstop(_) => {
+            KeeperEvent::Backstop(e) => {
                 self.detail.auctions_backstopped += 1;
                 self.ledger.action(t);
+                let (q, paid) = (coll_whole(e.collateral), debt_whole(e.paid));
+                self.auction_take(e.auction, q, paid, p);
             }
             KeeperEvent::Settle(e) => {
                 self.ledger.action(t);
-                if let Some(&i) = self.auctions.get(&e.auction) {
-                    let q = coll_whole(e.collateral_returned);
-                    self.ledger.returned(i, q, p);
-                    self.positions[i].collateral += q;
+                if let Some(a) = self.auctions.remove(&e.auction) {
+                    // Handed back: never taken, never re-marked.
+                    self.positions[a.account].collateral += coll_whole(e.collateral_returned);
                 }
             }
         }
-        if let Some((q, paid)) = sale {
-            let proceeds = venue.sell(q);
-            self.ledger.sale(q, proceeds, p);
-            if let Some(b) = bidder {
-                b.spend(paid);
-            }
+        if let (Some((q, paid)), Some(b)) = (bought, bidder) {
+            b.buy(q, paid);
         }
+    }
+
+    /// `q` of an auction's lot bought for `paid` when the path is at `p`: the collateral
+    /// leaves the borrower now; what the payment covers of the principal is repaid, the
+    /// rest is penalty.
+    fn auction_take(&mut self, auction: Pubkey, q: f64, paid: f64, p: f64) {
+        if let Some(a) = self.auctions.get_mut(&auction) {
+            let toward = paid.min((a.principal - a.paid).max(0.0));
+            a.paid += paid;
+            self.ledger.take(a.account, q, p);
+            self.ledger.repaid(a.account, toward);
+        }
+    }
+}
+
+/// The transactions a keeper sent between `before` and `after`, and their fees at `tick`
+/// (a refused one at the CU of a partial liquidation: it is charged for its limit).
+fn fees_between(
+    clock: &Clock,
+    tick: &Tick,
+    before: &KeeperStats,
+    after: &KeeperStats,
+) -> (u64, f64) {
+    let n = |a: u64, b: u64| b.saturating_sub(a) as f64;
+    let fee = |a: Action| clock.fee(tick, a);
+    let total = n(before.refreshes, after.refreshes) * fee(Action::RefreshMarket)
+        + n(before.partials, after.partials) * fee(Action::LiquidatePartial)
+        + n(before.kicks, after.kicks) * fee(Action::StartAuction)
+        + n(before.bids, after.bids) * fee(Action::Bid)
+        + n(before.restarts, after.restarts) * fee(Action::RestartAuction)
+        + n(before.backstops, after.backstops) * fee(Action::Backstop)
+        + n(before.settlements, after.settlements) * fee(Action::SettleAuction)
+        + n(before.failed, after.failed) * fee(Action::LiquidatePartial);
+    (
+        after.transactions.saturating_sub(before.transactions),
+        total,
+    )
+}
+
+/// Records `count` transactions that paid `fee` in all.
+fn record_fees(ledger: &mut Ledger, count: u64, fee: f64) {
+    for _ in 0..count {
+        ledger.tx(fee / count as f64);
     }
 }
 
 async fn run_engine(
     cfg: &SimConfig,
+    clock: &Clock,
     book: &[Position],
     mut venue: Venue,
     mut bidders: Vec<Bidder>,
@@ -352,10 +467,10 @@ async fn run_engine(
     f.fund_backstops(debt_native(insurance), debt_native(pol))
         .await;
     let keeper_user = f.user(0, ONE_DEBT).await;
-    // Each bidder's bank balance is ample; its capital per look is enforced by the keeper
-    // core's role (`Role::taker`).
+    // Each bidder's bank balance is ample; its cash is enforced by the keeper core's role
+    // (`Role::taker`).
     let mut takers = Vec::with_capacity(bidders.len());
-    for _ in &bidders {
+    for b in &bidders {
         let u = f.user(0, debt_native(initial_debt * 20.0)).await;
         let k = Keeper::new(KeeperConfig {
             market: f.market,
@@ -363,14 +478,12 @@ async fn run_engine(
             debt_oracle: f.debt_oracle,
             debt_account: u.debt_ata,
             collateral_account: u.collateral_ata,
-            edge_bps: 0,
+            edge_bps: b.edge_bps.round() as u64,
+            tx_cost: 0,
             refresh_secs: i64::MAX,
             role: Role::taker(0, MAX_TAKES_PER_LOOK),
         });
         takers.push((u, k));
-    }
-    for ((_, k), b) in takers.iter_mut().zip(&bidders) {
-        k.cfg.edge_bps = b.edge_bps.round() as u64;
     }
 
     let mut margins = Vec::with_capacity(book.len());
@@ -402,13 +515,12 @@ async fn run_engine(
         debt_account: keeper_user.debt_ata,
         collateral_account: keeper_user.collateral_ata,
         edge_bps: 0,
+        tx_cost: 0,
         refresh_secs: 0,
         role: Role::MAINTAIN,
     });
 
     let dt = sc.step_secs.max(1);
-    let path_steps = sc.duration_secs.div_ceil(dt);
-    let total_steps = path_steps + cfg.drain_steps;
     let mut series = Series::default();
     let push_series = |series: &mut Series, t: f64, o: &SimOracle, v: &Venue| {
         series.t.push(t);
@@ -418,60 +530,86 @@ async fn run_engine(
         series.trigger.push(o.trigger() * unscale);
     };
     push_series(&mut series, 0.0, &oracle, &venue);
-    let bar = progress_bar(cfg.progress, total_steps, &sc.name);
+    let bar = progress_bar(cfg.progress, clock.ticks.len() as u64, &sc.name);
     let mut steps = 0;
     let mut price = PRICE_LEVEL;
-    for s in 1..=total_steps {
-        steps = s;
-        let t = (s.min(path_steps) * dt).min(sc.duration_secs) as f64;
-        let clock = (s * dt) as f64;
-        price = path(t);
-        venue.arbitrage(price, dt as f64);
+    // The accounts open to a partial liquidation at the keeper's last look: what the
+    // bidders saw at the previous step and act on now.
+    let mut seen_buffer: Vec<Pubkey> = Vec::new();
+    for tick in &clock.ticks {
+        steps = tick.step;
+        let t = tick.t.min(sc.duration_secs as f64);
+        let clock_t = tick.t;
+        price = tick.price;
+        rivals::open_step(&mut venue, tick, dt as f64);
         oracle.update(price, dt as f64, sc.conf_bps_at(t));
-        f.env.set_time(T0 + (s * dt) as i64).await;
+        f.env.set_time(T0 + tick.t as i64).await;
         if sc.oracle_live(t) {
             publish(&oracle, &mut f);
         }
 
+        // The bidders, fastest first, on what they saw at the previous step: partial
+        // liquidations of the accounts then in the buffer zone, lots of auctions then
+        // open; each transaction's fee from their cash.
+        let take_fee = clock.fee(tick, Action::LiquidatePartial);
+        for (b, (u, k)) in bidders.iter_mut().zip(takers.iter_mut()) {
+            if !b.look(clock_t) {
+                continue;
+            }
+            k.cfg.tx_cost = debt_native(take_fee);
+            for _ in 0..MAX_TAKES_PER_LOOK {
+                let cash = (b.available() - take_fee).max(0.0);
+                k.cfg.role = Role::taker(debt_native(cash), 1);
+                if k.cfg.role.capital == 0 {
+                    break;
+                }
+                let before = k.stats.clone();
+                let took = {
+                    let mut chain = BankChain {
+                        env: &mut f.env,
+                        keeper: &u.kp,
+                        margins: &seen_buffer,
+                    };
+                    let quote = VenueQuote {
+                        venue: &venue,
+                        held: b.inventory(),
+                    };
+                    k.tick(&mut chain, &quote).await?
+                };
+                let (n, fee) = fees_between(clock, tick, &before, &k.stats);
+                record_fees(&mut books.ledger, n, fee);
+                b.pay_fee(fee);
+                for ev in &took.events {
+                    books.record(ev, clock_t, price, unscale, Some(b));
+                }
+                if took.events.is_empty() {
+                    break;
+                }
+            }
+        }
+
         // The keeper: refresh, kicks, restarts, backstops, settlements.
+        let before = keeper.stats.clone();
         let report = {
             let mut chain = BankChain {
                 env: &mut f.env,
                 keeper: &keeper_user.kp,
                 margins: &margins,
             };
-            keeper.tick(&mut chain, &VenueQuote(&venue)).await?
+            let quote = VenueQuote {
+                venue: &venue,
+                held: 0.0,
+            };
+            keeper.tick(&mut chain, &quote).await?
         };
+        let (n, fee) = fees_between(clock, tick, &before, &keeper.stats);
+        record_fees(&mut books.ledger, n, fee);
         for ev in &report.events {
-            books.record(ev, clock, price, unscale, &mut venue, None);
+            books.record(ev, clock_t, price, unscale, None);
         }
-        // The bidders, fastest first: partial liquidations in the buffer zone, lots.
-        for (b, (u, k)) in bidders.iter_mut().zip(takers.iter_mut()) {
-            if !b.look(clock) {
-                continue;
-            }
-            for _ in 0..MAX_TAKES_PER_LOOK {
-                k.cfg.role = Role::taker(debt_native(b.available()), 1);
-                if k.cfg.role.capital == 0 {
-                    break;
-                }
-                let took = {
-                    let mut chain = BankChain {
-                        env: &mut f.env,
-                        keeper: &u.kp,
-                        margins: &report.buffer,
-                    };
-                    k.tick(&mut chain, &VenueQuote(&venue)).await?
-                };
-                if took.events.is_empty() {
-                    break;
-                }
-                for ev in &took.events {
-                    books.record(ev, clock, price, unscale, &mut venue, Some(b));
-                }
-            }
-        }
-        if s <= path_steps {
+        seen_buffer = report.buffer.clone();
+        rivals::close_step(&mut bidders, &mut venue, &mut books.ledger, price);
+        if tick.on_path {
             push_series(&mut series, t, &oracle, &venue);
         } else if report.open_auctions == 0 && report.zones.past_threshold() == 0 {
             break;
@@ -497,12 +635,8 @@ async fn run_engine(
         }
     }
     let end = engine_end(&m, price, underwater);
-    books.ledger.transactions = keeper.stats.transactions
-        + takers
-            .iter()
-            .map(|(_, k)| k.stats.transactions)
-            .sum::<u64>();
-    let metrics = books.ledger.finish(&path, end);
+    let end_t = clock.path_steps as f64 * clock.dt;
+    let metrics = books.ledger.finish(&path, clock.dt, end_t, end);
     series.engine_liquidations = books.liquidations;
     Ok(EngineRun {
         metrics,

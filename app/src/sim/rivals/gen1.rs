@@ -6,21 +6,24 @@
 //! next account liquidatable (a cascade), at most 50 rounds a step.
 //!
 //! Liquidators are the bidders who look this step, in order. They trust the lender's price:
-//! no profitability check. Each is limited by its capital for the look (`available()`): a
+//! no profitability check. Each is limited by its cash (`available()`): a
 //! liquidation is done by the first looking bidder with capital left, and repays at most
 //! what that capital pays for; it sells the seized collateral into the venue at once.
 //!
 //! When the collateral cannot pay the repay plus its bonus, the liquidator seizes all of it
 //! and repays only `collateral * P / (1 + bonus)` (it keeps its bonus, as a rational
 //! liquidator would); the debt left on an account with no collateral is written off through
-//! [`Insurance::cover`] and, being part of that liquidation, counted as retired from the
-//! borrower. An account that starts a step with debt and no collateral (never liquidated)
+//! [`Insurance::cover`] (never counted as repaid). An account that starts a step with debt and no collateral (never liquidated)
 //! is written off the same way without a liquidation record.
 //!
-//! Ledger: the collateral taken is valued at the oracle's (path's) price, whatever the
-//! lender read; one transaction per liquidation.
+//! Ledger: the collateral taken is valued at the path's price, whatever the lender read;
+//! one transaction per liquidation, at the CU of the engine's `liquidate_partial`. It is the
+//! strawman: its liquidators dump at once and never wait a step (the shared frictions'
+//! inventory and reaction delay do not apply), and it is left out of every headline
+//! comparison.
 
 use super::{underwater, Insurance, Rival, StepCtx};
+use crate::sim::clock::Action;
 use crate::sim::ledger::{EndState, Position};
 
 /// The rules, all from the generation-one baseline (`sim/baseline.rs`, `BaselineParams`;
@@ -115,18 +118,19 @@ impl Gen1 {
         pos.debt = (pre.debt - repay).max(0.0);
 
         cx.ledger.liquidated(i, cx.t, pre);
-        cx.ledger.taken(i, seize, cx.price);
-        cx.ledger.retired(i, repay);
-        cx.ledger.transactions += 1;
-        cx.bidders[k].spend(repay);
+        cx.ledger.take(i, seize, cx.price);
+        cx.ledger.repaid(i, repay);
+        cx.pay(Action::LiquidatePartial, Some(k));
+        // Gen1's liquidators dump at once (its defining weakness): no inventory.
         let proceeds = cx.venue.sell(seize);
         cx.ledger.sale(seize, proceeds, cx.price);
+        cx.bidders[k].buy(0.0, repay);
+        cx.bidders[k].receive(proceeds);
 
         if pos.collateral <= 0.0 && pos.debt > 0.0 {
             let left = pos.debt;
             pos.debt = 0.0;
             self.insurance.cover(left);
-            cx.ledger.retired(i, left);
         }
         true
     }
@@ -207,7 +211,8 @@ mod tests {
         assert_eq!(l.transactions, 0);
         assert_eq!(g.positions[0], pos(1.0, 79.99));
         assert!(!g.busy(100.0));
-        // LTV exactly 0.80: liquidated.
+        // LTV exactly 0.80: liquidated, in the very first step it is liquidatable (gen1's
+        // liquidators have no reaction delay).
         let book = [pos(1.0, 80.0)];
         let mut g = Gen1::new(&book, 0.0);
         let mut l = Ledger::new(&book, 0.0, 0.0);
@@ -226,16 +231,23 @@ mod tests {
     fn close_factor_half_then_full_below_health_095() {
         // LTV 0.82: health 0.8 / 0.82 = 0.9756 >= 0.95 -> repay 41, seize 41 * 1.05 / 100
         // = 0.4305; left (0.5695, 41), LTV 41 / 56.95 = 0.72: one round.
+        // The liquidator (cash 1,000) dumps the 0.4305 into the venue at once: the reserve
+        // grows by 0.4305 in the step and the liquidator's cash is 1,000 - 41 + 43.05 =
+        // 1,002.05 (the deep venue's slippage is ~2e-8), with nothing held.
         let book = [pos(1.0, 82.0)];
         let mut g = Gen1::new(&book, 0.0);
         let mut l = Ledger::new(&book, 0.0, 0.0);
-        let mut bidders = rich();
-        step(&mut g, 60.0, 100.0, &mut deep(100.0), &mut bidders, &mut l);
+        let mut bidders = vec![Bidder::new(1_000.0, 50.0, 0.0)];
+        let mut v = deep(100.0);
+        step(&mut g, 60.0, 100.0, &mut v, &mut bidders, &mut l);
         assert!(close(g.positions[0].debt, 41.0));
         assert!(close(g.positions[0].collateral, 0.5695));
         assert_eq!(g.rounds_last_step, 1);
-        assert!(close(l.debt_retired(), 41.0));
-        assert!(close(bidders[0].available(), 1e12 - 41.0));
+        assert!(close(l.debt_repaid(), 41.0));
+        assert!((v.pool.collateral - (1e9 + 0.4305)).abs() < 1e-6);
+        assert!((bidders[0].available() - 1_002.05).abs() < 1e-6);
+        assert_eq!(bidders[0].inventory(), 0.0);
+        assert_eq!(l.transactions, 1);
         // Borrower cost: 0.4305 taken at the path's 100 = 43.05 for 41: 5%.
         assert!(close(l.borrower_costs()[0], 5.0));
         // LTV 0.86: health 0.9302 < 0.95 -> all 86, seize 0.903; left (0.097, 0).
@@ -245,7 +257,7 @@ mod tests {
         step(&mut g, 60.0, 100.0, &mut deep(100.0), &mut rich(), &mut l);
         assert_eq!(g.positions[0].debt, 0.0);
         assert!(close(g.positions[0].collateral, 0.097));
-        assert!(close(l.debt_retired(), 86.0));
+        assert!(close(l.debt_repaid(), 86.0));
         assert_eq!(g.end_state(100.0).bad_debt, 0.0);
     }
 
@@ -253,13 +265,14 @@ mod tests {
     fn seizure_capped_by_collateral_and_the_rest_written_off() {
         // (1, 98) at 100: repay 98 would need 102.9 of collateral. Seize all 1, repay
         // 100 / 1.05 = 95.238095; 98 - 95.238095 = 2.761905 written off: insurance 1 pays 1,
-        // 1.761905 uncovered. Retired: the whole 98 (95.238 repaid + 2.762 written off).
+        // 1.761905 uncovered. Repaid: only the 95.238 (the written-off 2.762 is not).
         let book = [pos(1.0, 98.0)];
         let mut g = Gen1::new(&book, 1.0);
         let mut l = Ledger::new(&book, 1.0, 0.0);
         step(&mut g, 60.0, 100.0, &mut deep(100.0), &mut rich(), &mut l);
         assert_eq!(g.positions[0], pos(0.0, 0.0));
-        assert!(close(l.debt_retired(), 98.0));
+        assert!(close(l.debt_repaid(), 100.0 / 1.05));
+        assert!(close(l.debt_repaid(), 95.23809523809524));
         let written_off = 98.0 - 100.0 / 1.05;
         assert!(close(written_off, 2.761904761904762));
         assert_eq!(g.insurance.balance, 0.0);
@@ -267,28 +280,43 @@ mod tests {
         let end = g.end_state(100.0);
         assert!(close(end.bad_debt, 1.761904761904762));
         assert_eq!(end.insurance_end, 0.0);
-        // Borrower cost: 100 taken for 98 retired: (100 - 98) / 98.
-        assert!(close(l.borrower_costs()[0], 2.0 / 98.0 * 100.0));
+        // Borrower cost: 100 taken for 95.238 repaid: 4.762 / 95.238 = 5% (the bonus).
+        assert!(close(l.borrower_costs()[0], 5.0));
         assert!(!g.busy(100.0));
     }
 
     #[test]
     fn liquidators_are_capital_limited_and_looking() {
-        // (1, 86), health 0.930: full close wanted. Bidder A has 20: repays 20, seizes
-        // 0.21 -> (0.79, 66). A has nothing left, so round 2 goes to B: LTV 66 / 79 =
-        // 0.8354, health 0.8 * 79 / 66 = 0.9576 -> half: 33, seize 0.3465 -> (0.4435, 33),
-        // LTV 33 / 44.35 = 0.744: done after two rounds.
+        // (1, 86), health 0.930: full close wanted. Bidder A has 20 of cash: repays 20,
+        // seizes 0.21 -> (0.79, 66), and dumps the 0.21 at once for 21: its cash is 21
+        // (never refilled to its 20 of capital, only by its sale). Round 2 is A's again
+        // (the first looking bidder with cash): LTV 66 / 79 = 0.8354, health 0.8 * 79 / 66
+        // = 0.9576 -> half, 33 wanted, but A's 21 pays for 21 only: seize 0.2205 ->
+        // (0.5695, 45), cash 22.05. LTV 45 / 56.95 = 0.790: done after two rounds; B never
+        // acts. (The deep venue moves by ~4e-8 per sale: 1e-6 tolerances.)
         let book = [pos(1.0, 86.0)];
         let mut g = Gen1::new(&book, 0.0);
         let mut l = Ledger::new(&book, 0.0, 0.0);
         let mut bidders = vec![Bidder::new(20.0, 0.0, 0.0), Bidder::new(1_000.0, 0.0, 0.0)];
         step(&mut g, 60.0, 100.0, &mut deep(100.0), &mut bidders, &mut l);
         assert_eq!(g.rounds_last_step, 2);
-        assert!(close(g.positions[0].collateral, 0.4435));
-        assert!(close(g.positions[0].debt, 33.0));
-        assert_eq!(bidders[0].available(), 0.0);
-        assert!(close(bidders[1].available(), 967.0));
+        assert!((g.positions[0].collateral - 0.5695).abs() < 1e-6);
+        assert!((g.positions[0].debt - 45.0).abs() < 1e-6);
+        assert!((bidders[0].available() - 22.05).abs() < 1e-6);
+        assert_eq!(bidders[1].available(), 1_000.0);
+        assert!((l.debt_repaid() - 41.0).abs() < 1e-6);
         assert_eq!(l.transactions, 2);
+        // A bidder without cash is passed over: A with 0, B repays all 86, seizing 0.903
+        // -> (0.097, 0), its cash 1,000 - 86 + 90.3 = 1,004.3.
+        let mut g = Gen1::new(&book, 0.0);
+        let mut l = Ledger::new(&book, 0.0, 0.0);
+        let mut bidders = vec![Bidder::new(0.0, 0.0, 0.0), Bidder::new(1_000.0, 0.0, 0.0)];
+        step(&mut g, 60.0, 100.0, &mut deep(100.0), &mut bidders, &mut l);
+        assert_eq!(g.positions[0].debt, 0.0);
+        assert!(close(g.positions[0].collateral, 0.097));
+        assert_eq!(bidders[0].available(), 0.0);
+        assert!((bidders[1].available() - 1_004.3).abs() < 1e-6);
+        assert_eq!(l.transactions, 1);
         // A bidder that does not look this step does nothing: it looked at 0 with a
         // 120 s latency, so at 60 it is away.
         let book = [pos(1.0, 86.0)];
@@ -335,10 +363,10 @@ mod tests {
         assert!(close(g.positions[1].collateral, 5.7475 - s1));
         assert_eq!((g.positions[0].debt, g.positions[1].debt), (0.0, 0.0));
         assert!(close(v.price(), 1e6 / (c2 + s1).powi(2)));
-        assert!(close(l.debt_retired(), 1_590.0));
+        assert!(close(l.debt_repaid(), 1_590.0));
         // Both borrowers paid far more than 5%: collateral left at the path's 100 while the
         // lender priced it at the crashed pool.
-        let m = l.finish(|_| 100.0, g.end_state(100.0));
+        let m = l.finish(|_| 100.0, 60.0, 60.0, g.end_state(100.0));
         assert_eq!(m.accounts_liquidated, 2);
         assert!(m.borrower_cost_p50_pct > 5.0);
         // On a deep venue, the same book liquidates only account 1, once.
@@ -381,7 +409,7 @@ mod tests {
             }
         );
         assert_eq!(l.transactions, 0);
-        assert_eq!(l.debt_retired(), 0.0);
+        assert_eq!(l.debt_repaid(), 0.0);
         assert!(!g.busy(100.0));
         assert_eq!(g.end_state(100.0).bad_debt, 6.0);
     }

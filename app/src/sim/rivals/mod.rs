@@ -8,10 +8,13 @@
 //! bidders, and reports what it did through the [`Ledger`].
 
 pub mod aave_v3;
+pub mod euler_v2;
 pub mod gen1;
+pub mod kamino;
 pub mod maker_liq2;
 
 use super::bidders::Bidder;
+use super::clock::{Action, Clock, FeeModel, Tick};
 use super::ledger::{EndState, Ledger, MechanismMetrics, Position};
 use super::venue::Venue;
 
@@ -21,13 +24,34 @@ pub struct StepCtx<'a> {
     pub t: f64,
     /// Seconds since the previous step.
     pub dt: f64,
-    /// The oracle's price: the path's, at the simulator's price level.
+    /// The path's price now, at the simulator's price level: what collateral is worth. A
+    /// rival's oracle may lag it (Aave's deviation and heartbeat, Maker's OSM).
     pub price: f64,
+    /// The priority fee now, micro-lamports per CU.
+    pub cu_price: f64,
+    pub fees: &'a FeeModel,
     /// Where bidders sell what they buy.
     pub venue: &'a mut Venue,
     /// The bidder population, in order of who acts first.
     pub bidders: &'a mut [Bidder],
     pub ledger: &'a mut Ledger,
+}
+
+impl StepCtx<'_> {
+    /// What a transaction doing `action` costs now, debt units.
+    pub fn fee(&self, action: Action) -> f64 {
+        self.fees.fee(action.cu(), self.cu_price)
+    }
+
+    /// Records a transaction doing `action`, its fee paid by bidder `payer` (a keeper's
+    /// when `None`).
+    pub fn pay(&mut self, action: Action, payer: Option<usize>) {
+        let fee = self.fee(action);
+        self.ledger.tx(fee);
+        if let Some(b) = payer.and_then(|k| self.bidders.get_mut(k)) {
+            b.pay_fee(fee);
+        }
+    }
 }
 
 /// A liquidation mechanism modelled in the simulator.
@@ -97,41 +121,56 @@ pub struct RivalRun<'a> {
     pub book: &'a [Position],
     /// The path at the simulator's price level.
     pub path: &'a dyn Fn(f64) -> f64,
-    pub step_secs: f64,
-    pub duration_secs: f64,
-    /// Extra steps at the last price while the rival is busy.
-    pub drain_steps: u64,
+    /// The shared clock: every step's price, fee and venue depth.
+    pub clock: &'a Clock,
     pub venue: Venue,
     pub bidders: Vec<Bidder>,
+    /// The backstop capital the rival holds (its insurance, treasury or reserve).
     pub insurance: f64,
 }
 
-/// Runs `rival` (built on `run.book`) over the path and measures it.
+/// The venue before a step: its depth for `tick`, then `dt` of arbitrage toward the path.
+pub fn open_step(venue: &mut Venue, tick: &Tick, dt: f64) {
+    venue.set_depth(tick.depth);
+    venue.arbitrage(tick.price, dt);
+}
+
+/// The bidders after a step: each sells what it may of its inventory (recorded as sales
+/// at the path's `price`).
+pub fn close_step(bidders: &mut [Bidder], venue: &mut Venue, ledger: &mut Ledger, price: f64) {
+    for b in bidders {
+        let (q, proceeds) = b.unwind(venue);
+        ledger.sale(q, proceeds, price);
+    }
+}
+
+/// Runs `rival` (built on `run.book`) over the clock and measures it.
 pub fn run(rival: &mut dyn Rival, run: RivalRun<'_>) -> MechanismMetrics {
     let mut venue = run.venue;
     let mut bidders = run.bidders;
+    let clock = run.clock;
     let mut ledger = Ledger::new(run.book, run.insurance, 0.0);
-    let dt = run.step_secs.max(1.0);
-    let path_steps = (run.duration_secs / dt).ceil() as u64;
     let mut price = (run.path)(0.0);
-    for s in 1..=path_steps + run.drain_steps {
-        let t = (s.min(path_steps) as f64 * dt).min(run.duration_secs);
-        let clock = s as f64 * dt;
-        if s > path_steps && !rival.busy(price) {
+    for tick in &clock.ticks {
+        if !tick.on_path && !rival.busy(price) {
             break;
         }
-        price = (run.path)(t);
-        venue.arbitrage(price, dt);
+        price = tick.price;
+        open_step(&mut venue, tick, clock.dt);
         rival.step(&mut StepCtx {
-            t: clock,
-            dt,
+            t: tick.t,
+            dt: clock.dt,
             price,
+            cu_price: tick.cu_price,
+            fees: &clock.frictions.fees,
             venue: &mut venue,
             bidders: &mut bidders,
             ledger: &mut ledger,
         });
+        close_step(&mut bidders, &mut venue, &mut ledger, price);
     }
-    ledger.finish(run.path, rival.end_state(price))
+    let end = clock.path_steps as f64 * clock.dt;
+    ledger.finish(run.path, clock.dt, end, rival.end_state(price))
 }
 
 /// What the rivals' unit tests share.
@@ -152,7 +191,17 @@ pub(crate) mod testkit {
         Venue::new(price, 1e9, 1.0, 60.0)
     }
 
-    /// One 60-s step of `r` at `t` and `price`.
+    /// No fees: the rules' own arithmetic in the tests.
+    pub static NO_FEES: FeeModel = FeeModel {
+        calm_cu_price: 0.0,
+        stressed_cu_price: 0.0,
+        calm_vol: 0.005,
+        stressed_vol: 0.05,
+        sol_usd: 0.0,
+        debt_unit_usd: 1.0,
+    };
+
+    /// One 60-s step of `r` at `t` and `price`, without fees.
     pub fn step(
         r: &mut dyn Rival,
         t: f64,
@@ -165,6 +214,8 @@ pub(crate) mod testkit {
             t,
             dt: 60.0,
             price,
+            cu_price: 0.0,
+            fees: &NO_FEES,
             venue,
             bidders,
             ledger,
