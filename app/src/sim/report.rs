@@ -122,19 +122,19 @@ const ROWS: &[Row] = &[
     },
     Row {
         label: "borrower cost, mean",
-        unit: "% of debt retired",
+        unit: "% of debt repaid",
         fmt: Fmt::Pct,
         get: |m| m.borrower_cost_mean_pct,
     },
     Row {
         label: "borrower cost, median",
-        unit: "% of debt retired",
+        unit: "% of debt repaid",
         fmt: Fmt::Pct,
         get: |m| m.borrower_cost_p50_pct,
     },
     Row {
         label: "borrower cost, p95",
-        unit: "% of debt retired",
+        unit: "% of debt repaid",
         fmt: Fmt::Pct,
         get: |m| m.borrower_cost_p95_pct,
     },

@@ -19,35 +19,40 @@
 //!   for every listed reserve) goes to the treasury instead of the liquidator. The
 //!   liquidator thus receives `seized * (1 - 0.1 * 0.05 / 1.05)`, paying
 //!   `price / 1.045` per unit it receives. The treasury's share is credited to
-//!   [`Insurance::earn`] at the oracle's price when it is taken.
-//! - Bad debt (v3.3 deficit, `_burnBadDebt`): when a liquidation seizes the last of the
-//!   collateral, the debt left is burnt and becomes a reserve deficit: here
-//!   [`Insurance::cover`], and it counts as retired from the borrower (it left their
-//!   account in that liquidation). A position with debt and no collateral to begin with
-//!   cannot be liquidated (there is nothing to seize) and stays open: it counts in the end
-//!   state's underwater debt.
+//!   [`Insurance::earn`] at the path's value when it is taken.
+//! - Bad debt (v3.3 deficit, `_burnBadDebt`, LL:549-589): when a liquidation seizes the
+//!   last of the collateral, the debt left is burnt and becomes a reserve deficit: here
+//!   [`Insurance::cover`]; it is written off, never counted as repaid. A position with debt
+//!   and no collateral to begin with cannot be liquidated (there is nothing to seize) and
+//!   stays open: it counts in the end state's underwater debt.
+//! - The oracle: a push feed ([`PushOracle`]) with Chainlink ETH/USD's 0.5% deviation and
+//!   3,600 s heartbeat (Aave Ethereum's WETH source is Chainlink's SVR ETH/USD feed,
+//!   bgd-labs/aave-address-book `AaveV3Ethereum.sol:158-159`; AaveOracle reads
+//!   `latestAnswer()` with no staleness check, `misc/AaveOracle.sol:101-116`). Health and
+//!   the seizure use its answer; the ledger values what is taken at the path.
+//! - No limit per block or per account (`Pool.sol:348-372`, `ValidationLogic.sol:379-424`
+//!   have none): an account takes as many liquidationCalls in a step as pay, at most 16.
 //!
-//! Liquidators are the bidders who look this step, in order. A liquidator acts only when
-//! the collateral it receives sells into the venue at its edge after slippage: it asks
-//! `take_size(venue, price / 1.045, receivable collateral)` and converts back to
-//! `debtToCover`; it sells at once. Accounts are visited in book order; at most one
-//! liquidation per account per step (by the first looking bidder for whom it pays); a
-//! bidder may liquidate several accounts in a step while its capital lasts.
+//! Liquidators are the bidders who look this step, in order, acting on accounts that were
+//! liquidatable at the end of the previous step (the shared reaction delay). A liquidator
+//! acts only when the collateral it receives, on top of its inventory, sells into the venue
+//! for its edge and the transaction's fee (`take_size(venue, price / 1.045, receivable
+//! collateral, fee)`, at the CU of the engine's `liquidate_partial`), and converts back to
+//! `debtToCover`; the collateral goes to its inventory.
 //!
 //! Simplified: one collateral and one debt reserve per account (no e-mode, isolation,
 //! stable debt, interest accrual, `receiveAToken`, price-oracle sentinel or grace period);
 //! v3.3's `MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD` (100% close factor when collateral or debt
-//! is under $2,000) and `MIN_LEFTOVER_BASE` (a partial liquidation must leave $1,000 of
-//! debt and collateral) are dust rules on absolute dollar amounts that the simulator's
-//! scaled amounts do not carry, so they are left out; no rounding to token decimals.
+//! is under $2,000, LL:74) and `MIN_LEFTOVER_BASE` (a partial liquidation must leave $1,000
+//! of debt and collateral, LL:82) are left out: they would close the book's smaller
+//! accounts whole, so leaving them out favours Aave on wrongful liquidations; no rounding
+//! to token decimals.
 
-use super::{underwater, Insurance, Rival, StepCtx};
+use super::{
+    liquidation_pass, take_offer, underwater, write_off, Insurance, Offer, Rival, StepCtx,
+};
 use crate::sim::clock::Action;
 use crate::sim::ledger::{EndState, Position};
-
-/// liquidationCalls on one account in one step at most (a bound for the model; Aave has
-/// none).
-const MAX_CALLS_PER_STEP: usize = 16;
 
 /// A push oracle with a deviation threshold and a heartbeat, as Chainlink's aggregators
 /// behind Aave: the answer moves to the market when it is `deviation` away from the last
@@ -80,9 +85,6 @@ impl PushOracle {
         }
     }
 }
-
-/// Leftover collateral below this share of what the account held counts as none.
-const DUST: f64 = 1e-12;
 
 /// The rules; sources in the module doc.
 #[derive(Clone, Debug, PartialEq)]
@@ -180,7 +182,7 @@ impl AaveV3 {
         if !self.liquidatable(pre, price) {
             return false;
         }
-        let p = self.params.clone();
+        let p = &self.params;
         let hf = self.health_factor(pre, price);
         let max_debt = if hf > p.close_factor_hf_threshold {
             pre.debt * p.close_factor
@@ -189,78 +191,36 @@ impl AaveV3 {
         };
         // What the close factor allows, capped by the collateral.
         let mut seize_max = max_debt * (1.0 + p.bonus) / price;
-        let mut debt_max = max_debt;
+        let mut repay_max = max_debt;
         let capped = seize_max >= pre.collateral;
         if capped {
             seize_max = pre.collateral;
-            debt_max = pre.collateral * price / (1.0 + p.bonus);
+            repay_max = pre.collateral * price / (1.0 + p.bonus);
         }
-        let unit = p.unit_price(price);
-        let receive_max = seize_max * p.liquidator_share();
-        let fee = cx.fee(Action::LiquidatePartial);
-        for (k, &looks) in looking.iter().enumerate() {
-            if !looks {
-                continue;
-            }
-            let q = cx.bidders[k].take_size(cx.venue, unit, receive_max, fee);
-            if q <= 0.0 {
-                continue;
-            }
-            let full = q >= receive_max * (1.0 - 1e-12);
-            let (seized, repaid, received) = if full {
-                (seize_max, debt_max, receive_max)
-            } else {
-                let d = q * unit;
-                (d * (1.0 + p.bonus) / price, d, q)
-            };
-            let protocol_fee = seized - received;
-            let pos = &mut self.positions[i];
-            pos.collateral = if full && capped {
-                0.0
-            } else {
-                (pre.collateral - seized).max(0.0)
-            };
-            if pos.collateral <= pre.collateral * DUST {
-                pos.collateral = 0.0;
-            }
-            pos.debt = (pre.debt - repaid).max(0.0);
-
-            cx.ledger.liquidated(i, cx.t, pre);
-            cx.ledger.take(i, seized, cx.price);
-            cx.ledger.repaid(i, repaid);
-            cx.pay(Action::LiquidatePartial, Some(k));
-            cx.bidders[k].buy(received, repaid);
-            // The treasury's share, at the path's value of the collateral.
-            self.insurance.earn(protocol_fee * cx.price);
-
-            if pos.collateral <= 0.0 && pos.debt > 0.0 {
-                // v3.3's deficit: burnt, covered by the reserve; never repaid.
-                let deficit = pos.debt;
-                pos.debt = 0.0;
-                self.insurance.cover(deficit);
-            }
-            return true;
-        }
-        false
+        let offer = Offer {
+            unit: p.unit_price(price),
+            receive_max: seize_max * p.liquidator_share(),
+            seize_max,
+            repay_max,
+            all_collateral: capped,
+            action: Action::LiquidatePartial,
+        };
+        let Some(t) = take_offer(&mut self.positions[i], i, &offer, cx, looking) else {
+            return false;
+        };
+        // The treasury's share, at the path's value of the collateral.
+        self.insurance.earn((t.seized - t.received) * cx.price);
+        // v3.3's deficit: burnt, covered by the reserve; never repaid.
+        write_off(&mut self.positions[i], &mut self.insurance);
+        true
     }
 }
 
 impl Rival for AaveV3 {
     fn step(&mut self, cx: &mut StepCtx) {
         self.oracle.observe(cx.t, cx.price);
-        let looking: Vec<bool> = cx.bidders.iter_mut().map(|b| b.look(cx.t)).collect();
-        for i in 0..self.positions.len() {
-            // Liquidators act on what they saw at the previous step, at today's price;
-            // an account takes as many liquidationCalls as pay (at most MAX_CALLS).
-            if !self.seen[i] {
-                continue;
-            }
-            for _ in 0..MAX_CALLS_PER_STEP {
-                if !self.liquidate(i, cx, &looking) {
-                    break;
-                }
-            }
-        }
+        let seen = std::mem::take(&mut self.seen);
+        liquidation_pass(&seen, cx, |i, cx, looking| self.liquidate(i, cx, looking));
         let price = self.oracle.price;
         self.seen = self
             .positions

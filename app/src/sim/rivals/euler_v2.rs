@@ -53,7 +53,7 @@
 //! (whitepaper.md:516-518); the model does not split on purpose: each call takes the
 //! largest size the bidder's `take_size` allows at the discount of the moment, recomputed
 //! per call, and an account takes as many calls in a step as pay (at most
-//! [`MAX_CALLS_PER_STEP`]). One liquidation is one transaction at the CU of the engine's
+//! [`super::MAX_CALLS_PER_STEP`]). One liquidation is one transaction at the CU of the engine's
 //! `liquidate_partial`, its closest instruction.
 //!
 //! Simplified: one collateral and one debt vault per account; EVK settles by moving the
@@ -65,15 +65,11 @@
 //! absolute amounts the simulator's scaled amounts do not carry) is left out.
 
 use super::aave_v3::PushOracle;
-use super::{underwater, Insurance, Rival, StepCtx};
+use super::{
+    liquidation_pass, take_offer, underwater, write_off, Insurance, Offer, Rival, StepCtx,
+};
 use crate::sim::clock::Action;
 use crate::sim::ledger::{EndState, Position};
-
-/// Liquidations of one account in one step at most (a bound for the model; EVK has none).
-pub const MAX_CALLS_PER_STEP: usize = 16;
-
-/// Leftover collateral below this share of what the account held counts as none.
-const DUST: f64 = 1e-12;
 
 /// The rules; sources in the module doc.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,7 +173,8 @@ impl EulerV2 {
         // Debt per unit of collateral received: the discounted price.
         let unit = price * f;
         // No close factor: the whole debt, yielding debt / f of value, capped by the
-        // collateral (then all of it for collateral value * f).
+        // collateral (then all of it for collateral value * f). No protocol fee: what is
+        // seized is what the liquidator receives.
         let mut yield_max = pre.debt / unit;
         let mut repay_max = pre.debt;
         let capped = yield_max >= pre.collateral;
@@ -185,75 +182,37 @@ impl EulerV2 {
             yield_max = pre.collateral;
             repay_max = pre.collateral * unit;
         }
-        let fee = cx.fee(Action::LiquidatePartial);
-        for (k, &looks) in looking.iter().enumerate() {
-            if !looks {
-                continue;
-            }
-            let q = cx.bidders[k].take_size(cx.venue, unit, yield_max, fee);
-            // A take of float noise (a bidder left with ~1e-14 of cash after paying to
-            // the cent) is no liquidation.
-            if q <= yield_max * DUST {
-                continue;
-            }
-            // Pro rata below the maximum (no protocol fee: seized = received).
-            let full = q >= yield_max * (1.0 - 1e-12);
-            let (seized, repaid) = if full {
-                (yield_max, repay_max)
-            } else {
-                (q, q * unit)
-            };
-            let pos = &mut self.positions[i];
-            pos.collateral = if full && capped {
-                0.0
-            } else {
-                (pre.collateral - seized).max(0.0)
-            };
-            if pos.collateral <= pre.collateral * DUST {
-                pos.collateral = 0.0;
-            }
-            pos.debt = if full && !capped {
-                0.0
-            } else {
-                (pre.debt - repaid).max(0.0)
-            };
-
-            cx.ledger.liquidated(i, cx.t, pre);
-            cx.ledger.take(i, seized, cx.price);
-            cx.ledger.repaid(i, repaid);
-            cx.pay(Action::LiquidatePartial, Some(k));
-            cx.bidders[k].buy(seized, repaid);
-
-            if pos.collateral <= 0.0 && pos.debt > 0.0 {
-                // Socialized: written off against the depositors, the backstop first;
-                // never repaid.
-                let left = pos.debt;
-                pos.debt = 0.0;
-                self.insurance.cover(left);
-            }
-            return true;
+        let offer = Offer {
+            unit,
+            receive_max: yield_max,
+            seize_max: yield_max,
+            repay_max,
+            all_collateral: capped,
+            action: Action::LiquidatePartial,
+        };
+        if take_offer(&mut self.positions[i], i, &offer, cx, looking).is_none() {
+            return false;
         }
-        false
+        // Socialized: written off against the depositors, the backstop first; never
+        // repaid.
+        write_off(&mut self.positions[i], &mut self.insurance);
+        true
     }
 }
 
 impl Rival for EulerV2 {
     fn step(&mut self, cx: &mut StepCtx) {
         self.oracle.observe(cx.t, cx.price);
-        let looking: Vec<bool> = cx.bidders.iter_mut().map(|b| b.look(cx.t)).collect();
-        for i in 0..self.positions.len() {
-            // Liquidators act on what they saw at the previous step, at today's price, and
-            // not within the cool-off of the account's last passed check; an account takes
-            // as many liquidations as pay (at most MAX_CALLS_PER_STEP).
-            if !self.seen[i] || cx.t < self.last_ok[i] + self.params.cool_off_secs {
-                continue;
-            }
-            for _ in 0..MAX_CALLS_PER_STEP {
-                if !self.liquidate(i, cx, &looking) {
-                    break;
-                }
-            }
-        }
+        // Liquidators act on what they saw at the previous step, and not within the
+        // cool-off of the account's last passed check.
+        let cool = self.params.cool_off_secs;
+        let open: Vec<bool> = self
+            .seen
+            .iter()
+            .zip(&self.last_ok)
+            .map(|(&saw, &ok)| saw && cx.t >= ok + cool)
+            .collect();
+        liquidation_pass(&open, cx, |i, cx, looking| self.liquidate(i, cx, looking));
         let price = self.oracle.price;
         for i in 0..self.positions.len() {
             let bad = self.liquidatable(self.positions[i], price);
@@ -281,31 +240,8 @@ mod tests {
     use crate::sim::bidders::Bidder;
     use crate::sim::clock::FeeModel;
     use crate::sim::ledger::Ledger;
-    use crate::sim::venue::Venue;
 
-    use super::super::testkit::{close, deep, pos, step};
-
-    /// One 60-s step with `fees`, the priority fee at 0 (the base fee only).
-    fn step_with_fees(
-        r: &mut dyn Rival,
-        t: f64,
-        price: f64,
-        fees: &FeeModel,
-        venue: &mut Venue,
-        bidders: &mut [Bidder],
-        ledger: &mut Ledger,
-    ) {
-        r.step(&mut StepCtx {
-            t,
-            dt: 60.0,
-            price,
-            cu_price: 0.0,
-            fees,
-            venue,
-            bidders,
-            ledger,
-        });
-    }
+    use super::super::testkit::{close, deep, pos, step, step_with};
 
     #[test]
     fn defaults_and_the_discount() {
@@ -528,8 +464,26 @@ mod tests {
         let mut l = Ledger::new(&book, 0.0, 0.0);
         let mut bidders = vec![Bidder::new(1e6, 0.0, 0.0)];
         let mut v = deep(100.0);
-        step_with_fees(&mut e, 60.0, 100.0, &fees, &mut v, &mut bidders, &mut l);
-        step_with_fees(&mut e, 120.0, 100.0, &fees, &mut v, &mut bidders, &mut l);
+        step_with(
+            &mut e,
+            60.0,
+            100.0,
+            &mut v,
+            &mut bidders,
+            &mut l,
+            &fees,
+            0.0,
+        );
+        step_with(
+            &mut e,
+            120.0,
+            100.0,
+            &mut v,
+            &mut bidders,
+            &mut l,
+            &fees,
+            0.0,
+        );
         assert_eq!(e.positions[0], pos(0.097, 8.0));
         assert!(e.busy(100.0));
         assert!(close(e.positions[1].collateral, 97.0 - 8_000.0 / 97.0));

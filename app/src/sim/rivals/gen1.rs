@@ -22,7 +22,7 @@
 //! inventory and reaction delay do not apply), and it is left out of every headline
 //! comparison.
 
-use super::{underwater, Insurance, Rival, StepCtx};
+use super::{underwater, write_off, Insurance, Rival, StepCtx};
 use crate::sim::clock::Action;
 use crate::sim::ledger::{EndState, Position};
 
@@ -127,11 +127,7 @@ impl Gen1 {
         cx.bidders[k].buy(0.0, repay);
         cx.bidders[k].receive(proceeds);
 
-        if pos.collateral <= 0.0 && pos.debt > 0.0 {
-            let left = pos.debt;
-            pos.debt = 0.0;
-            self.insurance.cover(left);
-        }
+        write_off(pos, &mut self.insurance);
         true
     }
 }

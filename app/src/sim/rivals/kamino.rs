@@ -51,7 +51,7 @@
 //! liquidation is one transaction ([`Action::KaminoLiquidation`]: the refreshes, the
 //! liquidation and the redemption). Accounts are visited in book order; an account takes
 //! as many liquidations in a step as pay (each at the LTV and bonus it has then, at most
-//! [`MAX_CALLS_PER_STEP`]); a bidder may liquidate several accounts while its capital
+//! [`super::MAX_CALLS_PER_STEP`]); a bidder may liquidate several accounts while its capital
 //! lasts.
 //!
 //! Simplified: one collateral and one debt reserve (no elevation group, borrow factor,
@@ -63,21 +63,15 @@
 //! fee is charged whatever the reserve's redeemable liquidity (klend waives it when the
 //! liquidator gets cTokens, OPS:2103, 2141-2155).
 
-use super::{underwater, Insurance, Rival, StepCtx};
+use super::{
+    liquidation_pass, take_offer, underwater, write_off, Insurance, Offer, Rival, StepCtx,
+};
 use crate::sim::clock::Action;
 use crate::sim::ledger::{EndState, Position};
-
-/// Liquidations of one account in one step at most (a bound for the model; klend has
-/// none).
-pub const MAX_CALLS_PER_STEP: usize = 16;
 
 /// At or above this LTV the bonus follows the bad-debt rule (`fraction!(0.99)`,
 /// LO:404).
 pub const BAD_DEBT_LTV: f64 = 0.99;
-
-/// Leftover collateral below this share of what the account held counts as none; a
-/// liquidation repaying less than this share of the debt counts as none.
-const DUST: f64 = 1e-12;
 
 /// The rules; sources in the module doc. Kamino's live SOL reserve config was not found in
 /// a dated public source: the values marked as assumptions come from Kamino's docs.
@@ -253,77 +247,33 @@ impl Kamino {
     /// whom it pays; whether one happened.
     fn liquidate(&mut self, i: usize, cx: &mut StepCtx, looking: &[bool]) -> bool {
         let price = cx.price;
-        let pre = self.positions[i];
-        let Some(call) = self.params.max_call(pre, price) else {
+        let Some(call) = self.params.max_call(self.positions[i], price) else {
             return false;
         };
-        let bonus = call.bonus;
-        let unit = self.params.unit_price(price, bonus);
-        let receive_max = call.seize * self.params.liquidator_share(bonus);
-        let fee = cx.fee(Action::KaminoLiquidation);
-        for (k, &looks) in looking.iter().enumerate() {
-            if !looks {
-                continue;
-            }
-            let q = cx.bidders[k].take_size(cx.venue, unit, receive_max, fee);
-            if q <= 0.0 || q * unit <= pre.debt * DUST {
-                continue;
-            }
-            let full = q >= receive_max * (1.0 - 1e-12);
-            let (seized, repaid, received) = if full {
-                (call.seize, call.repay, receive_max)
-            } else {
-                let d = q * unit;
-                (d * (1.0 + bonus) / price, d, q)
-            };
-            let protocol_fee = seized - received;
-            let pos = &mut self.positions[i];
-            pos.collateral = if full && call.all_collateral {
-                0.0
-            } else {
-                (pre.collateral - seized).max(0.0)
-            };
-            if pos.collateral <= pre.collateral * DUST {
-                pos.collateral = 0.0;
-            }
-            pos.debt = (pre.debt - repaid).max(0.0);
-
-            cx.ledger.liquidated(i, cx.t, pre);
-            cx.ledger.take(i, seized, cx.price);
-            cx.ledger.repaid(i, repaid);
-            cx.pay(Action::KaminoLiquidation, Some(k));
-            cx.bidders[k].buy(received, repaid);
-            // The fee vault's share, at the path's value of the collateral.
-            self.insurance.earn(protocol_fee * cx.price);
-
-            if pos.collateral <= 0.0 && pos.debt > 0.0 {
-                // Left on the obligation by klend; socialised (here: covered by the
-                // backstop) at once. Never repaid.
-                let left = pos.debt;
-                pos.debt = 0.0;
-                self.insurance.cover(left);
-            }
-            return true;
-        }
-        false
+        let offer = Offer {
+            unit: self.params.unit_price(price, call.bonus),
+            receive_max: call.seize * self.params.liquidator_share(call.bonus),
+            seize_max: call.seize,
+            repay_max: call.repay,
+            all_collateral: call.all_collateral,
+            action: Action::KaminoLiquidation,
+        };
+        let Some(t) = take_offer(&mut self.positions[i], i, &offer, cx, looking) else {
+            return false;
+        };
+        // The fee vault's share, at the path's value of the collateral.
+        self.insurance.earn((t.seized - t.received) * cx.price);
+        // Left on the obligation by klend; socialised (here: covered by the backstop) at
+        // once. Never repaid.
+        write_off(&mut self.positions[i], &mut self.insurance);
+        true
     }
 }
 
 impl Rival for Kamino {
     fn step(&mut self, cx: &mut StepCtx) {
-        let looking: Vec<bool> = cx.bidders.iter_mut().map(|b| b.look(cx.t)).collect();
-        for i in 0..self.positions.len() {
-            // Liquidators act on what they saw at the previous step, at today's price; an
-            // account takes as many liquidations as pay (at most MAX_CALLS_PER_STEP).
-            if !self.seen[i] {
-                continue;
-            }
-            for _ in 0..MAX_CALLS_PER_STEP {
-                if !self.liquidate(i, cx, &looking) {
-                    break;
-                }
-            }
-        }
+        let seen = std::mem::take(&mut self.seen);
+        liquidation_pass(&seen, cx, |i, cx, looking| self.liquidate(i, cx, looking));
         let price = cx.price;
         self.seen = self
             .positions
@@ -350,37 +300,12 @@ mod tests {
     use crate::sim::bidders::Bidder;
     use crate::sim::clock::FeeModel;
     use crate::sim::ledger::Ledger;
-    use crate::sim::venue::Venue;
 
-    use super::super::testkit::{close, deep, pos, step};
+    use super::super::testkit::{close, deep, pos, step, step_with};
 
     /// A step with no bidders: the liquidators see what is liquidatable at `price`.
     fn see(k: &mut Kamino, t: f64, price: f64, l: &mut Ledger) {
         step(k, t, price, &mut deep(price), &mut [], l);
-    }
-
-    /// One 60-s step with fees: `fees` at `cu_price` micro-lamports per CU.
-    #[allow(clippy::too_many_arguments)]
-    fn step_with_fees(
-        k: &mut Kamino,
-        t: f64,
-        price: f64,
-        venue: &mut Venue,
-        bidders: &mut [Bidder],
-        ledger: &mut Ledger,
-        fees: &FeeModel,
-        cu_price: f64,
-    ) {
-        k.step(&mut StepCtx {
-            t,
-            dt: 60.0,
-            price,
-            cu_price,
-            fees,
-            venue,
-            bidders,
-            ledger,
-        });
     }
 
     #[test]
@@ -656,7 +581,7 @@ mod tests {
         let mut bidders = vec![Bidder::new(1e6, 0.0, 0.0)];
         see(&mut k, 60.0, 100.0, &mut l);
         let mut v = deep(100.0);
-        step_with_fees(
+        step_with(
             &mut k,
             120.0,
             100.0,

@@ -108,6 +108,128 @@ impl Insurance {
     }
 }
 
+/// Leftover collateral below this share of what the account held counts as none; a take
+/// below this share of the offer is float noise, not a liquidation.
+pub const DUST: f64 = 1e-12;
+/// Liquidations of one account in one step at most (a bound for the models; the lenders
+/// have none).
+pub const MAX_CALLS_PER_STEP: usize = 16;
+
+/// What a direct liquidation (Aave, Kamino, Euler) offers on one account at one moment, in
+/// the lender's own terms: the liquidator pays `unit` debt per unit of collateral it
+/// receives, at most `receive_max`; at that maximum `seize_max` leaves the borrower (the
+/// difference is the protocol's fee) and `repay_max` of debt is repaid; below it, both
+/// scale pro rata.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Offer {
+    pub unit: f64,
+    pub receive_max: f64,
+    pub seize_max: f64,
+    pub repay_max: f64,
+    /// Whether the maximum takes all of the collateral.
+    pub all_collateral: bool,
+    /// What the liquidation transaction does (its CU).
+    pub action: Action,
+}
+
+/// What one liquidation did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Taken {
+    /// Collateral that left the borrower.
+    pub seized: f64,
+    /// Of it, what the liquidator received (the rest is the protocol's fee).
+    pub received: f64,
+    pub repaid: f64,
+}
+
+/// Offers `offer` on account `i` (position `pos`) to the looking bidders in turn; the first
+/// for whom it pays (its edge, the fee, slippage on top of its inventory, its cash) takes
+/// what it wants of it. Updates the position, the ledger (the take at the path's price),
+/// the bidder's inventory and cash and the fee; returns what was taken, or `None`.
+pub fn take_offer(
+    pos: &mut Position,
+    i: usize,
+    offer: &Offer,
+    cx: &mut StepCtx,
+    looking: &[bool],
+) -> Option<Taken> {
+    let pre = *pos;
+    let fee = cx.fee(offer.action);
+    for (k, &looks) in looking.iter().enumerate() {
+        if !looks {
+            continue;
+        }
+        let q = cx.bidders[k].take_size(cx.venue, offer.unit, offer.receive_max, fee);
+        if q <= offer.receive_max * DUST {
+            continue;
+        }
+        let full = q >= offer.receive_max * (1.0 - 1e-12);
+        let taken = if full {
+            Taken {
+                seized: offer.seize_max,
+                received: offer.receive_max,
+                repaid: offer.repay_max,
+            }
+        } else {
+            Taken {
+                seized: q * offer.seize_max / offer.receive_max,
+                received: q,
+                repaid: q * offer.unit,
+            }
+        };
+        pos.collateral = if full && offer.all_collateral {
+            0.0
+        } else {
+            (pre.collateral - taken.seized).max(0.0)
+        };
+        if pos.collateral <= pre.collateral * DUST {
+            pos.collateral = 0.0;
+        }
+        pos.debt = (pre.debt - taken.repaid).max(0.0);
+        if pos.debt <= pre.debt * DUST {
+            pos.debt = 0.0;
+        }
+        cx.ledger.liquidated(i, cx.t, pre);
+        cx.ledger.take(i, taken.seized, cx.price);
+        cx.ledger.repaid(i, taken.repaid);
+        cx.pay(offer.action, Some(k));
+        cx.bidders[k].buy(taken.received, taken.repaid);
+        return Some(taken);
+    }
+    None
+}
+
+/// Debt left on a position without collateral is written off: covered by `insurance` as
+/// far as it goes (the rest is the lenders'), never repaid.
+pub fn write_off(pos: &mut Position, insurance: &mut Insurance) {
+    if pos.collateral <= 0.0 && pos.debt > 0.0 {
+        let left = pos.debt;
+        pos.debt = 0.0;
+        insurance.cover(left);
+    }
+}
+
+/// One step of a direct-liquidation lender: liquidators act on the accounts in `seen`
+/// (liquidatable at the end of the previous step: what they saw), at most
+/// [`MAX_CALLS_PER_STEP`] times each while `liquidate(i, cx, looking)` finds a taker.
+pub fn liquidation_pass(
+    seen: &[bool],
+    cx: &mut StepCtx,
+    mut liquidate: impl FnMut(usize, &mut StepCtx, &[bool]) -> bool,
+) {
+    let looking: Vec<bool> = cx.bidders.iter_mut().map(|b| b.look(cx.t)).collect();
+    for (i, &saw) in seen.iter().enumerate() {
+        if !saw {
+            continue;
+        }
+        for _ in 0..MAX_CALLS_PER_STEP {
+            if !liquidate(i, cx, &looking) {
+                break;
+            }
+        }
+    }
+}
+
 /// What open positions owe beyond their collateral at `price`.
 pub fn underwater(positions: &[Position], price: f64) -> f64 {
     positions
@@ -210,12 +332,28 @@ pub(crate) mod testkit {
         bidders: &mut [Bidder],
         ledger: &mut Ledger,
     ) {
+        step_with(r, t, price, venue, bidders, ledger, &NO_FEES, 0.0);
+    }
+
+    /// One 60-s step of `r` at `t` and `price` with `fees` at `cu_price` micro-lamports
+    /// per CU.
+    #[allow(clippy::too_many_arguments)]
+    pub fn step_with(
+        r: &mut dyn Rival,
+        t: f64,
+        price: f64,
+        venue: &mut Venue,
+        bidders: &mut [Bidder],
+        ledger: &mut Ledger,
+        fees: &FeeModel,
+        cu_price: f64,
+    ) {
         r.step(&mut StepCtx {
             t,
             dt: 60.0,
             price,
-            cu_price: 0.0,
-            fees: &NO_FEES,
+            cu_price,
+            fees,
             venue,
             bidders,
             ledger,

@@ -23,8 +23,8 @@ use super::world::{self, SimConfig};
 use crate::scenario::Scenario;
 
 pub use goals::{
-    goal_failures, miss_reasons, GOAL_COST_MEAN_PCT, GOAL_COST_P95_PCT, GOAL_MIN_DEPTH,
-    GOAL_PROTOCOL_LOSS_PCT,
+    best_rival, goal_failures, miss_reasons, GOAL_COST_MEAN_PCT, GOAL_COST_P95_PCT, GOAL_MIN_DEPTH,
+    GOAL_TX_VS_AAVE,
 };
 pub use page::{render_results_md, COMMAND};
 pub use plot::render_sweep_svg;
@@ -376,7 +376,7 @@ mod testkit {
             }
         }
         // One failing checked run and a NaN.
-        engine(&mut v[2]).bad_debt_pct = 0.4;
+        engine(&mut v[2]).borrower_cost_p95_pct = 5.4;
         v[5].mechanisms[3].1.sale_vs_path_pct = f64::NAN;
         v
     }
