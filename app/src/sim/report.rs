@@ -1,4 +1,4 @@
-//! The simulator's report: the four mechanisms' metrics side by side, the JSON document
+//! The simulator's report: every mechanism's metrics side by side, the JSON document
 //! (keys documented in docs/simulator.md, "JSON keys") and the SVG plot of the engine run.
 
 use std::fmt::Write as _;
@@ -33,6 +33,10 @@ pub struct EngineDetail {
     pub auctions_restarted: u64,
     pub auctions_backstopped: u64,
     pub bids: u64,
+    /// `refresh_market` transactions the keeper sent.
+    pub refreshes: u64,
+    /// Transactions refused (races lost and others), all senders.
+    pub refused: u64,
 }
 
 /// One simulation: every mechanism on the same path, venue and bidders.

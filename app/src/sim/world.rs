@@ -640,7 +640,11 @@ async fn run_engine(
     series.engine_liquidations = books.liquidations;
     Ok(EngineRun {
         metrics,
-        detail: books.detail,
+        detail: EngineDetail {
+            refreshes: keeper.stats.refreshes,
+            refused: keeper.stats.failed + takers.iter().map(|(_, k)| k.stats.failed).sum::<u64>(),
+            ..books.detail
+        },
         series,
         steps,
     })

@@ -23,8 +23,8 @@ use super::world::{self, SimConfig};
 use crate::scenario::Scenario;
 
 pub use goals::{
-    best_rival, goal_failures, miss_reasons, GOAL_COST_MEAN_PCT, GOAL_COST_P95_PCT, GOAL_MIN_DEPTH,
-    GOAL_TX_VS_AAVE,
+    best_rival, best_rival_cost, goal_failures, miss_reasons, GOAL_COST_MEAN_PCT,
+    GOAL_COST_P95_PCT, GOAL_MIN_DEPTH, GOAL_TX_VS_AAVE,
 };
 pub use page::{render_results_md, COMMAND};
 pub use plot::render_sweep_svg;

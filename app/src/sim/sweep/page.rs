@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::goals::{
-    best_rival, checked, goal_failures, loss, miss_reasons, num, setting, GOAL_COST_MEAN_PCT,
-    GOAL_COST_P95_PCT, GOAL_MIN_DEPTH, GOAL_TX_VS_AAVE,
+    best_rival, best_rival_cost, checked, goal_failures, loss, miss_reasons, num, setting,
+    GOAL_COST_MEAN_PCT, GOAL_COST_P95_PCT, GOAL_MIN_DEPTH, GOAL_TX_VS_AAVE,
 };
 use super::SweepConfig;
 use crate::scenario::Scenario;
@@ -272,7 +272,8 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
         o,
         "Per run, for each mechanism: **loss**, bad debt + protocol loss, % of the initial \
          debt; **cost**, the borrower's cost of liquidation, mean over liquidated accounts, \
-         % of the debt repaid. Lower is better; the lowest in a row is in bold. **goals**: \
+         % of the debt repaid (\"–\" where it liquidated no one). Lower is better; the lowest \
+         in a row is in bold. **goals**: \
          whether the engine meets every goal (runs at depth ratio {} or more).\n",
         setting(GOAL_MIN_DEPTH)
     );
@@ -287,9 +288,14 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
     let _ = writeln!(o, "{head}\n{rule}");
     for r in reports {
         let losses: Vec<Option<f64>> = mechs.iter().map(|m| r.get(*m).map(loss)).collect();
+        // No cost where no one was liquidated.
         let costs: Vec<Option<f64>> = mechs
             .iter()
-            .map(|m| r.get(*m).map(|x| x.borrower_cost_mean_pct))
+            .map(|m| {
+                r.get(*m)
+                    .filter(|x| x.accounts_liquidated > 0)
+                    .map(|x| x.borrower_cost_mean_pct)
+            })
             .collect();
         let (losses, costs) = (bold_lowest(&losses), bold_lowest(&costs));
         let _ = write!(o, "| {} | {} |", code(&r.scenario), setting(r.depth_ratio));
@@ -430,14 +436,42 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
     o
 }
 
-/// "engine / best (who)" for one metric of a run.
-fn versus(r: &Report, get: fn(&MechanismMetrics) -> f64) -> String {
+/// Which rival is best on a metric of a run, and its value.
+type Best = fn(&Report, Getter) -> Option<(Mechanism, f64)>;
+
+/// "engine / best (who)" for one metric of a run, the best from `best`.
+fn versus_by(
+    r: &Report,
+    get: fn(&MechanismMetrics) -> f64,
+    best: Best,
+    fmt: fn(f64) -> String,
+) -> String {
     let e = r.get(Mechanism::Engine).map(get);
-    match (e, best_rival(r, get)) {
-        (Some(e), Some((m, v))) => format!("{} / {} ({})", num(e), num(v), m.name()),
-        (Some(e), None) => num(e),
+    match (e, best(r, get)) {
+        (Some(e), Some((m, v))) => format!("{} / {} ({})", fmt(e), fmt(v), m.name()),
+        (Some(e), None) => fmt(e),
         _ => "–".to_string(),
     }
+}
+
+/// "engine / best (who)" for one metric of a run.
+fn versus(r: &Report, get: fn(&MechanismMetrics) -> f64) -> String {
+    versus_by(r, get, |r, g| best_rival(r, g), num)
+}
+
+/// Fees are small: three decimals.
+fn versus_fees(r: &Report) -> String {
+    versus_by(
+        r,
+        |m| m.fees_paid_pct,
+        |r, g| best_rival(r, g),
+        |v| format!("{v:.3}"),
+    )
+}
+
+/// "engine / best (who)" for a borrower-cost metric (rivals that liquidated someone).
+fn versus_cost(r: &Report, get: fn(&MechanismMetrics) -> f64) -> String {
+    versus_by(r, get, |r, g| best_rival_cost(r, g), num)
 }
 
 /// "engine / aave_v3" for one metric of a run.
@@ -486,11 +520,11 @@ fn render_against_best(o: &mut String, reports: &[Report]) {
             setting(r.depth_ratio),
             versus(r, loss),
             versus(r, |m| m.lp_loss),
-            versus(r, |m| m.borrower_cost_mean_pct),
-            versus(r, |m| m.borrower_cost_p95_pct),
+            versus_cost(r, |m| m.borrower_cost_mean_pct),
+            versus_cost(r, |m| m.borrower_cost_p95_pct),
             versus_aave(r, |m| m.wrongful_value_pct, num),
             versus_aave(r, |m| m.transactions as f64, |v| format!("{v:.0}")),
-            versus(r, |m| m.fees_paid_pct),
+            versus_fees(r),
             misses
         );
     }
