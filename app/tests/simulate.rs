@@ -27,7 +27,8 @@ async fn the_flash_wick_runs_every_mechanism_on_the_same_book() {
             "aave_v3",
             "maker_liq2",
             "kamino",
-            "euler_v2"
+            "euler_v2",
+            "engine_v2_model"
         ]
     );
     for (m, x) in &r.mechanisms {

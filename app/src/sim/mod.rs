@@ -32,6 +32,9 @@ pub enum Mechanism {
     Kamino,
     /// Euler v2 (Euler Vault Kit) liquidation (model).
     EulerV2,
+    /// The engine's mechanism v2 as designed (docs/liquidation.md), modelled: a prototype,
+    /// not the program.
+    EngineV2Model,
 }
 
 /// Builds a rival's model on a book with its backstop capital.
@@ -46,16 +49,19 @@ struct Row {
     colour: &'static str,
     /// Left out of the headline comparisons and the goals.
     strawman: bool,
+    /// A model of a design of the engine's: shown, never a rival, never checked.
+    prototype: bool,
     /// `None` for the engine, which runs on the bank (`world::run_engine`).
     build: Option<Build>,
 }
 
-const TABLE: [Row; 6] = [
+const TABLE: [Row; 7] = [
     Row {
         mechanism: Mechanism::Engine,
         name: "engine",
         colour: "#2ca02c",
         strawman: false,
+        prototype: false,
         build: None,
     },
     Row {
@@ -63,6 +69,7 @@ const TABLE: [Row; 6] = [
         name: "gen1",
         colour: "#7f7f7f",
         strawman: true,
+        prototype: false,
         build: Some(|book, ins| Box::new(rivals::gen1::Gen1::new(book, ins))),
     },
     Row {
@@ -70,6 +77,7 @@ const TABLE: [Row; 6] = [
         name: "aave_v3",
         colour: "#1f77b4",
         strawman: false,
+        prototype: false,
         build: Some(|book, ins| Box::new(rivals::aave_v3::AaveV3::new(book, ins))),
     },
     Row {
@@ -77,6 +85,7 @@ const TABLE: [Row; 6] = [
         name: "maker_liq2",
         colour: "#ff7f0e",
         strawman: false,
+        prototype: false,
         build: Some(|book, ins| Box::new(rivals::maker_liq2::MakerLiq2::new(book, ins))),
     },
     Row {
@@ -84,6 +93,7 @@ const TABLE: [Row; 6] = [
         name: "kamino",
         colour: "#9467bd",
         strawman: false,
+        prototype: false,
         build: Some(|book, ins| Box::new(rivals::kamino::Kamino::new(book, ins))),
     },
     Row {
@@ -91,18 +101,28 @@ const TABLE: [Row; 6] = [
         name: "euler_v2",
         colour: "#d62728",
         strawman: false,
+        prototype: false,
         build: Some(|book, ins| Box::new(rivals::euler_v2::EulerV2::new(book, ins))),
+    },
+    Row {
+        mechanism: Mechanism::EngineV2Model,
+        name: "engine_v2_model",
+        colour: "#17becf",
+        strawman: false,
+        prototype: true,
+        build: Some(|book, ins| Box::new(rivals::engine_v2::EngineV2::new(book, ins))),
     },
 ];
 
 impl Mechanism {
-    pub const ALL: [Mechanism; 6] = [
+    pub const ALL: [Mechanism; 7] = [
         Mechanism::Engine,
         Mechanism::Gen1,
         Mechanism::AaveV3,
         Mechanism::MakerLiq2,
         Mechanism::Kamino,
         Mechanism::EulerV2,
+        Mechanism::EngineV2Model,
     ];
 
     fn row(self) -> &'static Row {
@@ -127,12 +147,20 @@ impl Mechanism {
         self.row().strawman
     }
 
-    /// The rivals the engine is measured against (every mechanism but the engine and the
-    /// strawman).
+    /// A model of a design of the engine's: shown, never a rival, never checked.
+    pub fn prototype(self) -> bool {
+        self.row().prototype
+    }
+
+    /// Whether the engine is measured against it (every mechanism but the engine, the
+    /// strawman and prototypes).
+    pub fn is_rival(self) -> bool {
+        self != Mechanism::Engine && !self.strawman() && !self.prototype()
+    }
+
+    /// The rivals the engine is measured against.
     pub fn rivals() -> impl Iterator<Item = Mechanism> {
-        Mechanism::ALL
-            .into_iter()
-            .filter(|m| *m != Mechanism::Engine && !m.strawman())
+        Mechanism::ALL.into_iter().filter(|m| m.is_rival())
     }
 
     /// The model of a rival on `book` with `insurance` of backstop capital; `None` for the
@@ -174,5 +202,6 @@ mod tests {
         }
         let rivals: Vec<&str> = Mechanism::rivals().map(Mechanism::name).collect();
         assert_eq!(rivals, ["aave_v3", "maker_liq2", "kamino", "euler_v2"]);
+        assert!(Mechanism::EngineV2Model.prototype() && !Mechanism::EngineV2Model.is_rival());
     }
 }

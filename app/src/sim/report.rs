@@ -553,7 +553,8 @@ mod tests {
                 "aave_v3",
                 "maker_liq2",
                 "kamino",
-                "euler_v2"
+                "euler_v2",
+                "engine_v2_model"
             ]
         );
         assert_eq!(lines.len(), 3 + ROWS.len() + 1);
@@ -567,7 +568,8 @@ mod tests {
                 "2.00",
                 "3.00",
                 "4.00",
-                "5.00"
+                "5.00",
+                "6.00"
             ]
         );
         assert!(text.contains("engine: 4 partial liquidations"));
@@ -593,7 +595,8 @@ mod tests {
                 "aave_v3",
                 "maker_liq2",
                 "kamino",
-                "euler_v2"
+                "euler_v2",
+                "engine_v2_model"
             ])
         );
         for m in Mechanism::ALL {

@@ -8,6 +8,7 @@
 //! bidders, and reports what it did through the [`Ledger`].
 
 pub mod aave_v3;
+pub mod engine_v2;
 pub mod euler_v2;
 pub mod gen1;
 pub mod kamino;

@@ -87,7 +87,7 @@ fn best_rival_among(
 ) -> Option<(Mechanism, f64)> {
     r.mechanisms
         .iter()
-        .filter(|(m, x)| *m != Mechanism::Engine && !m.strawman() && keep(x))
+        .filter(|(m, x)| m.is_rival() && keep(x))
         .map(|(m, x)| (*m, get(x)))
         .filter(|(_, v)| v.is_finite())
         .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -235,8 +235,7 @@ pub fn miss_reasons(r: &Report) -> Vec<String> {
         }
     }
     for (m, rm) in &r.mechanisms {
-        if *m != Mechanism::Engine
-            && !m.strawman()
+        if m.is_rival()
             && rm.borrower_cost_mean_pct < 0.0
             && e.borrower_cost_mean_pct > rm.borrower_cost_mean_pct + EPS
         {

@@ -555,7 +555,13 @@ fn render_above_path(o: &mut String, reports: &[Report]) {
                     code(&r.scenario),
                     setting(r.depth_ratio),
                     m.name(),
-                    if m.strawman() { " (strawman)" } else { "" },
+                    if m.strawman() {
+                        " (strawman)"
+                    } else if m.prototype() {
+                        " (prototype)"
+                    } else {
+                        ""
+                    },
                     x.negative_cost_accounts,
                     num(x.borrower_cost_mean_pct)
                 );
