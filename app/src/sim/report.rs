@@ -242,18 +242,21 @@ pub fn render_table(r: &Report) -> String {
     );
     let _ = write!(out, "{:<w0$}", "metric");
     for (m, _) in &r.mechanisms {
-        let _ = write!(out, " | {:>10}", m.name());
+        let w = m.name().len().max(10);
+        let _ = write!(out, " | {:>w$}", m.name());
     }
     out.push('\n');
     let _ = write!(out, "{:-<w0$}", "");
-    for _ in &r.mechanisms {
-        let _ = write!(out, "-+-{:-<10}", "");
+    for (m, _) in &r.mechanisms {
+        let w = m.name().len().max(10);
+        let _ = write!(out, "-+-{:-<w$}", "");
     }
     out.push('\n');
     for (row, label) in ROWS.iter().zip(&labels) {
         let _ = write!(out, "{label:<w0$}");
-        for (_, metrics) in &r.mechanisms {
-            let _ = write!(out, " | {:>10}", fmt_value(&row.fmt, (row.get)(metrics)));
+        for (m, metrics) in &r.mechanisms {
+            let w = m.name().len().max(10);
+            let _ = write!(out, " | {:>w$}", fmt_value(&row.fmt, (row.get)(metrics)));
         }
         out.push('\n');
     }

@@ -9,12 +9,13 @@
 //!   and either the EMA LTV is past it too or the spot breach has lasted
 //!   `breach_persist_secs` (lever 2): a one-reading wick liquidates no one.
 //! - A discovered bonus (lever 3): `min(max_bonus, 1 - LTV, max(LTV - liq_ltv, rate *
-//!   minutes since the breach began))`, paid at the spot price; a partial liquidation
-//!   repays what brings the account to `target_ltv`.
+//!   minutes since the breach began))` (the rate 0 by default: measured), paid at the spot
+//!   price; a partial liquidation repays what brings the account to `target_ltv`.
 //! - Past solvency (lever 4): from LTV `insolvent_ltv` the whole position is offered at
 //!   `insolvent_discount` under spot; the shortfall goes to the backstop at once.
-//! - Keeper cadence (lever 8): one refresh transaction every `refresh_secs`; liquidations
-//!   one transaction each at the engine's `liquidate_partial` CU.
+//! - Keeper cadence (lever 8): a refresh every `refresh_secs` (an hour) and before a step
+//!   in which liquidators act; liquidations one transaction each at the engine's
+//!   `liquidate_partial` CU.
 //!
 //! Not modelled: auctions (lever 7: in the design only for offers no one takes), the
 //! budget (lever 6), batching (lever 8's `liquidate_batch`) and the program's rounding.
@@ -37,14 +38,18 @@ pub struct Params {
     pub breach_persist_secs: f64,
     /// The bonus cap: 0.10.
     pub max_bonus: f64,
-    /// The bonus growth per minute since the breach began: 0.0025.
+    /// The bonus growth per minute since the breach began: 0 (measured: 0.25% a minute
+    /// made liquidators wait and borrowers pay 5% on `bleed-30d` and 8.5% on `gap-25`; the
+    /// health-scaled bonus alone is discovered fast enough).
     pub bonus_rate_per_min: f64,
     /// From this LTV the whole position is offered: 0.99.
     pub insolvent_ltv: f64,
     /// The whole position's discount under spot: 0.05.
     pub insolvent_discount: f64,
-    /// The keeper's refresh cadence, seconds: 600.
+    /// The keeper's heartbeat refresh, seconds: 3,600; it also refreshes before a step in
+    /// which it acts, when the last refresh is older than `refresh_before_act_secs` (60).
     pub refresh_secs: f64,
+    pub refresh_before_act_secs: f64,
 }
 
 impl Default for Params {
@@ -54,10 +59,11 @@ impl Default for Params {
             target_ltv: 0.70,
             breach_persist_secs: 120.0,
             max_bonus: 0.10,
-            bonus_rate_per_min: 0.0025,
+            bonus_rate_per_min: 0.0,
             insolvent_ltv: 0.99,
             insolvent_discount: 0.05,
-            refresh_secs: 600.0,
+            refresh_secs: 3_600.0,
+            refresh_before_act_secs: 60.0,
         }
     }
 }
@@ -192,7 +198,9 @@ impl Rival for EngineV2 {
             Some(o) => o.update(cx.price, dt, None),
             None => self.oracle = Some(SimOracle::new(cx.price)),
         }
-        if cx.t - self.last_refresh >= self.params.refresh_secs {
+        let acts = self.seen.iter().any(|&s| s);
+        let age = cx.t - self.last_refresh;
+        if age >= self.params.refresh_secs || (acts && age >= self.params.refresh_before_act_secs) {
             self.last_refresh = cx.t;
             cx.pay(Action::RefreshMarket, None);
         }
@@ -249,8 +257,7 @@ mod tests {
     fn a_persistent_breach_is_liquidated_with_a_discovered_bonus() {
         // (10, 760) and the price falls to 90 and stays: spot LTV 0.8444, the EMA lags.
         // Breach seen at t = 120; persisted 120 s at t = 240 (liquidatable, seen), taken
-        // at t = 300: 3 minutes since the breach: time bonus 0.75%, health bonus 4.44%:
-        // bonus 4.44%. Repay to 70%: (760 - 0.7 * 900) / (1 - 0.7 * 1.0444) = 130 /
+        // at t = 300: health bonus 4.44% (no time bonus by default). Repay to 70%: (760 - 0.7 * 900) / (1 - 0.7 * 1.0444) = 130 /
         // 0.268889 = 483.47; seize 483.47 * 1.0444 / 90 = 5.6107.
         let book = [pos(10.0, 760.0)];
         let mut e = EngineV2::new(&book, 0.0);
@@ -274,7 +281,11 @@ mod tests {
 
     #[test]
     fn the_time_bonus_grows_and_is_capped() {
-        let mut e = EngineV2::new(&[pos(10.0, 805.0)], 0.0);
+        let params = Params {
+            bonus_rate_per_min: 0.0025,
+            ..Params::default()
+        };
+        let mut e = EngineV2::with_params(&[pos(10.0, 805.0)], 0.0, params);
         e.breach_since[0] = Some(0.0);
         // LTV 0.805: health bonus 0.5%; after 10 min the time bonus is 2.5%.
         assert!(close(e.bonus(0, 0.805, 600.0), 0.025));
@@ -297,7 +308,27 @@ mod tests {
         assert_eq!(e.positions[0], pos(0.0, 0.0));
         assert!(close(l.debt_repaid(), 950.0));
         assert!(close(e.insurance.uncovered, 20.0));
-        // Refreshes: one at t = 60 (the cadence is 600 s), one liquidation.
+        // Refreshes: one at t = 60 (the first), one at t = 120 before acting; one
+        // liquidation.
+        assert_eq!(l.transactions, 3);
+    }
+
+    #[test]
+    fn the_keeper_refreshes_hourly_while_nothing_happens() {
+        // Two hours of a flat market and a healthy book: refreshes at t = 60 and 3,660.
+        let book = [pos(10.0, 500.0)];
+        let mut e = EngineV2::new(&book, 0.0);
+        let mut l = Ledger::new(&book, 0.0, 0.0);
+        for k in 1..=120 {
+            step(
+                &mut e,
+                60.0 * k as f64,
+                100.0,
+                &mut deep(100.0),
+                &mut [],
+                &mut l,
+            );
+        }
         assert_eq!(l.transactions, 2);
     }
 }
