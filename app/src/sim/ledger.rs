@@ -19,6 +19,30 @@ pub struct Position {
     pub debt: f64,
 }
 
+impl Position {
+    /// LTV at `price`: `debt / (collateral * price)` (0 without debt, infinite without
+    /// collateral value).
+    pub fn ltv(self, price: f64) -> f64 {
+        if self.debt <= 0.0 {
+            return 0.0;
+        }
+        let value = self.collateral * price;
+        if value <= 0.0 {
+            return f64::INFINITY;
+        }
+        self.debt / value
+    }
+
+    /// Health at `price` against a liquidation threshold: `collateral * price *
+    /// threshold / debt` (infinite without debt).
+    pub fn health(self, price: f64, threshold: f64) -> f64 {
+        if self.debt <= 0.0 {
+            return f64::INFINITY;
+        }
+        self.collateral * price * threshold / self.debt
+    }
+}
+
 /// The LTV every mechanism's "liquidation price" is measured at for
 /// `wrongful_liquidations` (all of them liquidate at 80% LTV).
 pub const REFERENCE_LIQ_LTV: f64 = 0.80;

@@ -164,10 +164,7 @@ impl AaveV3 {
 
     /// The health factor at `price` (infinite without debt).
     pub fn health_factor(&self, p: Position, price: f64) -> f64 {
-        if p.debt <= 0.0 {
-            return f64::INFINITY;
-        }
-        p.collateral * price * self.params.liq_threshold / p.debt
+        p.health(price, self.params.liq_threshold)
     }
 
     fn liquidatable(&self, p: Position, price: f64) -> bool {

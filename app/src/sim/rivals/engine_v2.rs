@@ -84,13 +84,7 @@ pub struct EngineV2 {
 }
 
 fn ltv(p: Position, price: f64) -> f64 {
-    if p.debt <= 0.0 {
-        0.0
-    } else if p.collateral <= 0.0 || price <= 0.0 {
-        f64::INFINITY
-    } else {
-        p.debt / (p.collateral * price)
-    }
+    p.ltv(price)
 }
 
 impl EngineV2 {

@@ -147,10 +147,7 @@ impl EulerV2 {
 
     /// The health score at `price` (infinite without debt).
     pub fn health(&self, p: Position, price: f64) -> f64 {
-        if p.debt <= 0.0 {
-            return f64::INFINITY;
-        }
-        p.collateral * price * self.params.liq_ltv / p.debt
+        p.health(price, self.params.liq_ltv)
     }
 
     /// Whether `p` can be liquidated at `price`. EVK allows it at `h <= 1`, but at `h = 1`

@@ -116,17 +116,9 @@ impl Default for Params {
     }
 }
 
-/// A position's LTV at `price`: `debt / (collateral * price)` (0 without debt, infinite
-/// without collateral value).
+/// A position's LTV at `price` ([`Position::ltv`]).
 pub fn ltv(p: Position, price: f64) -> f64 {
-    if p.debt <= 0.0 {
-        return 0.0;
-    }
-    let value = p.collateral * price;
-    if value <= 0.0 {
-        return f64::INFINITY;
-    }
-    p.debt / value
+    p.ltv(price)
 }
 
 /// The largest liquidation klend allows on an account now.
