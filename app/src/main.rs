@@ -208,7 +208,7 @@ struct SimArgs {
     bidder_capital_pct: f64,
     /// The rivals' backstop capital: `equal` (the engine's insurance + POL, held each
     /// protocol's way) or `insurance-only` (the insurance fund alone).
-    #[arg(long, default_value = "equal", value_parser = ["equal", "insurance-only"])]
+    #[arg(long, default_value = "equal", value_parser = clap::builder::PossibleValuesParser::new(RivalBackstops::NAMES.map(|(n, _)| n)))]
     rival_backstops: String,
     /// USD per debt unit of the value-sized book (sets what a transaction's fee weighs:
     /// the average account holds 1,000 debt units of collateral).
@@ -361,11 +361,8 @@ async fn simulate(a: SimArgs) -> anyhow::Result<()> {
     cfg.insurance_pct = a.insurance_pct;
     cfg.pol_pct = a.pol_pct;
     cfg.bidder_capital_pct = a.bidder_capital_pct;
-    cfg.rival_backstops = if a.rival_backstops == "insurance-only" {
-        RivalBackstops::InsuranceOnly
-    } else {
-        RivalBackstops::Equal
-    };
+    cfg.rival_backstops = RivalBackstops::named(&a.rival_backstops)
+        .ok_or_else(|| anyhow::anyhow!("unknown --rival-backstops {}", a.rival_backstops))?;
     cfg.frictions.fees.debt_unit_usd = a.debt_unit_usd;
     cfg.frictions.fees.sol_usd = a.sol_usd;
     if let Some(p) = &a.params {

@@ -5,6 +5,7 @@
 //! engine's run and every rival's read the same ticks.
 
 use std::collections::VecDeque;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -49,8 +50,25 @@ pub fn measured_cu(instruction: &str) -> Option<f64> {
 }
 
 impl Action {
-    /// Compute units a transaction doing this uses.
+    const ALL: [Action; 8] = [
+        Action::RefreshMarket,
+        Action::LiquidatePartial,
+        Action::StartAuction,
+        Action::Bid,
+        Action::RestartAuction,
+        Action::Backstop,
+        Action::SettleAuction,
+        Action::KaminoLiquidation,
+    ];
+
+    /// Compute units a transaction doing this uses: read once from the table, not at every
+    /// fee (a fee is asked for every offer a bidder weighs).
     pub fn cu(self) -> f64 {
+        static CU: LazyLock<[f64; 8]> = LazyLock::new(|| Action::ALL.map(Action::read_cu));
+        CU[self as usize]
+    }
+
+    fn read_cu(self) -> f64 {
         let engine = |name: &str| measured_cu(name).unwrap_or(60_000.0);
         match self {
             Action::RefreshMarket => engine("refresh_market"),
@@ -263,10 +281,7 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
+    use crate::sim::close;
 
     #[test]
     fn engine_cu_come_from_the_performance_table() {
@@ -286,6 +301,10 @@ mod tests {
             assert!(cu > 10_000.0 && cu <= 60_000.0, "{a:?}: {cu}");
         }
         assert_eq!(Action::KaminoLiquidation.cu(), 350_000.0);
+        for (k, a) in Action::ALL.into_iter().enumerate() {
+            assert_eq!(a as usize, k, "{a:?}");
+            assert_eq!(a.cu(), a.read_cu());
+        }
     }
 
     #[test]

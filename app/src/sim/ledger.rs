@@ -228,8 +228,13 @@ impl Ledger {
 
     /// One transaction that paid `fee` debt units.
     pub fn tx(&mut self, fee: f64) {
-        self.transactions += 1;
-        self.fees += fee.max(0.0);
+        self.txs(1, fee);
+    }
+
+    /// `count` transactions that paid `fees` debt units in all.
+    pub fn txs(&mut self, count: u64, fees: f64) {
+        self.transactions += count;
+        self.fees += fees.max(0.0);
     }
 
     /// A liquidation action (liquidation, kick, bid, take, settlement) at `t_secs`.
@@ -365,13 +370,10 @@ pub fn wrongful(path: impl Fn(f64) -> f64, t_secs: f64, pre: Position) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::close;
 
     fn pos(collateral: f64, debt: f64) -> Position {
         Position { collateral, debt }
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
     }
 
     #[test]

@@ -175,6 +175,12 @@ impl Mechanism {
     }
 }
 
+/// Equal within 1e-9, relative (absolute below 1): the hand-computed tests' comparison.
+#[cfg(test)]
+pub(crate) fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
 /// A progress bar drawn with `template` (indicatif), or a hidden one when `show` is false.
 pub(crate) fn progress_bar(show: bool, len: u64, template: &str) -> indicatif::ProgressBar {
     if !show {

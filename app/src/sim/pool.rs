@@ -87,10 +87,7 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
+    use crate::sim::close;
 
     #[test]
     fn with_depth_sets_price_and_reserves() {

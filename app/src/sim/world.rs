@@ -48,6 +48,30 @@ pub enum RivalBackstops {
     InsuranceOnly,
 }
 
+impl RivalBackstops {
+    /// Every choice, by its name on the command line and in the JSON.
+    pub const NAMES: [(&'static str, RivalBackstops); 2] = [
+        ("equal", RivalBackstops::Equal),
+        ("insurance-only", RivalBackstops::InsuranceOnly),
+    ];
+
+    /// The name on the command line and in the JSON.
+    pub fn name(self) -> &'static str {
+        RivalBackstops::NAMES
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("equal", |(n, _)| n)
+    }
+
+    /// The choice called `name`.
+    pub fn named(name: &str) -> Option<RivalBackstops> {
+        RivalBackstops::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
 /// How a simulation is set up (defaults and why: docs/simulator.md, "Defaults").
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -194,6 +218,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
     let path = cfg.path();
     let clock = cfg.clock();
 
+    let rival_capital = cfg.rival_capital(initial_debt);
     let mut mechanisms = Vec::new();
     let mut detail = EngineDetail::default();
     let mut series = Series::default();
@@ -202,7 +227,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
         if !cfg.mechanisms.contains(&m) {
             continue;
         }
-        let metrics = match m.build(&book, cfg.rival_capital(initial_debt)) {
+        let metrics = match m.build(&book, rival_capital) {
             None => {
                 let e = run_engine(
                     cfg,
@@ -227,7 +252,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
                     clock: &clock,
                     venue: venue.clone(),
                     bidders: bidders.clone(),
-                    insurance: cfg.rival_capital(initial_debt),
+                    insurance: rival_capital,
                 },
             ),
         };
@@ -240,11 +265,7 @@ pub async fn run(cfg: &SimConfig) -> anyhow::Result<Report> {
         insurance_pct: cfg.insurance_pct,
         pol_pct: cfg.pol_pct,
         bidder_capital_pct: cfg.bidder_capital_pct,
-        rival_backstops: match cfg.rival_backstops {
-            RivalBackstops::Equal => "equal",
-            RivalBackstops::InsuranceOnly => "insurance-only",
-        }
-        .to_string(),
+        rival_backstops: cfg.rival_backstops.name().to_string(),
         frictions: cfg.frictions.clone(),
         borrowers: cfg.borrowers,
         seed: cfg.seed,
@@ -438,13 +459,6 @@ fn fees_between(
     )
 }
 
-/// Records `count` transactions that paid `fee` in all.
-fn record_fees(ledger: &mut Ledger, count: u64, fee: f64) {
-    for _ in 0..count {
-        ledger.tx(fee / count as f64);
-    }
-}
-
 async fn run_engine(
     cfg: &SimConfig,
     clock: &Clock,
@@ -577,7 +591,7 @@ async fn run_engine(
                     k.tick(&mut chain, &quote).await?
                 };
                 let (n, fee) = fees_between(clock, tick, &before, &k.stats);
-                record_fees(&mut books.ledger, n, fee);
+                books.ledger.txs(n, fee);
                 b.pay_fee(fee);
                 for ev in &took.events {
                     books.record(ev, clock_t, price, unscale, Some(b));
@@ -603,7 +617,7 @@ async fn run_engine(
             keeper.tick(&mut chain, &quote).await?
         };
         let (n, fee) = fees_between(clock, tick, &before, &keeper.stats);
-        record_fees(&mut books.ledger, n, fee);
+        books.ledger.txs(n, fee);
         for ev in &report.events {
             books.record(ev, clock_t, price, unscale, None);
         }

@@ -85,10 +85,6 @@ pub struct EngineV2 {
     last_t: f64,
 }
 
-fn ltv(p: Position, price: f64) -> f64 {
-    p.ltv(price)
-}
-
 impl EngineV2 {
     pub fn new(book: &[Position], insurance: f64) -> Self {
         EngineV2::with_params(book, insurance, Params::default())
@@ -121,11 +117,11 @@ impl EngineV2 {
             return false;
         }
         let q = &self.params;
-        if ltv(p, spot) <= q.liq_ltv {
+        if p.ltv(spot) <= q.liq_ltv {
             return false;
         }
         let persisted = self.breach_since[i].is_some_and(|s| t - s >= q.breach_persist_secs);
-        ltv(p, ema) > q.liq_ltv || persisted
+        p.ltv(ema) > q.liq_ltv || persisted
     }
 
     /// The discovered bonus of account `i` at LTV `l` and time `t`.
@@ -145,7 +141,7 @@ impl EngineV2 {
         };
         let pre = self.positions[i];
         let q = self.params.clone();
-        let l = ltv(pre, spot);
+        let l = pre.ltv(spot);
         let offer = if l >= q.insolvent_ltv {
             // The whole position at a bounded discount.
             let unit = spot * (1.0 - q.insolvent_discount);
@@ -202,7 +198,7 @@ impl Rival for EngineV2 {
         }
         let spot = cx.price;
         for i in 0..self.positions.len() {
-            let breached = ltv(self.positions[i], spot) > self.params.liq_ltv;
+            let breached = self.positions[i].ltv(spot) > self.params.liq_ltv;
             self.breach_since[i] = match (breached, self.breach_since[i]) {
                 (false, _) => None,
                 (true, None) => Some(cx.t),

@@ -116,11 +116,6 @@ impl Default for Params {
     }
 }
 
-/// A position's LTV at `price` ([`Position::ltv`]).
-pub fn ltv(p: Position, price: f64) -> f64 {
-    p.ltv(price)
-}
-
 /// The largest liquidation klend allows on an account now.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Call {
@@ -140,7 +135,7 @@ impl Params {
     /// Whether `p` can be liquidated at `price`: it has debt and collateral and its LTV is
     /// at or above the threshold.
     pub fn liquidatable(&self, p: Position, price: f64) -> bool {
-        p.debt > 0.0 && p.collateral > 0.0 && price > 0.0 && ltv(p, price) >= self.liq_threshold
+        p.debt > 0.0 && p.collateral > 0.0 && price > 0.0 && p.ltv(price) >= self.liq_threshold
     }
 
     /// The liquidation bonus at `ltv` (LO:394-456).
@@ -189,7 +184,7 @@ impl Params {
         if !self.liquidatable(p, price) {
             return None;
         }
-        let ltv = ltv(p, price);
+        let ltv = p.ltv(price);
         let bonus = self.bonus(ltv);
         let mut repay = (p.debt * self.close_factor_at(ltv))
             .min(p.debt)
@@ -419,7 +414,7 @@ mod tests {
         step(&mut k, 120.0, 100.0, &mut deep(100.0), &mut bidders, &mut l);
         assert!(close(k.positions[0].collateral, 6.88192));
         assert!(close(k.positions[0].debt, 537.6));
-        assert!(close(ltv(k.positions[0], 100.0), 537.6 / 688.192));
+        assert!(close(k.positions[0].ltv(100.0), 537.6 / 688.192));
         assert_eq!(l.transactions, 2);
         assert!(close(l.debt_repaid(), 302.4));
         assert!(close(bidders[0].available(), 1e6 - 302.4));

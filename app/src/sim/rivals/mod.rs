@@ -301,9 +301,7 @@ pub fn run(rival: &mut dyn Rival, run: RivalRun<'_>) -> MechanismMetrics {
 pub(crate) mod testkit {
     use super::*;
 
-    pub fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-    }
+    pub(crate) use crate::sim::close;
 
     pub fn pos(collateral: f64, debt: f64) -> Position {
         Position { collateral, debt }

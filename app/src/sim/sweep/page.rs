@@ -224,10 +224,7 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
         setting(b.insurance_pct),
         setting(b.pol_pct),
         setting(b.bidder_capital_pct),
-        match b.rival_backstops {
-            crate::sim::world::RivalBackstops::Equal => "equal",
-            crate::sim::world::RivalBackstops::InsuranceOnly => "insurance-only",
-        },
+        b.rival_backstops.name(),
         setting(fees.debt_unit_usd),
         setting(fees.sol_usd),
         depths.join(",")
