@@ -619,6 +619,35 @@ impl MarketFixture {
         self.publish_now();
     }
 
+    /// Records on the market that the current spot reading has held for
+    /// longer than `breach_persist_secs` (both held-price buckets at it), as
+    /// readings at this price that long would: for suites about what follows
+    /// a held breach (emergency kicks, floors). The persistence itself is
+    /// tested through real readings (`tests/tests/persistence.rs`).
+    pub async fn hold_spot(&mut self) {
+        use zero_loss::engine::price::{collateral_in_debt, Reading};
+        let mut m = self.market_state().await;
+        let reading = |p: &PriceFixture| Reading {
+            price: p.price,
+            conf: p.conf,
+            expo: p.expo,
+        };
+        let spot = collateral_in_debt(
+            reading(&self.collateral_price),
+            reading(&self.debt_price),
+            m.params.conf_k(),
+            m.collateral_decimals,
+            m.debt_decimals,
+        )
+        .expect("a valid spot reading");
+        let t = self.collateral_price.publish_time;
+        m.held_prev_max = spot.0;
+        m.held_prev_start = t - m.params.breach_persist_secs as i64 - 1;
+        m.held_cur_max = spot.0;
+        m.held_cur_start = t;
+        self.write_market(&m).await;
+    }
+
     /// Funds the insurance fund and POL from a fresh donor.
     pub async fn fund_backstops(&mut self, insurance: u64, pol: u64) {
         let admin = self.admin.insecure_clone();

@@ -78,9 +78,11 @@ async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up(
     assert_eq!(f.market_state().await.total_collateral, 105 * ONE_COLL);
     f.assert_conservation().await;
 
-    // An emergency kick moves c's whole position into an auction: c owes no
-    // debt shares but has an auction open, and may still deposit.
+    // An emergency kick (spot held past full_ltv) moves c's whole position
+    // into an auction: c owes no debt shares but has an auction open, and
+    // may still deposit.
     f.set_prices(90.0, 70.0);
+    f.hold_spot().await;
     let auction = f.next_auction().await;
     let keeper = f.user(0, 0).await;
     let r = f

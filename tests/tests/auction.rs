@@ -168,10 +168,12 @@ async fn kicks_are_refused_for_healthy_and_buffer_accounts_and_bad_accounts() {
 }
 
 #[tokio::test]
-async fn emergency_on_spot_takes_the_whole_position_before_the_ema_moves() {
+async fn emergency_on_held_spot_takes_the_whole_position_before_the_ema_moves() {
     let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
-    // EMA still at $90 (82.9%, distressed), spot $70 (98.7% >= 95%).
+    // EMA still at $90 (82.9%, distressed), spot $70 (98.7% >= 95%), held
+    // for breach_persist_secs (one reading alone: tests/tests/persistence.rs).
     s.f.set_prices(90.0, 70.0);
+    s.f.hold_spot().await;
     let (_, ev) = kick(&mut s).await;
     assert!(ev.emergency && ev.whole_position);
     assert_eq!((ev.lot, ev.principal), (10 * ONE_COLL, 690 * ONE_DEBT));

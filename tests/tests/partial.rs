@@ -226,8 +226,9 @@ async fn healthy_distressed_self_and_zero_are_refused() {
 }
 
 #[tokio::test]
-async fn a_one_minute_wick_opens_a_partial_liquidation_never_a_kick() {
+async fn a_spot_fall_opens_a_partial_liquidation_only_once_it_has_held() {
     let (mut f, b, liq) = setup(RiskParams::example()).await;
+    let persist = RiskParams::example().breach_persist_secs as i64;
     // A 10% wick leaves spot LTV (~77.5%) under the zone's edge: nothing opens.
     f.set_prices(99.0, 89.1);
     f.env
@@ -237,11 +238,42 @@ async fn a_one_minute_wick_opens_a_partial_liquidation_never_a_kick() {
             ZlError::AccountHealthy,
         )
         .await;
-    // Spot drops 20% for a minute; the EMA barely moves. The account is
-    // healthy at the EMA but past the buffer's edge at spot (~86%): a partial
-    // liquidation at spot opens, a kick does not.
-    f.set_prices(99.0, 80.0);
+    // Spot drops 20%; the EMA barely moves. The account is healthy at the
+    // EMA but past the buffer's edge at spot (~86%). On the readings of one
+    // persistence window (every 30 s for 120 s) nothing opens: no partial,
+    // no kick.
     let kicker = f.user(0, 0).await;
+    let mut t = 0;
+    while t <= persist {
+        f.set_prices(99.0, 80.0);
+        f.env.exec(&[f.ix_refresh()], &[]).await;
+        f.env
+            .expect_rejected(
+                f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+                &[&liq.kp],
+                ZlError::AccountHealthy,
+            )
+            .await;
+        let next = f.next_auction().await;
+        f.env
+            .expect_rejected(
+                f.ix_start_auction(&kicker, b.margin, next),
+                &[&kicker.kp],
+                ZlError::NotDistressed,
+            )
+            .await;
+        f.env.advance(30).await;
+        t += 30;
+    }
+    // Past the window, every reading still at $80: the fall has held, and a
+    // partial liquidation at spot opens (a kick still does not).
+    while t <= 2 * persist + 30 {
+        f.set_prices(99.0, 80.0);
+        f.env.exec(&[f.ix_refresh()], &[]).await;
+        f.env.advance(30).await;
+        t += 30;
+    }
+    f.set_prices(99.0, 80.0);
     let next = f.next_auction().await;
     f.env
         .expect_rejected(
@@ -261,7 +293,7 @@ async fn a_one_minute_wick_opens_a_partial_liquidation_never_a_kick() {
         "back to the target at spot: {ltv_at_spot}"
     );
     f.assert_conservation().await;
-    // The wick is over: healthy at both prices, nothing more to take.
+    // The fall is over: healthy at both prices, nothing more to take.
     f.advance(60).await;
     f.set_prices(99.0, 99.0);
     f.env

@@ -195,21 +195,31 @@ async fn check(f: &mut MarketFixture, b: &User) -> HealthChecked {
 #[tokio::test]
 async fn check_health_reports_each_zone_on_the_right_price() {
     let (mut f, b) = levered().await;
-    let cases: [(f64, f64, Zone); 5] = [
-        // (EMA, spot, zone)
-        (100.0, 100.0, Zone::Healthy),
-        (86.77, 86.77, Zone::Buffer), // between liq_ltv * (1 - 1%) and liq_ltv
-        (80.0, 80.0, Zone::Distressed),
-        (80.0, 72.0, Zone::Emergency), // spot LTV over full_ltv: emergency before the EMA
-        (100.0, 80.0, Zone::Healthy),  // a spot wick the EMA does not follow
+    let cases: [(f64, f64, bool, Zone); 7] = [
+        // (EMA, spot, spot held for breach_persist_secs, zone)
+        (100.0, 100.0, false, Zone::Healthy),
+        (86.77, 86.77, false, Zone::Buffer), // between liq_ltv * (1 - 1%) and liq_ltv
+        (80.0, 80.0, false, Zone::Distressed),
+        (80.0, 72.0, false, Zone::Distressed), // spot past full_ltv on one reading: not yet
+        (80.0, 72.0, true, Zone::Emergency),   // held: emergency before the EMA
+        (100.0, 80.0, false, Zone::Healthy),   // a spot wick the EMA does not follow
+        (100.0, 70.0, true, Zone::Emergency),  // a fall that held, whatever the EMA says
     ];
-    for (ema, spot, zone) in cases {
+    for (ema, spot, held, zone) in cases {
         f.collateral_price.ema_price = price_e8(ema);
         f.collateral_price.ema_conf = (price_e8(ema) / 2_000) as u64;
         f.collateral_price.price = price_e8(spot);
         f.collateral_price.conf = (price_e8(spot) / 2_000) as u64;
         f.publish_now();
+        if held {
+            f.hold_spot().await;
+        }
         let ev = check(&mut f, &b).await;
+        // The held price is never below spot, and is spot once spot has held.
+        assert!(ev.held_ltv_bps <= ev.spot_ltv_bps, "ema {ema} spot {spot}");
+        if held {
+            assert_eq!(ev.held_ltv_bps, ev.spot_ltv_bps, "ema {ema} spot {spot}");
+        }
         assert_eq!(
             ev.zone, zone,
             "ema {ema} spot {spot}: trigger {} spot {}",

@@ -10,8 +10,11 @@
  * - The zone's liquidation test uses the **Trigger** basis: the EMA
  *   prices, the collateral at `ema_price - k * ema_conf` and the debt asset
  *   at `ema_price + k * ema_conf` (`k = oracle_conf_k_x1e4 / 1e4`).
- * - The emergency test (`spot LTV >= full_ltv`) uses the **Spot** basis: the
- *   spot prices adjusted the same way with the spot confidence.
+ * - The emergency test (`LTV >= full_ltv`) uses the **Held** basis: the
+ *   highest confidence-adjusted spot price the market has seen over more
+ *   than `breach_persist_secs` (`engine/held.rs`), or the higher of the
+ *   Trigger and Spot prices until it has seen readings that long; the EMA
+ *   trigger reaching `full_ltv` is an emergency too.
  * - Borrowing and withdrawing use the **Conservative** basis, the lower of
  *   the two (reported here as `openingLtv`).
  *
@@ -69,14 +72,18 @@ export type FeedReadings = {
   emaPrice: bigint;
   emaConf: bigint;
   exponent: number;
+  /** Publish time, unix seconds; the market's newest is assumed when absent. */
+  publishTime?: bigint;
 };
 
 /** The market's prices at one moment (`oracle::MarketPrices`), WADs. */
 export type MarketPrices = {
   /** EMA, confidence-adjusted: the liquidation trigger. */
   trigger: bigint;
-  /** Spot, confidence-adjusted: the emergency test and auction prices. */
+  /** Spot, confidence-adjusted: auction tops. */
   spot: bigint;
+  /** The held spot price (`engine::held`): the emergency test and auction floors. */
+  held: bigint;
   /** Spot mid (no confidence band). */
   spotMid: bigint;
   /** EMA mid (no confidence band). */
@@ -129,7 +136,17 @@ export function confRatio(price: bigint, conf: bigint): bigint {
  * Pass decoded `PriceUpdateV2.priceMessage`s or explicit readings.
  */
 export function marketPrices(
-  market: Pick<Market, 'params' | 'collateralDecimals' | 'debtDecimals'>,
+  market: Pick<
+    Market,
+    | 'params'
+    | 'collateralDecimals'
+    | 'debtDecimals'
+    | 'collateralPublishTime'
+    | 'heldPrevMax'
+    | 'heldPrevStart'
+    | 'heldCurMax'
+    | 'heldCurStart'
+  >,
   collateral: FeedReadings,
   debt: FeedReadings,
 ): MarketPrices {
@@ -142,13 +159,37 @@ export function marketPrices(
   });
   const q = (c: Reading, d: Reading, kk: bigint) =>
     collateralInDebt(c, d, kk, market.collateralDecimals, market.debtDecimals);
+  const trigger = q(ema(collateral), ema(debt), k);
+  const spotPrice = q(spot(collateral), spot(debt), k);
+  const time = collateral.publishTime ?? market.collateralPublishTime;
   return {
-    trigger: q(ema(collateral), ema(debt), k),
-    spot: q(spot(collateral), spot(debt), k),
+    trigger,
+    spot: spotPrice,
+    held: heldAfter(market, time, spotPrice) ?? max(trigger, spotPrice),
     spotMid: q(spot(collateral), spot(debt), 0n),
     emaMid: q(ema(collateral), ema(debt), 0n),
     confRatio: max(confRatio(collateral.price, collateral.conf), confRatio(debt.price, debt.conf)),
   };
+}
+
+/**
+ * `held::Window::record` then `held()`: the held price after a reading of
+ * `price` (WAD) published at `time`, or `null` while the market has not seen
+ * readings spanning more than `breach_persist_secs` with no longer silence.
+ */
+export function heldAfter(
+  market: Pick<
+    Market,
+    'params' | 'collateralPublishTime' | 'heldPrevMax' | 'heldPrevStart' | 'heldCurMax' | 'heldCurStart'
+  >,
+  time: bigint,
+  price: bigint,
+): bigint | null {
+  const persist = BigInt(market.params.breachPersistSecs);
+  if (market.heldCurMax === 0n || time - market.collateralPublishTime > persist) return null;
+  if (time - market.heldCurStart > persist) return max(market.heldCurMax, price);
+  if (market.heldPrevMax === 0n) return null;
+  return max(market.heldPrevMax, max(market.heldCurMax, price));
 }
 
 /** Why the program would refuse a price account (the error's IDL name). */
@@ -263,8 +304,10 @@ export type HealthReport = {
   debt: bigint;
   /** LTV on the Trigger (EMA) basis: what the zone is judged by. */
   triggerLtv: bigint;
-  /** LTV on the Spot basis: the emergency test. */
+  /** LTV on the Spot basis (reported). */
   spotLtv: bigint;
+  /** LTV on the Held basis: the emergency test. */
+  heldLtv: bigint;
   /** LTV on the Conservative basis: what borrowing is limited by. */
   openingLtv: bigint;
   /** The volatility buffer `b`. */
@@ -273,7 +316,7 @@ export type HealthReport = {
   liqLtvEff: bigint;
   zone: Zone;
   /** The same figures in basis points, rounded up, as `HealthChecked` reports them. */
-  bps: { triggerLtv: bigint; spotLtv: bigint; buffer: bigint; liqLtvEff: bigint };
+  bps: { triggerLtv: bigint; spotLtv: bigint; heldLtv: bigint; buffer: bigint; liqLtvEff: bigint };
 };
 
 /**
@@ -292,12 +335,14 @@ export function evaluateHealth(
   const p = market.params;
   const triggerLtv = ltvCeil(debt, position.collateral, prices.trigger);
   const spotLtv = ltvCeil(debt, position.collateral, prices.spot);
+  const heldLtv = ltvCeil(debt, position.collateral, prices.held);
   const openingLtv = ltvCeil(debt, position.collateral, min(prices.trigger, prices.spot));
   const buffer = volatilityBuffer(market);
   const liqLtv = fromBps(p.liqLtvBps);
   const liqLtvEff = mulFloor(liqLtv, WAD - buffer);
   let zone: Zone;
-  if (spotLtv >= fromBps(p.fullLtvBps)) zone = Zone.Emergency;
+  const fullLtv = fromBps(p.fullLtvBps);
+  if (heldLtv >= fullLtv || triggerLtv >= fullLtv) zone = Zone.Emergency;
   else if (triggerLtv > liqLtv) zone = Zone.Distressed;
   else if (triggerLtv > liqLtvEff) zone = Zone.Buffer;
   else zone = Zone.Healthy;
@@ -305,6 +350,7 @@ export function evaluateHealth(
     debt,
     triggerLtv,
     spotLtv,
+    heldLtv,
     openingLtv,
     buffer,
     liqLtvEff,
@@ -312,6 +358,7 @@ export function evaluateHealth(
     bps: {
       triggerLtv: toBpsCeilSaturating(triggerLtv),
       spotLtv: toBpsCeilSaturating(spotLtv),
+      heldLtv: toBpsCeilSaturating(heldLtv),
       buffer: toBpsCeilSaturating(buffer),
       liqLtvEff: toBpsCeilSaturating(liqLtvEff),
     },

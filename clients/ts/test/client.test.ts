@@ -102,6 +102,7 @@ describe('event decoding', () => {
       debt: 2n,
       triggerLtvBps: 3n,
       spotLtvBps: 4n,
+      heldLtvBps: 4n,
       bufferBps: 100n,
       liqLtvEffBps: 7_920n,
       zone: Zone.Distressed,

@@ -157,6 +157,8 @@ pub enum ZlError {
     OracleRequired,
     #[msg("auth/not-upgrade-authority: only the program's upgrade authority can initialize")]
     NotUpgradeAuthority,
+    #[msg("oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs")]
+    PayoutReadingTooOld,
 }
 
 impl ZlError {
@@ -230,6 +232,7 @@ impl ZlError {
         ZlError::PolLockedByAuctions,
         ZlError::OracleRequired,
         ZlError::NotUpgradeAuthority,
+        ZlError::PayoutReadingTooOld,
     ];
 }
 

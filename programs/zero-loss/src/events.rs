@@ -351,6 +351,10 @@ pub struct HealthChecked {
     pub trigger_ltv_bps: u64,
     /// LTV on the spot price, basis points, rounded up; u64::MAX for worthless collateral.
     pub spot_ltv_bps: u64,
+    /// LTV on the held spot price (the highest spot over more than breach_persist_secs, or the
+    /// higher of spot and EMA before the market has seen that long), basis points, rounded up.
+    /// The emergency test reads it.
+    pub held_ltv_bps: u64,
     /// Volatility buffer in force, basis points, rounded up.
     pub buffer_bps: u64,
     /// Effective liquidation threshold liq_ltv x (1 - buffer), basis points.

@@ -11,6 +11,7 @@ use anchor_lang::prelude::*;
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::engine::fixed::Fp;
+use crate::engine::held;
 use crate::engine::price::{self, Reading};
 use crate::errors::ZlError;
 use crate::state::Market;
@@ -24,12 +25,15 @@ pub enum Action {
     WithdrawCollateral,
     /// The normal liquidation trigger: zone, partial liquidation, kick.
     LiquidationTrigger,
-    /// The emergency test `spot LTV >= full_ltv`.
+    /// The spot tests for an account the trigger calls healthy or only in
+    /// the buffer: emergency (`LTV >= full_ltv`) and the partial pre-trigger.
     Emergency,
-    /// Auction top and floor prices.
+    /// An auction's top price, at a kick or a restart.
     AuctionPricing,
     /// The price a partial liquidation pays collateral out at.
     PartialPayout,
+    /// An auction's floor (bids and the backstop clear at or above it).
+    AuctionFloor,
 }
 
 /// Which reading of the two feeds an action uses.
@@ -44,24 +48,34 @@ pub enum Basis {
     /// The spot mid price (no confidence band): what the collateral sells
     /// for now, to whoever receives it.
     SpotMid,
+    /// The held spot price (`engine::held`): the highest confidence-adjusted
+    /// spot reading over more than `breach_persist_secs`, or the higher of
+    /// `Trigger` and `Spot` until the market has seen readings that long.
+    Held,
 }
 
 /// The price table: every action and the reading it uses. Opening risk
 /// takes the worse of spot and EMA (a wick cannot be borrowed against, nor
 /// can a lagging EMA); the liquidation trigger takes the EMA so that a wick
-/// does not liquidate; the emergency path and auction prices take spot,
-/// because there the EMA's lag is the danger. A partial liquidation (allowed
-/// only in the buffer zone, which the EMA decides) pays out at the spot mid,
-/// so its bonus measured at the market price is exactly the bonus it was
-/// sized with: in a fall a lagging EMA would pay the liquidator less than
-/// the collateral's worth and no one would take it.
-pub const PRICE_TABLE: [(Action, Basis); 6] = [
+/// does not liquidate. The spot tests (emergency, the partial pre-trigger)
+/// and the auction floor take the held spot price: spot, because there the
+/// EMA's lag is the danger, but only once a breach has held on every reading
+/// for `breach_persist_secs`, so one reading decides nothing and a wick
+/// cannot lower a floor. An auction's top takes spot (a higher top only
+/// slows the sale). A partial liquidation pays out at the spot mid, so its
+/// bonus measured at the market price is exactly the bonus it was sized
+/// with: in a fall a lagging EMA would pay the liquidator less than the
+/// collateral's worth and no one would take it; the reading it pays at may
+/// be at most `payout_max_age_secs` old, which bounds the readings a
+/// liquidator can choose among.
+pub const PRICE_TABLE: [(Action, Basis); 7] = [
     (Action::Borrow, Basis::Conservative),
     (Action::WithdrawCollateral, Basis::Conservative),
     (Action::LiquidationTrigger, Basis::Trigger),
-    (Action::Emergency, Basis::Spot),
+    (Action::Emergency, Basis::Held),
     (Action::AuctionPricing, Basis::Spot),
     (Action::PartialPayout, Basis::SpotMid),
+    (Action::AuctionFloor, Basis::Held),
 ];
 
 pub const fn basis_for(action: Action) -> Basis {
@@ -98,6 +112,8 @@ pub struct MarketPrices {
     pub spot_mid: Fp,
     /// EMA, no confidence adjustment.
     pub ema_mid: Fp,
+    /// The held spot price (see [`Basis::Held`]).
+    pub held: Fp,
     /// The wider `conf / price` of the two feeds' spot readings.
     pub conf_ratio: Fp,
     /// Publish time of the collateral feed's reading.
@@ -113,7 +129,13 @@ impl MarketPrices {
             Basis::Spot => self.spot,
             Basis::Conservative => self.trigger.min(self.spot),
             Basis::SpotMid => self.spot_mid,
+            Basis::Held => self.held,
         }
+    }
+
+    /// The age of the older of the two readings at `now`, seconds.
+    pub fn age(&self, now: i64) -> i64 {
+        now.saturating_sub(self.collateral_time.min(self.debt_time))
     }
 }
 
@@ -171,7 +193,7 @@ pub fn load_feed(
 }
 
 /// Reads both of a market's feeds, derives its prices, and records their
-/// publish times on the market. Every price-reading instruction goes through
+/// publish times and the held-price window on the market. Every price-reading instruction goes through
 /// here, so the market remembers the newest reading of each feed it has
 /// used and refuses any older one (`oracle/superseded`, no tolerance): a
 /// caller cannot pick, among the genuine updates still within
@@ -184,20 +206,31 @@ pub fn load_prices(
     debt_oracle: &AccountInfo,
     now: i64,
 ) -> Result<MarketPrices> {
-    let prices = read_prices(market, collateral_oracle, debt_oracle, now)?;
+    let (prices, window) = read(market, collateral_oracle, debt_oracle, now)?;
     market.collateral_publish_time = prices.collateral_time;
     market.debt_publish_time = prices.debt_time;
+    market.set_held_window(window);
     Ok(prices)
 }
 
 /// [`load_prices`] without recording: what the market would accept now
-/// (the keeper's view).
+/// and the prices it would derive, held price included (the keeper's view).
 pub fn read_prices(
     market: &Market,
     collateral_oracle: &AccountInfo,
     debt_oracle: &AccountInfo,
     now: i64,
 ) -> Result<MarketPrices> {
+    Ok(read(market, collateral_oracle, debt_oracle, now)?.0)
+}
+
+/// The prices and the held-price window after this reading.
+fn read(
+    market: &Market,
+    collateral_oracle: &AccountInfo,
+    debt_oracle: &AccountInfo,
+    now: i64,
+) -> Result<(MarketPrices, held::Window)> {
     let p = &market.params;
     let c = load_feed(
         collateral_oracle,
@@ -224,15 +257,21 @@ pub fn read_prices(
         Ok(price::collateral_in_debt(cr, dr, k, cd, dd)?)
     };
     let conf_ratio = price::conf_ratio_ceil(c.spot)?.max(price::conf_ratio_ceil(d.spot)?);
-    Ok(MarketPrices {
-        trigger: quote(c.ema, d.ema, k)?,
-        spot: quote(c.spot, d.spot, k)?,
+    let (trigger, spot) = (quote(c.ema, d.ema, k)?, quote(c.spot, d.spot, k)?);
+    let window = market
+        .held_window()
+        .record(c.publish_time, spot, p.breach_persist_secs);
+    let prices = MarketPrices {
+        trigger,
+        spot,
         spot_mid: quote(c.spot, d.spot, Fp::ZERO)?,
         ema_mid: quote(c.ema, d.ema, Fp::ZERO)?,
+        held: window.held().unwrap_or(trigger.max(spot)),
         conf_ratio,
         collateral_time: c.publish_time,
         debt_time: d.publish_time,
-    })
+    };
+    Ok((prices, window))
 }
 
 #[cfg(test)]
@@ -248,6 +287,7 @@ mod tests {
             Action::Emergency,
             Action::AuctionPricing,
             Action::PartialPayout,
+            Action::AuctionFloor,
         ];
         for a in actions {
             assert!(PRICE_TABLE.iter().any(|(x, _)| *x == a), "{a:?}");
@@ -256,6 +296,8 @@ mod tests {
         assert_eq!(basis_for(Action::AuctionPricing), Basis::Spot);
         assert_eq!(basis_for(Action::Borrow), Basis::Conservative);
         assert_eq!(basis_for(Action::PartialPayout), Basis::SpotMid);
+        assert_eq!(basis_for(Action::Emergency), Basis::Held);
+        assert_eq!(basis_for(Action::AuctionFloor), Basis::Held);
     }
 
     #[test]
@@ -265,6 +307,7 @@ mod tests {
             spot: Fp::from_int(2).unwrap(),
             spot_mid: Fp::ZERO,
             ema_mid: Fp::ZERO,
+            held: Fp::ZERO,
             conf_ratio: Fp::ZERO,
             collateral_time: 0,
             debt_time: 0,

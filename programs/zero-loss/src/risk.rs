@@ -18,8 +18,11 @@ pub struct HealthReport {
     pub debt: u64,
     /// LTV on the EMA trigger price.
     pub trigger_ltv: Fp,
-    /// LTV on the spot price.
+    /// LTV on the spot price (reported; no decision reads it).
     pub spot_ltv: Fp,
+    /// LTV on the held spot price (`Action::Emergency`): a spot breach that
+    /// has held on every reading for `breach_persist_secs`.
+    pub held_ltv: Fp,
     /// LTV on the conservative (opening-risk) price.
     pub opening_ltv: Fp,
     pub buffer: Fp,
@@ -43,15 +46,17 @@ pub fn evaluate(
         )?)
     };
     let trigger_ltv = ltv(Action::LiquidationTrigger)?;
-    let spot_ltv = ltv(Action::Emergency)?;
+    let spot_ltv = health::ltv_ceil(debt as u128, collateral, prices.spot)?;
+    let held_ltv = ltv(Action::Emergency)?;
     let opening_ltv = ltv(Action::Borrow)?;
     let buffer = market.buffer()?;
     let thresholds = market.params.thresholds(buffer);
-    let zone = health::zone(trigger_ltv, spot_ltv, &thresholds)?;
+    let zone = health::zone(trigger_ltv, held_ltv, &thresholds)?;
     Ok(HealthReport {
         debt,
         trigger_ltv,
         spot_ltv,
+        held_ltv,
         opening_ltv,
         buffer,
         liq_ltv_eff: thresholds.liq_ltv_eff()?,
@@ -100,11 +105,12 @@ pub fn ltv_bps(ltv: Fp) -> u64 {
     ltv.to_bps_ceil().unwrap_or(u64::MAX)
 }
 
-/// The auction floor on the live spot reading: `spot * (1 - max_discount)`,
-/// rounded up (the least a bidder may pay).
+/// The auction floor on the held spot price: `held * (1 - max_discount)`,
+/// rounded up (the least a bidder may pay). Held, not the live reading, so a
+/// wick cannot lower it.
 pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
     let keep = Fp::ONE.checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))?;
-    Ok(prices.price(Action::AuctionPricing).mul_ceil(keep)?)
+    Ok(prices.price(Action::AuctionFloor).mul_ceil(keep)?)
 }
 
 /// The keeper reward for a kick or restart of auction `au`: `tip + chip *

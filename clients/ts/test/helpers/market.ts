@@ -65,6 +65,8 @@ export const EXAMPLE_PARAMS: RiskParamsArgs = {
   oracleMaxAgeSecs: 60,
   oracleMaxConfBps: 200,
   oracleConfKX1e4: 10_000,
+  payoutMaxAgeSecs: 10,
+  breachPersistSecs: 120,
   baseRateBps: 100,
   slope1Bps: 400,
   slope2Bps: 6_000,

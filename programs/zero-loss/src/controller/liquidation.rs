@@ -39,16 +39,17 @@ pub struct PartialOutcome {
 }
 
 /// Whether an account may be partially liquidated: in the buffer zone at the
-/// EMA trigger, or still healthy there while spot already puts it past the
-/// zone's lower edge (in a fall spot leads and the EMA lags; waiting for the
-/// EMA lets the account reach the threshold and an auction). Never once
-/// distressed or in emergency: those go to auction. A wick can therefore
-/// open a partial liquidation (a bonus on a slice, back to the target), never
-/// a kick.
+/// EMA trigger, or still healthy there while the held spot price already
+/// puts it past the zone's lower edge (in a fall spot leads and the EMA
+/// lags; waiting for the EMA lets the account reach the threshold and an
+/// auction). Held, not the live reading: the breach must have lasted
+/// `breach_persist_secs` on every reading the market has seen, so a wick
+/// shorter than that slices no one. Never once distressed or in emergency:
+/// those go to auction.
 pub fn partial_open(h: &HealthReport) -> bool {
     match h.zone {
         Zone::Buffer => true,
-        Zone::Healthy => h.spot_ltv > h.liq_ltv_eff,
+        Zone::Healthy => h.held_ltv > h.liq_ltv_eff,
         Zone::Distressed | Zone::Emergency => false,
     }
 }
@@ -125,6 +126,10 @@ pub fn liquidate_partial(
     liquidator: &Pubkey,
     max_repay: u64,
 ) -> Result<PartialOutcome> {
+    require!(
+        prices.age(now) <= market.params.payout_max_age_secs as i64,
+        ZlError::PayoutReadingTooOld
+    );
     market.accrue_interest(now)?;
     let budget = market.refill_budget(now);
     let plan = plan_partial(market, account, prices, budget.level, liquidator, max_repay)?;

@@ -122,6 +122,8 @@ impl Model {
             spot: self.spot,
             spot_mid: self.spot,
             ema_mid: self.ema,
+            // As if every reading had held: the model explores any price.
+            held: self.spot,
             conf_ratio: Fp::ZERO,
             collateral_time: self.now,
             debt_time: self.now,

@@ -77,9 +77,10 @@ pub fn ltv_ceil(debt: u128, collateral: u64, price: Fp) -> Result<Fp, MathError>
 }
 
 /// The zone for an account whose LTV is `trigger_ltv` on the EMA reading
-/// and `spot_ltv` on the spot reading.
-pub fn zone(trigger_ltv: Fp, spot_ltv: Fp, t: &Thresholds) -> Result<Zone, MathError> {
-    if spot_ltv >= t.full_ltv {
+/// and `held_ltv` on the held spot price (`engine::held`): emergency once
+/// either reaches `full_ltv`.
+pub fn zone(trigger_ltv: Fp, held_ltv: Fp, t: &Thresholds) -> Result<Zone, MathError> {
+    if held_ltv >= t.full_ltv || trigger_ltv >= t.full_ltv {
         return Ok(Zone::Emergency);
     }
     if trigger_ltv > t.liq_ltv {

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod error;
 pub mod fixed;
 pub mod health;
+pub mod held;
 pub mod interest;
 pub mod liquidation;
 pub mod price;

@@ -49,6 +49,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
         debt: r.debt,
         trigger_ltv_bps: ltv_bps(r.trigger_ltv),
         spot_ltv_bps: ltv_bps(r.spot_ltv),
+        held_ltv_bps: ltv_bps(r.held_ltv),
         buffer_bps: ltv_bps(r.buffer),
         liq_ltv_eff_bps: ltv_bps(r.liq_ltv_eff),
         zone: r.zone,

@@ -5,7 +5,7 @@ use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
 use crate::engine::auction::Fill;
 use crate::engine::fixed::Fp;
-use crate::engine::{budget, interest, shares, volatility};
+use crate::engine::{budget, held, interest, shares, volatility};
 use crate::errors::ZlError;
 use crate::math::{to_u64, SafeMath};
 
@@ -148,8 +148,19 @@ pub struct Market {
     /// What backs auction_debt.
     pub auction_lots: u64,
 
-    /// Reserved for future fields (189 bytes, zero).
-    pub reserved: [u8; 189],
+    // --- held spot (see engine::held) ---
+    /// Highest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point,
+    /// debt-token base units per collateral-token base unit; 0 while empty.
+    pub held_prev_max: u128,
+    /// Collateral publish time of the previous bucket's first reading, unix seconds.
+    pub held_prev_start: i64,
+    /// Highest conf-adjusted spot price of the current bucket, 1e18 fixed point; 0 while empty.
+    pub held_cur_max: u128,
+    /// Collateral publish time of the current bucket's first reading, unix seconds.
+    pub held_cur_start: i64,
+
+    /// Reserved for future fields (125 bytes, zero).
+    pub reserved: [u8; 125],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
@@ -271,6 +282,27 @@ impl Market {
         self.vol_variance = s.variance.0;
         self.vol_last_price = s.last_price.0;
         self.vol_last_time = s.last_time;
+    }
+
+    pub fn held_window(&self) -> held::Window {
+        held::Window {
+            prev: held::Bucket {
+                max: Fp(self.held_prev_max),
+                start: self.held_prev_start,
+            },
+            cur: held::Bucket {
+                max: Fp(self.held_cur_max),
+                start: self.held_cur_start,
+            },
+            last: self.collateral_publish_time,
+        }
+    }
+
+    pub fn set_held_window(&mut self, w: held::Window) {
+        self.held_prev_max = w.prev.max.0;
+        self.held_prev_start = w.prev.start;
+        self.held_cur_max = w.cur.max.0;
+        self.held_cur_start = w.cur.start;
     }
 
     /// The volatility buffer `b` in force.

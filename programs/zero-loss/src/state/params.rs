@@ -17,6 +17,11 @@ use crate::errors::ZlError;
 pub const MAX_THRESHOLD_STEP_BPS: u64 = 200;
 /// The most `auction_max_discount_bps` may rise in one parameter change.
 pub const MAX_DISCOUNT_STEP_BPS: u64 = 500;
+/// The most `breach_persist_secs` may fall, and `payout_max_age_secs` rise,
+/// in one parameter change, seconds.
+pub const MAX_ORACLE_STEP_SECS: u64 = 60;
+/// Longest accepted `breach_persist_secs`: one hour.
+const MAX_PERSIST_SECS: u32 = 3_600;
 
 /// The auction price curve within a stage, one byte.
 /// Linear (0) falls linearly to zero over auction_tau_secs; StepExp (1) keeps auction_cut_bps of
@@ -69,6 +74,13 @@ pub struct RiskParams {
     pub oracle_max_conf_bps: u16,
     /// k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths.
     pub oracle_conf_k_x1e4: u32,
+    /// Oldest reading a partial liquidation pays out at, seconds before now (at most
+    /// oracle_max_age_secs): bounds the readings a liquidator may choose among.
+    pub payout_max_age_secs: u32,
+    /// Persistence: seconds a spot breach must hold, on every reading the market has seen,
+    /// before it counts for an account the EMA trigger calls healthy, and how far back the
+    /// auction floor's held price reaches (see engine::held).
+    pub breach_persist_secs: u32,
 
     // --- interest (annual rates) ---
     /// Borrow rate at zero utilization, basis points per year.
@@ -174,6 +186,8 @@ impl RiskParams {
         ok(p.oracle_max_age_secs > 0 && p.oracle_max_age_secs <= 3_600)?;
         ok(p.oracle_max_conf_bps > 0 && p.oracle_max_conf_bps <= 2_000)?;
         ok(p.oracle_conf_k_x1e4 <= 50_000)?;
+        ok(p.payout_max_age_secs > 0 && p.payout_max_age_secs <= p.oracle_max_age_secs)?;
+        ok(p.breach_persist_secs > 0 && p.breach_persist_secs <= MAX_PERSIST_SECS)?;
         // Interest.
         ok(p.kink_bps >= 100 && p.kink_bps <= 9_900)?;
         ok(p.reserve_factor_bps <= 5_000)?;
@@ -254,7 +268,15 @@ impl RiskParams {
             && fall(self.full_ltv_bps, next.full_ltv_bps) <= MAX_THRESHOLD_STEP_BPS
             && fall(next.penalty_bps, self.penalty_bps) <= MAX_THRESHOLD_STEP_BPS
             && fall(next.auction_max_discount_bps, self.auction_max_discount_bps)
-                <= MAX_DISCOUNT_STEP_BPS;
+                <= MAX_DISCOUNT_STEP_BPS
+            && (self
+                .breach_persist_secs
+                .saturating_sub(next.breach_persist_secs) as u64)
+                <= MAX_ORACLE_STEP_SECS
+            && (next
+                .payout_max_age_secs
+                .saturating_sub(self.payout_max_age_secs) as u64)
+                <= MAX_ORACLE_STEP_SECS;
         require!(ok, ZlError::ParamsStepTooLarge);
         Ok(())
     }
@@ -275,6 +297,8 @@ impl RiskParams {
             oracle_max_age_secs: 60,
             oracle_max_conf_bps: 200,
             oracle_conf_k_x1e4: 10_000,
+            payout_max_age_secs: 10,
+            breach_persist_secs: 120,
             base_rate_bps: 100,
             slope1_bps: 400,
             slope2_bps: 6_000,
@@ -335,6 +359,10 @@ mod tests {
             ("age 0", |p| p.oracle_max_age_secs = 0),
             ("age > 1h", |p| p.oracle_max_age_secs = 3_601),
             ("conf 0", |p| p.oracle_max_conf_bps = 0),
+            ("payout age 0", |p| p.payout_max_age_secs = 0),
+            ("payout age > oracle age", |p| p.payout_max_age_secs = 61),
+            ("persistence 0", |p| p.breach_persist_secs = 0),
+            ("persistence > 1h", |p| p.breach_persist_secs = 3_601),
             ("kink 0", |p| p.kink_bps = 0),
             ("reserve > 50%", |p| p.reserve_factor_bps = 5_001),
             ("cap 0", |p| p.borrow_cap = 0),
@@ -360,6 +388,37 @@ mod tests {
             edit(&mut p);
             assert!(p.validate().is_err(), "accepted: {name}");
         }
+    }
+
+    #[test]
+    fn oracle_timing_moves_in_bounded_steps() {
+        let p = RiskParams::example();
+        let step = |edit: fn(&mut RiskParams)| {
+            let mut next = p;
+            edit(&mut next);
+            p.check_step(&next)
+        };
+        assert!(step(|n| n.breach_persist_secs = 60).is_ok());
+        assert!(
+            step(|n| n.breach_persist_secs = 59).is_err(),
+            "persistence falls 61 s"
+        );
+        assert!(
+            step(|n| n.breach_persist_secs = 3_600).is_ok(),
+            "rising is safe"
+        );
+        assert!(step(|n| n.payout_max_age_secs = 60).is_ok(), "rises 50 s");
+        assert!(
+            step(|n| n.payout_max_age_secs = 1).is_ok(),
+            "falling is safe"
+        );
+        let wide = RiskParams {
+            oracle_max_age_secs: 600,
+            ..p
+        };
+        let mut next = wide;
+        next.payout_max_age_secs = 71;
+        assert!(wide.check_step(&next).is_err(), "payout age rises 61 s");
     }
 
     #[test]

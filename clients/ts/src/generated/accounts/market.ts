@@ -188,7 +188,18 @@ export type Market = {
    * What backs auction_debt.
    */
   auctionLots: bigint;
-  /** Reserved for future fields (189 bytes, zero). */
+  /**
+   * Highest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point,
+   * debt-token base units per collateral-token base unit; 0 while empty.
+   */
+  heldPrevMax: bigint;
+  /** Collateral publish time of the previous bucket's first reading, unix seconds. */
+  heldPrevStart: bigint;
+  /** Highest conf-adjusted spot price of the current bucket, 1e18 fixed point; 0 while empty. */
+  heldCurMax: bigint;
+  /** Collateral publish time of the current bucket's first reading, unix seconds. */
+  heldCurStart: bigint;
+  /** Reserved for future fields (125 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -320,7 +331,18 @@ export type MarketArgs = {
    * What backs auction_debt.
    */
   auctionLots: number | bigint;
-  /** Reserved for future fields (189 bytes, zero). */
+  /**
+   * Highest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point,
+   * debt-token base units per collateral-token base unit; 0 while empty.
+   */
+  heldPrevMax: number | bigint;
+  /** Collateral publish time of the previous bucket's first reading, unix seconds. */
+  heldPrevStart: number | bigint;
+  /** Highest conf-adjusted spot price of the current bucket, 1e18 fixed point; 0 while empty. */
+  heldCurMax: number | bigint;
+  /** Collateral publish time of the current bucket's first reading, unix seconds. */
+  heldCurStart: number | bigint;
+  /** Reserved for future fields (125 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -369,7 +391,11 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ['pendingParams', getRiskParamsEncoder()],
       ['pendingParamsEta', getI64Encoder()],
       ['auctionLots', getU64Encoder()],
-      ['reserved', fixEncoderSize(getBytesEncoder(), 189)],
+      ['heldPrevMax', getU128Encoder()],
+      ['heldPrevStart', getI64Encoder()],
+      ['heldCurMax', getU128Encoder()],
+      ['heldCurStart', getI64Encoder()],
+      ['reserved', fixEncoderSize(getBytesEncoder(), 125)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -419,7 +445,11 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ['pendingParams', getRiskParamsDecoder()],
     ['pendingParamsEta', getI64Decoder()],
     ['auctionLots', getU64Decoder()],
-    ['reserved', fixDecoderSize(getBytesDecoder(), 189)],
+    ['heldPrevMax', getU128Decoder()],
+    ['heldPrevStart', getI64Decoder()],
+    ['heldCurMax', getU128Decoder()],
+    ['heldCurStart', getI64Decoder()],
+    ['reserved', fixDecoderSize(getBytesDecoder(), 125)],
   ]);
 }
 

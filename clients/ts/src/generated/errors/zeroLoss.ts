@@ -144,6 +144,8 @@ export const ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS = 0x17ae; // 6062
 export const ZERO_LOSS_ERROR__ORACLE_REQUIRED = 0x17af; // 6063
 /** NotUpgradeAuthority: auth/not-upgrade-authority: only the program's upgrade authority can initialize */
 export const ZERO_LOSS_ERROR__NOT_UPGRADE_AUTHORITY = 0x17b0; // 6064
+/** PayoutReadingTooOld: oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs */
+export const ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD = 0x17b1; // 6065
 
 export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__ACCOUNT_HEALTHY
@@ -194,6 +196,7 @@ export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__ORACLE_WRONG_OWNER
   | typeof ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE
   | typeof ZERO_LOSS_ERROR__PAUSED
+  | typeof ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD
   | typeof ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS
   | typeof ZERO_LOSS_ERROR__POOL_INSOLVENT
   | typeof ZERO_LOSS_ERROR__RESTART_TOO_EARLY
@@ -263,6 +266,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__ORACLE_WRONG_OWNER]: `oracle/wrong-owner: the price account is not owned by the Pyth receiver`,
     [ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE]: `admin/params-step: a threshold, penalty or discount moves too far in one step`,
     [ZERO_LOSS_ERROR__PAUSED]: `gate/paused: this instruction group is paused by the admin`,
+    [ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD]: `oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs`,
     [ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS]: `admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open`,
     [ZERO_LOSS_ERROR__POOL_INSOLVENT]: `lend/no-lp-value: the pool has shares but no assets to price them`,
     [ZERO_LOSS_ERROR__RESTART_TOO_EARLY]: `auction/restart-too-early: the stage is neither past tail nor below cusp`,

@@ -38,6 +38,12 @@ export type HealthChecked = {
   triggerLtvBps: bigint;
   /** LTV on the spot price, basis points, rounded up; u64::MAX for worthless collateral. */
   spotLtvBps: bigint;
+  /**
+   * LTV on the held spot price (the highest spot over more than breach_persist_secs, or the
+   * higher of spot and EMA before the market has seen that long), basis points, rounded up.
+   * The emergency test reads it.
+   */
+  heldLtvBps: bigint;
   /** Volatility buffer in force, basis points, rounded up. */
   bufferBps: bigint;
   /** Effective liquidation threshold liq_ltv x (1 - buffer), basis points. */
@@ -61,6 +67,12 @@ export type HealthCheckedArgs = {
   triggerLtvBps: number | bigint;
   /** LTV on the spot price, basis points, rounded up; u64::MAX for worthless collateral. */
   spotLtvBps: number | bigint;
+  /**
+   * LTV on the held spot price (the highest spot over more than breach_persist_secs, or the
+   * higher of spot and EMA before the market has seen that long), basis points, rounded up.
+   * The emergency test reads it.
+   */
+  heldLtvBps: number | bigint;
   /** Volatility buffer in force, basis points, rounded up. */
   bufferBps: number | bigint;
   /** Effective liquidation threshold liq_ltv x (1 - buffer), basis points. */
@@ -78,6 +90,7 @@ export function getHealthCheckedEncoder(): FixedSizeEncoder<HealthCheckedArgs> {
     ['debt', getU64Encoder()],
     ['triggerLtvBps', getU64Encoder()],
     ['spotLtvBps', getU64Encoder()],
+    ['heldLtvBps', getU64Encoder()],
     ['bufferBps', getU64Encoder()],
     ['liqLtvEffBps', getU64Encoder()],
     ['zone', getZoneEncoder()],
@@ -93,6 +106,7 @@ export function getHealthCheckedDecoder(): FixedSizeDecoder<HealthChecked> {
     ['debt', getU64Decoder()],
     ['triggerLtvBps', getU64Decoder()],
     ['spotLtvBps', getU64Decoder()],
+    ['heldLtvBps', getU64Decoder()],
     ['bufferBps', getU64Decoder()],
     ['liqLtvEffBps', getU64Decoder()],
     ['zone', getZoneDecoder()],

@@ -69,6 +69,17 @@ export type RiskParams = {
   oracleMaxConfBps: number;
   /** k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths. */
   oracleConfKX1e4: number;
+  /**
+   * Oldest reading a partial liquidation pays out at, seconds before now (at most
+   * oracle_max_age_secs): bounds the readings a liquidator may choose among.
+   */
+  payoutMaxAgeSecs: number;
+  /**
+   * Persistence: seconds a spot breach must hold, on every reading the market has seen,
+   * before it counts for an account the EMA trigger calls healthy, and how far back the
+   * auction floor's held price reaches (see engine::held).
+   */
+  breachPersistSecs: number;
   /** Borrow rate at zero utilization, basis points per year. */
   baseRateBps: number;
   /** Rate added between zero utilization and the kink, basis points per year. */
@@ -181,6 +192,17 @@ export type RiskParamsArgs = {
   oracleMaxConfBps: number;
   /** k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths. */
   oracleConfKX1e4: number;
+  /**
+   * Oldest reading a partial liquidation pays out at, seconds before now (at most
+   * oracle_max_age_secs): bounds the readings a liquidator may choose among.
+   */
+  payoutMaxAgeSecs: number;
+  /**
+   * Persistence: seconds a spot breach must hold, on every reading the market has seen,
+   * before it counts for an account the EMA trigger calls healthy, and how far back the
+   * auction floor's held price reaches (see engine::held).
+   */
+  breachPersistSecs: number;
   /** Borrow rate at zero utilization, basis points per year. */
   baseRateBps: number;
   /** Rate added between zero utilization and the kink, basis points per year. */
@@ -273,6 +295,8 @@ export function getRiskParamsEncoder(): FixedSizeEncoder<RiskParamsArgs> {
     ['oracleMaxAgeSecs', getU32Encoder()],
     ['oracleMaxConfBps', getU16Encoder()],
     ['oracleConfKX1e4', getU32Encoder()],
+    ['payoutMaxAgeSecs', getU32Encoder()],
+    ['breachPersistSecs', getU32Encoder()],
     ['baseRateBps', getU16Encoder()],
     ['slope1Bps', getU16Encoder()],
     ['slope2Bps', getU16Encoder()],
@@ -318,6 +342,8 @@ export function getRiskParamsDecoder(): FixedSizeDecoder<RiskParams> {
     ['oracleMaxAgeSecs', getU32Decoder()],
     ['oracleMaxConfBps', getU16Decoder()],
     ['oracleConfKX1e4', getU32Decoder()],
+    ['payoutMaxAgeSecs', getU32Decoder()],
+    ['breachPersistSecs', getU32Decoder()],
     ['baseRateBps', getU16Decoder()],
     ['slope1Bps', getU16Decoder()],
     ['slope2Bps', getU16Decoder()],

@@ -1,0 +1,233 @@
+//! Mechanism v2, levers 2, 5 and the floor of 7 (docs/liquidation.md): no
+//! single reading decides a liquidation, a wick cannot lower an auction's
+//! floor, and a liquidator cannot pay itself at an older reading. Every
+//! price below is a genuine, fully verified `PriceUpdateV2` the market
+//! would accept; the attacker chooses which to present and when.
+
+use zero_loss::events::{AuctionBid, PartialLiquidated};
+use zero_loss::state::RiskParams;
+use zero_loss_tests::market::*;
+use zero_loss_tests::pyth::PriceFixture;
+use zero_loss_tests::ZlError;
+
+fn e8(usd: f64) -> i64 {
+    (usd * 1e8).round() as i64
+}
+
+/// A collateral reading (EMA and spot in USD) published at `at`.
+fn reading(f: &MarketFixture, ema: f64, spot: f64, at: i64) -> PriceFixture {
+    let mut p = f.collateral_price;
+    p.ema_price = e8(ema);
+    p.ema_conf = (e8(ema) / 2_000) as u64;
+    p.price = e8(spot);
+    p.conf = (e8(spot) / 2_000) as u64;
+    p.publish_time = at;
+    p
+}
+
+/// Puts `collateral` (and a flat debt reading at the same time) into the
+/// market's oracle accounts.
+fn present(f: &mut MarketFixture, collateral: PriceFixture) {
+    f.debt_price.publish_time = collateral.publish_time;
+    f.collateral_price = collateral;
+    f.write_oracles();
+}
+
+/// 10 SOL against 690 USDC (~69% at $100: healthy on every price), a
+/// liquidator, a kicker, and readings at $100 every 30 s for four minutes
+/// (refreshed by the market's keeper), so the market has a held price.
+async fn setup(params: RiskParams) -> (MarketFixture, User, User, User) {
+    let mut f = MarketFixture::with_params(params).await;
+    f.lp(100_000 * ONE_DEBT).await;
+    f.fund_backstops(1_000 * ONE_DEBT, 1_000 * ONE_DEBT).await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
+    let liq = f.user(0, 10_000 * ONE_DEBT).await;
+    let kicker = f.user(0, 0).await;
+    readings_every_30s(&mut f, 100.0, 100.0, 240).await;
+    (f, b, liq, kicker)
+}
+
+/// Readings at (`ema`, `spot`) every 30 s for `secs`, each refreshed.
+async fn readings_every_30s(f: &mut MarketFixture, ema: f64, spot: f64, secs: i64) {
+    for _ in 0..secs / 30 {
+        f.env.advance(30).await;
+        let r = reading(f, ema, spot, f.env.now());
+        present(f, r);
+        f.env.exec(&[f.ix_refresh()], &[]).await;
+    }
+}
+
+/// Asserts that neither a partial liquidation nor a kick of `b` goes ahead
+/// on the readings now in the oracle accounts (each refusal leaves every
+/// account unchanged: `expect_rejected`).
+async fn nothing_opens(f: &mut MarketFixture, b: &User, liq: &User, kicker: &User) {
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::AccountHealthy,
+        )
+        .await;
+    let next = f.next_auction().await;
+    f.env
+        .expect_rejected(
+            f.ix_start_auction(kicker, b.margin, next),
+            &[&kicker.kp],
+            ZlError::NotDistressed,
+        )
+        .await;
+}
+
+/// One wick reading, spot 28% under the EMA (spot LTV ~96%, past
+/// `full_ltv`; the divergence breaker trips on it): the account is healthy
+/// at the trigger, and neither a kick of the whole position nor a partial
+/// slice goes ahead, before or after the market has recorded the wick.
+#[tokio::test]
+async fn a_one_reading_wick_neither_kicks_nor_slices_an_account_healthy_at_the_trigger() {
+    let (mut f, b, liq, kicker) = setup(RiskParams::example()).await;
+    f.env.advance(1).await;
+    let wick = reading(&f, 100.0, 72.0, f.env.now());
+    present(&mut f, wick);
+    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    // Recorded by a refresh (the breaker trips), the wick still decides nothing.
+    f.env.exec(&[f.ix_refresh()], &[]).await;
+    assert_ne!(
+        f.market_state().await.breaker_reasons,
+        0,
+        "the breaker tripped"
+    );
+    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    let m = f.margin_state(&b).await;
+    assert_eq!((m.collateral, m.open_auctions), (10 * ONE_COLL, 0));
+}
+
+/// A 20% wick lasting two minutes, a reading every 10 s, each recorded:
+/// no reading of it liquidates anyone, and the account is whole after.
+#[tokio::test]
+async fn a_twenty_percent_wick_lasting_two_minutes_liquidates_no_one() {
+    let (mut f, b, liq, kicker) = setup(RiskParams::example()).await;
+    let persist = RiskParams::example().breach_persist_secs as i64;
+    let start = f.env.now() + 10;
+    for i in 0..=persist / 10 {
+        f.env.advance(10).await;
+        let r = reading(&f, 99.0, 80.0, f.env.now());
+        present(&mut f, r);
+        f.env.exec(&[f.ix_refresh()], &[]).await;
+        nothing_opens(&mut f, &b, &liq, &kicker).await;
+        assert_eq!(f.env.now() - start, i * 10);
+    }
+    assert_eq!(
+        f.env.now() - start,
+        persist,
+        "the wick's readings span 120 s"
+    );
+    // The wick ends; the price is back.
+    f.env.advance(10).await;
+    let r = reading(&f, 99.0, 99.0, f.env.now());
+    present(&mut f, r);
+    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    let m = f.margin_state(&b).await;
+    assert_eq!((m.collateral, m.open_auctions), (10 * ONE_COLL, 0));
+}
+
+/// The same fall, held on every reading for longer than the window, does
+/// open a partial liquidation at spot: persistence delays, it does not
+/// forbid.
+#[tokio::test]
+async fn a_fall_held_past_the_window_opens_a_partial_liquidation() {
+    let (mut f, b, liq, kicker) = setup(RiskParams::example()).await;
+    readings_every_30s(&mut f, 99.0, 80.0, 120).await;
+    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    readings_every_30s(&mut f, 99.0, 80.0, 150).await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    assert!(ev.repaid > 0 && ev.collateral_out > 0);
+    f.assert_conservation().await;
+}
+
+/// An open auction's floor reads the held price: a wick reading presented
+/// with a bid does not lower it (before v2 the lot cleared at the wick's
+/// floor, a quarter under the market's).
+#[tokio::test]
+async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
+    // A curve that halves every minute, so the floor binds within minutes.
+    let p = RiskParams {
+        auction_cut_bps: 5_000,
+        ..RiskParams::example()
+    };
+    let (mut f, b, _, kicker) = setup(p).await;
+    let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+    // The EMA and spot at $80: distressed on the trigger; a slice is kicked.
+    readings_every_30s(&mut f, 80.0, 80.0, 270).await;
+    let a = f.kick(&kicker, b.margin).await;
+    readings_every_30s(&mut f, 80.0, 80.0, 270).await;
+    // A wick to $60 on one reading, presented with the bid.
+    f.env.advance(1).await;
+    let wick = reading(&f, 80.0, 60.0, f.env.now());
+    present(&mut f, wick);
+    let r = f
+        .env
+        .exec(&[f.ix_bid(&bidder, a, ONE_COLL, u128::MAX)], &[&bidder.kp])
+        .await;
+    let bid = &r.events::<AuctionBid>()[0];
+    // The floor at the held $80 (confidence-adjusted) less the 20% discount.
+    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let price = bid.price as f64 / 1e18;
+    assert!(
+        price >= floor * (1.0 - 1e-9),
+        "cleared at {price} under {floor}"
+    );
+    let wick_floor = 60.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    assert!(
+        price > wick_floor * 1.3,
+        "{price} vs the wick's {wick_floor}"
+    );
+}
+
+/// A liquidator who presents a genuine reading 20 s old (newer than any the
+/// market has used, so not superseded) instead of the live one, in a bounce
+/// where the older one is 4% lower, is refused: a partial pays out only at
+/// a reading within `payout_max_age_secs`. At the live reading the bonus at
+/// the market price stays within `max_bonus`.
+#[tokio::test]
+async fn a_liquidator_cannot_pay_itself_at_an_older_fresh_reading() {
+    let (mut f, b, liq, _) = setup(RiskParams::example()).await;
+    // The price slides to $86.77 on every reading (the buffer zone at the
+    // EMA), dips to $83.30 and bounces back within 20 s.
+    readings_every_30s(&mut f, 86.77, 86.77, 270).await;
+    f.env.advance(20).await;
+    let now = f.env.now();
+    let old = reading(&f, 86.77, 83.30, now - 20);
+    present(&mut f, old);
+    let before = f.margin_state(&b).await;
+    f.env
+        .expect_rejected(
+            f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
+            &[&liq.kp],
+            ZlError::PayoutReadingTooOld,
+        )
+        .await;
+    assert_eq!(f.margin_state(&b).await.collateral, before.collateral);
+    // Within the bound the reading is accepted.
+    let max_age = RiskParams::example().payout_max_age_secs as i64;
+    let live = reading(&f, 86.77, 86.77, now - max_age);
+    present(&mut f, live);
+    let r = f
+        .env
+        .exec(
+            &[f.ix_liquidate_partial(&liq, b.margin, u64::MAX)],
+            &[&liq.kp],
+        )
+        .await;
+    let ev = &r.events::<PartialLiquidated>()[0];
+    let spot = f.reference_mid_price(false);
+    let bonus = ev.collateral_out as f64 * spot / ev.repaid as f64 - 1.0;
+    let max_bonus = RiskParams::example().max_bonus_bps as f64 / 1e4;
+    assert!(bonus <= max_bonus + 1e-9, "bonus {bonus}");
+}
