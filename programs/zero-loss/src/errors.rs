@@ -145,7 +145,7 @@ pub enum ZlError {
     VaultAsUserAccount,
     #[msg("oracle/superseded: the market has already used a newer reading of this feed")]
     OracleSuperseded,
-    #[msg("admin/params-step: a threshold, penalty or discount moves too far in one step")]
+    #[msg("admin/params-step: a threshold, penalty, discount or oracle timing moves too far in one step")]
     ParamsStepTooLarge,
     #[msg("admin/no-pending-params: no parameter change is pending")]
     NoPendingParams,

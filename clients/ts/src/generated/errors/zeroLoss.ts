@@ -132,7 +132,7 @@ export const ZERO_LOSS_ERROR__WRONG_AUCTION_KIND = 0x17a8; // 6056
 export const ZERO_LOSS_ERROR__VAULT_AS_USER_ACCOUNT = 0x17a9; // 6057
 /** OracleSuperseded: oracle/superseded: the market has already used a newer reading of this feed */
 export const ZERO_LOSS_ERROR__ORACLE_SUPERSEDED = 0x17aa; // 6058
-/** ParamsStepTooLarge: admin/params-step: a threshold, penalty or discount moves too far in one step */
+/** ParamsStepTooLarge: admin/params-step: a threshold, penalty, discount or oracle timing moves too far in one step */
 export const ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE = 0x17ab; // 6059
 /** NoPendingParams: admin/no-pending-params: no parameter change is pending */
 export const ZERO_LOSS_ERROR__NO_PENDING_PARAMS = 0x17ac; // 6060
@@ -264,7 +264,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__ORACLE_UNVERIFIED]: `oracle/unverified: the price update is not fully verified`,
     [ZERO_LOSS_ERROR__ORACLE_WRONG_FEED]: `oracle/wrong-feed: the price account carries another feed id`,
     [ZERO_LOSS_ERROR__ORACLE_WRONG_OWNER]: `oracle/wrong-owner: the price account is not owned by the Pyth receiver`,
-    [ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE]: `admin/params-step: a threshold, penalty or discount moves too far in one step`,
+    [ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE]: `admin/params-step: a threshold, penalty, discount or oracle timing moves too far in one step`,
     [ZERO_LOSS_ERROR__PAUSED]: `gate/paused: this instruction group is paused by the admin`,
     [ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD]: `oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs`,
     [ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS]: `admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open`,
