@@ -39,6 +39,11 @@ pub struct KeeperConfig {
     pub tx_cost: u64,
     /// Refresh the market when its last refresh is older than this, seconds.
     pub refresh_secs: i64,
+    /// While some account is past the threshold on spot but not yet on the market's held
+    /// price (a breach the held price has not seen last `breach_persist_secs`), refresh at
+    /// least this often, so the market sees the readings that make it hold. Seconds; at
+    /// most `refresh_secs` to matter.
+    pub watch_secs: i64,
     /// What this keeper does.
     pub role: Role,
 }
@@ -229,6 +234,9 @@ pub struct Keeper {
     /// The lowest auction id that may still be open.
     first_open_auction: u64,
     last_refresh: i64,
+    /// At the last look some account was past the threshold on spot and not on the held
+    /// price (see [`KeeperConfig::watch_secs`]).
+    watching: bool,
     /// Capital and takes left in the current tick.
     capital_left: u64,
     takes_left: usize,
@@ -306,6 +314,7 @@ impl Keeper {
             stats: KeeperStats::default(),
             first_open_auction: 0,
             last_refresh: i64::MIN,
+            watching: false,
             capital_left: 0,
             takes_left: 0,
         }
@@ -377,7 +386,9 @@ impl Keeper {
         let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
         // 1. Refresh: interest, volatility, budget, breaker.
-        if cfg.role.maintain && now.saturating_sub(self.last_refresh) >= cfg.refresh_secs {
+        let since = now.saturating_sub(self.last_refresh);
+        let due = since >= cfg.refresh_secs || (self.watching && since >= cfg.watch_secs);
+        if cfg.role.maintain && due {
             let refresh = keys.refresh();
             if self
                 .send(chain, "refresh_market", &[refresh], &mut report.events)
@@ -409,6 +420,7 @@ impl Keeper {
             .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
 
         // 2. Margin accounts: health off-chain, then act.
+        let mut watching = false;
         for (key, m) in borrowers(chain, &cfg.market).await? {
             report.accounts_checked += 1;
             let h = match zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices) {
@@ -419,6 +431,7 @@ impl Keeper {
                 }
             };
             report.zones.add(h.zone);
+            watching |= h.spot_ltv > h.liq_ltv && h.held_ltv < h.spot_ltv;
             match h.zone {
                 // The program's own rule: the buffer zone at the EMA trigger, or
                 // past its edge at spot while the EMA lags.
@@ -498,6 +511,8 @@ impl Keeper {
                 _ => {}
             }
         }
+
+        self.watching = watching;
 
         // 3. Auctions: settle, bid, restart, backstop.
         self.work_auctions(chain, venue, &market, &prices, now, &mut report)

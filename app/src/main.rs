@@ -549,6 +549,7 @@ async fn run_cmd(url: &str, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Res
         edge_bps: a.edge_bps,
         tx_cost: 0,
         refresh_secs: a.refresh_secs,
+        watch_secs: a.refresh_secs,
         role: Role::FULL,
     });
     tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");

@@ -57,6 +57,7 @@ async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
         edge_bps: 100,
         tx_cost: 0,
         refresh_secs: 0,
+        watch_secs: 0,
         role: Role::FULL,
     });
     (f, borrowers, k, keeper)
@@ -84,8 +85,8 @@ async fn the_keeper_partially_liquidates_an_account_that_enters_the_buffer_zone(
     assert!(r.events.is_empty());
     assert_eq!(keeper.stats.refreshes, 1);
 
-    // $86.77: the 690 account is in the buffer zone, the others healthy.
-    f.set_prices(86.77, 86.77);
+    // $85.9: the 690 account is in the buffer zone, the others healthy.
+    f.set_prices(85.9, 85.9);
     let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
     assert_eq!(
         r.zones,
@@ -176,7 +177,7 @@ async fn a_rival_keeper_that_loses_the_race_skips_without_retrying() {
     let (mut f, bs, k, mut keeper) = setup().await;
     let rival = f.user(0, 100_000 * ONE_DEBT).await;
     let margins = vec![bs[0].margin];
-    f.set_prices(86.77, 86.77);
+    f.set_prices(85.9, 85.9);
     // The rival liquidates first, directly.
     f.env
         .exec(

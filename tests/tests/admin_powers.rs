@@ -78,7 +78,11 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
             p.liq_ltv_bps = 7_700;
             p.buffer_max_bps = 800;
         }),
-        ("full_ltv 95% -> 81%", |p| p.full_ltv_bps = 8_100),
+        ("full_ltv 95% -> 81%", |p| {
+            p.full_ltv_bps = 8_100;
+            p.buffer_max_bps = 100;
+            p.buffer_min_bps = 100;
+        }),
         ("penalty 3% -> 25%", |p| p.penalty_bps = 2_500),
         ("discount 20% -> 50%", |p| {
             p.auction_max_discount_bps = 5_000

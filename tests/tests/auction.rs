@@ -146,7 +146,7 @@ async fn kicks_are_refused_for_healthy_and_buffer_accounts_and_bad_accounts() {
     s.f.env
         .expect_rejected(ix.clone(), &[&s.keeper.kp], ZlError::NotDistressed)
         .await;
-    s.f.set_prices(86.77, 86.77);
+    s.f.set_prices(85.9, 85.9);
     s.f.env
         .expect_rejected(ix.clone(), &[&s.keeper.kp], ZlError::NotDistressed)
         .await;

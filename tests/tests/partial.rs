@@ -43,8 +43,9 @@ async fn ltv_at(f: &mut MarketFixture, b: &User, price: f64) -> f64 {
     debt as f64 / (m.collateral as f64 * price)
 }
 
-/// $86.77 puts the account at ~79.6%: inside (79.2%, 80%].
-const BUFFER_PRICE: f64 = 86.77;
+/// $85.90 puts the account at ~80.4%: inside (80%, 80.8%], the buffer zone
+/// at the 1% minimum buffer.
+const BUFFER_PRICE: f64 = 85.9;
 
 #[tokio::test]
 async fn a_buffer_zone_account_is_brought_back_to_target_with_a_rising_bonus() {
@@ -112,7 +113,7 @@ async fn the_bonus_at_the_market_price_never_exceeds_max_bonus() {
     let max_bonus = RiskParams::example().max_bonus_bps as f64 / 1e4;
     // Halfway into the zone and near its far edge; spot from 4%
     // under to 15% over the EMA (still short of the emergency threshold).
-    for ema in [BUFFER_PRICE, 86.5] {
+    for ema in [BUFFER_PRICE, 85.6] {
         for premium in [-0.04, 0.0, 0.03, 0.08, 0.15] {
             let (mut f, b, liq) = setup(RiskParams::example()).await;
             f.set_prices(ema, ema * (1.0 + premium));

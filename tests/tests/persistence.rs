@@ -163,27 +163,28 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
     };
     let (mut f, b, _, kicker) = setup(p).await;
     let bidder = f.user(0, 100_000 * ONE_DEBT).await;
-    // The EMA and spot at $80: distressed on the trigger; a slice is kicked.
-    readings_every_30s(&mut f, 80.0, 80.0, 270).await;
+    // The EMA and spot at $76 (LTV ~91%, past liq_ltv / (1 - buffer) even
+    // at the widest buffer the fall brings): distressed; a slice is kicked.
+    readings_every_30s(&mut f, 76.0, 76.0, 270).await;
     let a = f.kick(&kicker, b.margin).await;
-    readings_every_30s(&mut f, 80.0, 80.0, 270).await;
-    // A wick to $60 on one reading, presented with the bid.
+    readings_every_30s(&mut f, 76.0, 76.0, 270).await;
+    // A wick to $57 on one reading, presented with the bid.
     f.env.advance(1).await;
-    let wick = reading(&f, 80.0, 60.0, f.env.now());
+    let wick = reading(&f, 76.0, 57.0, f.env.now());
     present(&mut f, wick);
     let r = f
         .env
         .exec(&[f.ix_bid(&bidder, a, ONE_COLL, u128::MAX)], &[&bidder.kp])
         .await;
     let bid = &r.events::<AuctionBid>()[0];
-    // The floor at the held $80 (confidence-adjusted) less the 20% discount.
-    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    // The floor at the held $76 (confidence-adjusted) less the 20% discount.
+    let floor = 76.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
     let price = bid.price as f64 / 1e18;
     assert!(
         price >= floor * (1.0 - 1e-9),
         "cleared at {price} under {floor}"
     );
-    let wick_floor = 60.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let wick_floor = 57.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
     assert!(
         price > wick_floor * 1.3,
         "{price} vs the wick's {wick_floor}"
@@ -198,12 +199,12 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
 #[tokio::test]
 async fn a_liquidator_cannot_pay_itself_at_an_older_fresh_reading() {
     let (mut f, b, liq, _) = setup(RiskParams::example()).await;
-    // The price slides to $86.77 on every reading (the buffer zone at the
+    // The price slides to $85.9 on every reading (the buffer zone at the
     // EMA), dips to $83.30 and bounces back within 20 s.
-    readings_every_30s(&mut f, 86.77, 86.77, 270).await;
+    readings_every_30s(&mut f, 85.9, 85.9, 270).await;
     f.env.advance(20).await;
     let now = f.env.now();
-    let old = reading(&f, 86.77, 83.30, now - 20);
+    let old = reading(&f, 85.9, 83.30, now - 20);
     present(&mut f, old);
     let before = f.margin_state(&b).await;
     f.env
@@ -216,7 +217,7 @@ async fn a_liquidator_cannot_pay_itself_at_an_older_fresh_reading() {
     assert_eq!(f.margin_state(&b).await.collateral, before.collateral);
     // Within the bound the reading is accepted.
     let max_age = RiskParams::example().payout_max_age_secs as i64;
-    let live = reading(&f, 86.77, 86.77, now - max_age);
+    let live = reading(&f, 85.9, 85.9, now - max_age);
     present(&mut f, live);
     let r = f
         .env

@@ -38,6 +38,12 @@ pub const PRICE_LEVEL: f64 = 100.0;
 const LP_PER_DEBT: f64 = 1.25;
 /// Takes one bidder may make in one look.
 const MAX_TAKES_PER_LOOK: usize = 16;
+/// The engine's keeper refreshes the market hourly (interest, volatility, budget, breaker),
+/// as an operator paying fees would (docs/liquidation.md, lever 8) ...
+const KEEPER_REFRESH_SECS: i64 = 3_600;
+/// ... and every minute while some account is past the threshold on spot but not yet on
+/// the market's held price, so the held price sees the readings that make a breach hold.
+const KEEPER_WATCH_SECS: i64 = 60;
 
 /// What backstop capital the rivals hold (`--rival-backstops`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -495,6 +501,7 @@ async fn run_engine(
             edge_bps: b.edge_bps.round() as u64,
             tx_cost: 0,
             refresh_secs: i64::MAX,
+            watch_secs: i64::MAX,
             role: Role::taker(0, MAX_TAKES_PER_LOOK),
         });
         takers.push((u, k));
@@ -530,7 +537,8 @@ async fn run_engine(
         collateral_account: keeper_user.collateral_ata,
         edge_bps: 0,
         tx_cost: 0,
-        refresh_secs: 0,
+        refresh_secs: KEEPER_REFRESH_SECS,
+        watch_secs: KEEPER_WATCH_SECS,
         role: Role::MAINTAIN,
     });
 

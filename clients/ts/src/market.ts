@@ -312,11 +312,11 @@ export type HealthReport = {
   openingLtv: bigint;
   /** The volatility buffer `b`. */
   buffer: bigint;
-  /** `liq_ltv * (1 - b)`, rounded down. */
-  liqLtvEff: bigint;
+  /** `liq_ltv / (1 - b)`, rounded down: the top of the partial-liquidation zone. */
+  distressLtv: bigint;
   zone: Zone;
   /** The same figures in basis points, rounded up, as `HealthChecked` reports them. */
-  bps: { triggerLtv: bigint; spotLtv: bigint; heldLtv: bigint; buffer: bigint; liqLtvEff: bigint };
+  bps: { triggerLtv: bigint; spotLtv: bigint; heldLtv: bigint; buffer: bigint; distressLtv: bigint };
 };
 
 /**
@@ -339,12 +339,12 @@ export function evaluateHealth(
   const openingLtv = ltvCeil(debt, position.collateral, min(prices.trigger, prices.spot));
   const buffer = volatilityBuffer(market);
   const liqLtv = fromBps(p.liqLtvBps);
-  const liqLtvEff = mulFloor(liqLtv, WAD - buffer);
+  const distressLtv = mulDivFloor(liqLtv, WAD, WAD - buffer);
   let zone: Zone;
   const fullLtv = fromBps(p.fullLtvBps);
   if (heldLtv >= fullLtv || triggerLtv >= fullLtv) zone = Zone.Emergency;
-  else if (triggerLtv > liqLtv) zone = Zone.Distressed;
-  else if (triggerLtv > liqLtvEff) zone = Zone.Buffer;
+  else if (triggerLtv > distressLtv) zone = Zone.Distressed;
+  else if (triggerLtv > liqLtv) zone = Zone.Buffer;
   else zone = Zone.Healthy;
   return {
     debt,
@@ -353,14 +353,14 @@ export function evaluateHealth(
     heldLtv,
     openingLtv,
     buffer,
-    liqLtvEff,
+    distressLtv,
     zone,
     bps: {
       triggerLtv: toBpsCeilSaturating(triggerLtv),
       spotLtv: toBpsCeilSaturating(spotLtv),
       heldLtv: toBpsCeilSaturating(heldLtv),
       buffer: toBpsCeilSaturating(buffer),
-      liqLtvEff: toBpsCeilSaturating(liqLtvEff),
+      distressLtv: toBpsCeilSaturating(distressLtv),
     },
   };
 }

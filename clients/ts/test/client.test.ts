@@ -104,7 +104,7 @@ describe('event decoding', () => {
       spotLtvBps: 4n,
       heldLtvBps: 4n,
       bufferBps: 100n,
-      liqLtvEffBps: 7_920n,
+      distressLtvBps: 8_081n,
       zone: Zone.Distressed,
     });
     const logs = [
@@ -123,7 +123,7 @@ describe('event decoding', () => {
     assert.ok(
       h.name === 'HealthChecked' &&
         h.data.zone === Zone.Distressed &&
-        h.data.liqLtvEffBps === 7_920n,
+        h.data.distressLtvBps === 8_081n,
     );
     // A body that does not decode completely is an error, not a silent skip.
     assert.throws(

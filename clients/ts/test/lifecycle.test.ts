@@ -416,7 +416,7 @@ function assertHealthEvent(
       spotLtvBps: ev.spotLtvBps,
       heldLtvBps: ev.heldLtvBps,
       bufferBps: ev.bufferBps,
-      liqLtvEffBps: ev.liqLtvEffBps,
+      distressLtvBps: ev.distressLtvBps,
       zone: ev.zone,
     },
     {
@@ -425,7 +425,7 @@ function assertHealthEvent(
       spotLtvBps: h.bps.spotLtv,
       heldLtvBps: h.bps.heldLtv,
       bufferBps: h.bps.buffer,
-      liqLtvEffBps: h.bps.liqLtvEff,
+      distressLtvBps: h.bps.distressLtv,
       zone: h.zone,
     },
     'the program and the client judge the account alike',

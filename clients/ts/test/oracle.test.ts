@@ -204,8 +204,8 @@ describe("the program's oracle reader on captured mainnet PriceUpdateV2 accounts
       assert.equal(hc.triggerLtvBps, ltvBps(debt, 10n * ONE_COLL, c.expectTrigger(c.doc)));
       const h = evaluateHealth(f.marketState(), f.marginState(b), prices, { now: env.now() });
       assert.deepEqual(
-        [hc.triggerLtvBps, hc.spotLtvBps, hc.heldLtvBps, hc.bufferBps, hc.liqLtvEffBps, hc.zone],
-        [h.bps.triggerLtv, h.bps.spotLtv, h.bps.heldLtv, h.bps.buffer, h.bps.liqLtvEff, h.zone],
+        [hc.triggerLtvBps, hc.spotLtvBps, hc.heldLtvBps, hc.bufferBps, hc.distressLtvBps, hc.zone],
+        [h.bps.triggerLtv, h.bps.spotLtv, h.bps.heldLtv, h.bps.buffer, h.bps.distressLtv, h.zone],
       );
     });
 

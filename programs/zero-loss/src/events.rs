@@ -357,8 +357,8 @@ pub struct HealthChecked {
     pub held_ltv_bps: u64,
     /// Volatility buffer in force, basis points, rounded up.
     pub buffer_bps: u64,
-    /// Effective liquidation threshold liq_ltv x (1 - buffer), basis points.
-    pub liq_ltv_eff_bps: u64,
+    /// Top of the partial-liquidation zone, liq_ltv / (1 - buffer), basis points, rounded up.
+    pub distress_ltv_bps: u64,
     /// The account's health zone.
     pub zone: crate::engine::health::Zone,
 }

@@ -26,7 +26,10 @@ pub struct HealthReport {
     /// LTV on the conservative (opening-risk) price.
     pub opening_ltv: Fp,
     pub buffer: Fp,
-    pub liq_ltv_eff: Fp,
+    /// The liquidation threshold: the partial-liquidation zone's lower edge.
+    pub liq_ltv: Fp,
+    /// `liq_ltv / (1 - buffer)`: the top of the partial-liquidation zone.
+    pub distress_ltv: Fp,
     pub zone: Zone,
 }
 
@@ -59,7 +62,8 @@ pub fn evaluate(
         held_ltv,
         opening_ltv,
         buffer,
-        liq_ltv_eff: thresholds.liq_ltv_eff()?,
+        liq_ltv: thresholds.liq_ltv,
+        distress_ltv: thresholds.distress_ltv()?,
         zone,
     })
 }

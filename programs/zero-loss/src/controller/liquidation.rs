@@ -39,8 +39,9 @@ pub struct PartialOutcome {
 }
 
 /// Whether an account may be partially liquidated: in the buffer zone at the
-/// EMA trigger, or still healthy there while the held spot price already
-/// puts it past the zone's lower edge (in a fall spot leads and the EMA
+/// EMA trigger (past `liq_ltv`, the rivals' threshold, up to `distress_ltv`),
+/// or still healthy there while the held spot price already puts it past
+/// `liq_ltv` (in a fall spot leads and the EMA
 /// lags; waiting for the EMA lets the account reach the threshold and an
 /// auction). Held, not the live reading: the breach must have lasted
 /// `breach_persist_secs` on every reading the market has seen, so a wick
@@ -49,7 +50,7 @@ pub struct PartialOutcome {
 pub fn partial_open(h: &HealthReport) -> bool {
     match h.zone {
         Zone::Buffer => true,
-        Zone::Healthy => h.held_ltv > h.liq_ltv_eff,
+        Zone::Healthy => h.held_ltv > h.liq_ltv,
         Zone::Distressed | Zone::Emergency => false,
     }
 }
@@ -92,8 +93,8 @@ pub fn plan_partial(
         collateral: account.collateral,
         price: sizing_price,
         ltv: ltv_at_price,
-        liq_ltv_eff: before.liq_ltv_eff,
         liq_ltv: Fp::from_bps(p.liq_ltv_bps as u64),
+        distress_ltv: before.distress_ltv,
         target: Fp::from_bps(p.target_ltv_bps as u64),
         min_bonus: Fp::from_bps(p.min_bonus_bps as u64),
         max_bonus: Fp::from_bps(p.max_bonus_bps as u64),

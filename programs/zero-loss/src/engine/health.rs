@@ -27,13 +27,14 @@ pub const LTV_INFINITE: Fp = Fp(u128::MAX);
 )]
 #[repr(u8)]
 pub enum Zone {
-    /// Trigger LTV at most liq_ltv_eff (byte 0): may borrow and withdraw within max_ltv.
+    /// Trigger LTV at most liq_ltv (byte 0): may borrow and withdraw within max_ltv.
     Healthy,
-    /// Trigger LTV above liq_ltv_eff, at most liq_ltv (byte 1): partial liquidation allowed.
+    /// Trigger LTV above liq_ltv, at most distress_ltv = liq_ltv / (1 - buffer) (byte 1):
+    /// partial liquidation allowed.
     Buffer,
-    /// Trigger LTV above liq_ltv (byte 2): a slice goes to auction.
+    /// Trigger LTV above distress_ltv (byte 2): a slice goes to auction.
     Distressed,
-    /// Spot LTV at or above full_ltv (byte 3): the whole position goes to auction.
+    /// Held-spot or trigger LTV at or above full_ltv (byte 3): the whole position goes to auction.
     Emergency,
 }
 
@@ -47,10 +48,13 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// `liq_ltv * (1 - b)`, rounded down (a lower threshold liquidates
-    /// earlier: the protocol's side).
-    pub fn liq_ltv_eff(&self) -> Result<Fp, MathError> {
-        self.liq_ltv.mul_floor(Fp::ONE.checked_sub(self.buffer)?)
+    /// `liq_ltv / (1 - b)`, rounded down: the top of the partial-liquidation
+    /// zone, where an account goes to auction (a lower edge auctions
+    /// earlier: the lenders' side). Liquidation opens at `liq_ltv`, the
+    /// rivals' threshold, whatever the buffer; a volatile market gives
+    /// partial liquidations more room before an auction.
+    pub fn distress_ltv(&self) -> Result<Fp, MathError> {
+        self.liq_ltv.div_floor(Fp::ONE.checked_sub(self.buffer)?)
     }
 }
 
@@ -83,10 +87,10 @@ pub fn zone(trigger_ltv: Fp, held_ltv: Fp, t: &Thresholds) -> Result<Zone, MathE
     if held_ltv >= t.full_ltv || trigger_ltv >= t.full_ltv {
         return Ok(Zone::Emergency);
     }
-    if trigger_ltv > t.liq_ltv {
+    if trigger_ltv > t.distress_ltv()? {
         return Ok(Zone::Distressed);
     }
-    if trigger_ltv > t.liq_ltv_eff()? {
+    if trigger_ltv > t.liq_ltv {
         return Ok(Zone::Buffer);
     }
     Ok(Zone::Healthy)
@@ -116,15 +120,17 @@ mod tests {
 
     #[test]
     fn zones_at_their_edges() {
-        let th = t(1_000); // eff = 0.72
-        assert_eq!(th.liq_ltv_eff().unwrap(), Fp::from_bps(7_200));
-        let z = |trig: u64, spot: u64| zone(Fp::from_bps(trig), Fp::from_bps(spot), &th).unwrap();
-        assert_eq!(z(7_200, 7_200), Zone::Healthy);
-        assert_eq!(z(7_201, 7_000), Zone::Buffer);
-        assert_eq!(z(8_000, 8_000), Zone::Buffer);
-        assert_eq!(z(8_001, 8_000), Zone::Distressed);
-        // Spot at full_ltv forces emergency even when the EMA lags.
+        let th = t(1_000); // distress = 0.8 / 0.9 = 0.888...
+        assert_eq!(th.distress_ltv().unwrap(), Fp(888_888_888_888_888_888));
+        let z = |trig: u64, held: u64| zone(Fp::from_bps(trig), Fp::from_bps(held), &th).unwrap();
+        assert_eq!(z(8_000, 8_000), Zone::Healthy);
+        assert_eq!(z(8_001, 7_000), Zone::Buffer);
+        assert_eq!(z(8_888, 8_888), Zone::Buffer);
+        assert_eq!(z(8_889, 8_000), Zone::Distressed);
+        // The held spot at full_ltv forces emergency even when the EMA lags,
+        // and so does the EMA there.
         assert_eq!(z(7_000, 9_500), Zone::Emergency);
+        assert_eq!(z(9_500, 7_000), Zone::Emergency);
     }
 
     proptest! {
@@ -138,11 +144,15 @@ mod tests {
         }
 
         #[test]
-        fn a_wider_buffer_never_makes_an_account_healthier(l in 0u64..20_000, b1 in 0u64..3_000, b2 in 0u64..3_000) {
+        fn the_buffer_never_moves_the_threshold_and_a_wider_one_never_auctions_sooner(
+            l in 0u64..20_000, b1 in 0u64..3_000, b2 in 0u64..3_000,
+        ) {
             let (lo, hi) = if b1 <= b2 { (b1, b2) } else { (b2, b1) };
             let z1 = zone(Fp::from_bps(l), Fp::from_bps(l), &t(lo)).unwrap();
             let z2 = zone(Fp::from_bps(l), Fp::from_bps(l), &t(hi)).unwrap();
-            prop_assert!(z1 <= z2);
+            prop_assert_eq!(z1 == Zone::Healthy, z2 == Zone::Healthy);
+            prop_assert_eq!(z1 == Zone::Healthy, l <= 8_000);
+            prop_assert!(z2 <= z1);
         }
 
         #[test]

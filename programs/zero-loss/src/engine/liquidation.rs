@@ -22,21 +22,23 @@ impl From<MathError> for LiqError {
     }
 }
 
-/// The bonus at `ltv`: `min_bonus` at `liq_ltv_eff`, rising linearly to
-/// `max_bonus` at `liq_ltv`, never above `1 - ltv` (rounded down: the bonus
-/// is a payout).
+/// The bonus at `ltv`: `min_bonus` at `liq_ltv` (the threshold), rising
+/// linearly to `max_bonus` at `distress_ltv` (the top of the partial zone),
+/// never above `1 - ltv` (rounded down: the bonus is a payout). It grows
+/// with how far the account is past the threshold, so a calm market pays
+/// little and a deeper fall more.
 pub fn bonus(
     ltv: Fp,
-    liq_ltv_eff: Fp,
     liq_ltv: Fp,
+    distress_ltv: Fp,
     min_bonus: Fp,
     max_bonus: Fp,
 ) -> Result<Fp, MathError> {
-    let span = liq_ltv.saturating_sub(liq_ltv_eff);
-    let b = if span == Fp::ZERO || ltv >= liq_ltv {
+    let span = distress_ltv.saturating_sub(liq_ltv);
+    let b = if span == Fp::ZERO || ltv >= distress_ltv {
         max_bonus
     } else {
-        let into = ltv.saturating_sub(liq_ltv_eff);
+        let into = ltv.saturating_sub(liq_ltv);
         let extra = max_bonus
             .saturating_sub(min_bonus)
             .mul_floor(into)?
@@ -86,8 +88,10 @@ pub struct PartialInput {
     pub price: Fp,
     /// The LTV the bonus follows (and is capped by, `1 - ltv`).
     pub ltv: Fp,
-    pub liq_ltv_eff: Fp,
+    /// Where the bonus ramp starts (the threshold) and ends (the partial
+    /// zone's top).
     pub liq_ltv: Fp,
+    pub distress_ltv: Fp,
     pub target: Fp,
     pub min_bonus: Fp,
     pub max_bonus: Fp,
@@ -109,7 +113,7 @@ pub struct PartialSize {
 
 /// Sizes a partial liquidation (the caller has checked the zone).
 pub fn partial(i: &PartialInput) -> Result<PartialSize, LiqError> {
-    let bonus = bonus(i.ltv, i.liq_ltv_eff, i.liq_ltv, i.min_bonus, i.max_bonus)?;
+    let bonus = bonus(i.ltv, i.liq_ltv, i.distress_ltv, i.min_bonus, i.max_bonus)?;
     let value = i.price.mul_int_floor(i.collateral as u128)?;
     let k = Fp::ONE.checked_add(bonus)?;
     let needed = repay_to_target(i.debt, value, i.target, k)?;
@@ -260,8 +264,8 @@ mod tests {
             collateral: 10_000_000,
             price: Fp::ONE,
             ltv: bps(7_800),
-            liq_ltv_eff: bps(7_200),
-            liq_ltv: bps(8_000),
+            liq_ltv: bps(7_200),
+            distress_ltv: bps(8_000),
             target: bps(7_000),
             min_bonus: bps(100),
             max_bonus: bps(500),
@@ -392,7 +396,7 @@ mod tests {
             let ltv = ltv_ceil(debt as u128, coll, price).unwrap();
             prop_assume!(ltv > bps(7_200) && ltv <= bps(8_000));
             let i = PartialInput {
-                debt, collateral: coll, price, ltv, liq_ltv_eff: bps(7_200), liq_ltv: bps(8_000), target: bps(7_000),
+                debt, collateral: coll, price, ltv, liq_ltv: bps(7_200), distress_ltv: bps(8_000), target: bps(7_000),
                 min_bonus: bps(100), max_bonus: bps(500), budget, max_repay, min_position: min_pos,
             };
             match partial(&i) {

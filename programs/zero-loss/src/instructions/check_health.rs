@@ -51,7 +51,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
         spot_ltv_bps: ltv_bps(r.spot_ltv),
         held_ltv_bps: ltv_bps(r.held_ltv),
         buffer_bps: ltv_bps(r.buffer),
-        liq_ltv_eff_bps: ltv_bps(r.liq_ltv_eff),
+        distress_ltv_bps: ltv_bps(r.distress_ltv),
         zone: r.zone,
     });
     Ok(())

@@ -103,10 +103,10 @@ pub struct RiskParams {
     pub borrow_cap: u64,
 
     // --- partial liquidation ---
-    /// Partial-liquidation bonus at liq_ltv_eff (the buffer zone's healthy edge), basis points.
+    /// Partial-liquidation bonus at liq_ltv (the buffer zone's lower edge), basis points.
     pub min_bonus_bps: u16,
-    /// Partial-liquidation bonus at liq_ltv, basis points.
-    /// The bonus rises linearly from min_bonus_bps at liq_ltv_eff, capped at 1 - LTV.
+    /// Partial-liquidation bonus at distress_ltv = liq_ltv / (1 - buffer), basis points.
+    /// The bonus rises linearly from min_bonus_bps at liq_ltv, capped at 1 - LTV.
     pub max_bonus_bps: u16,
     /// Liquidity budget: capacity of the token bucket, debt-token base units.
     pub budget_capacity: u64,
@@ -174,11 +174,11 @@ impl RiskParams {
         ok(p.max_ltv_bps < p.liq_ltv_bps)?;
         ok(p.liq_ltv_bps < p.full_ltv_bps)?;
         ok(p.full_ltv_bps <= 10_000)?;
-        // Buffer: the target must stay healthy at the widest buffer, or a
-        // partial liquidation could never bring an account home.
+        // Buffer: the partial zone's top, liq / (1 - buffer), stays under
+        // full_ltv at the widest buffer, so the zones keep their order.
         ok(p.buffer_min_bps <= p.buffer_max_bps && p.buffer_max_bps < 5_000)?;
-        ok((p.liq_ltv_bps as u64) * (10_000 - p.buffer_max_bps as u64)
-            > (p.target_ltv_bps as u64) * 10_000)?;
+        ok((p.liq_ltv_bps as u64) * 10_000
+            < (p.full_ltv_bps as u64) * (10_000 - p.buffer_max_bps as u64))?;
         ok(p.vol_z_x1e4 <= 100_000)?;
         ok(p.recovery_secs > 0 && p.recovery_secs <= MAX_SECS)?;
         ok(p.vol_window_secs >= 60 && p.vol_window_secs <= MAX_SECS)?;
@@ -350,8 +350,8 @@ mod tests {
             ("liq >= full", |p| p.liq_ltv_bps = 9_500),
             ("full > 100%", |p| p.full_ltv_bps = 10_001),
             ("buffer min > max", |p| p.buffer_min_bps = 1_100),
-            ("target unhealthy at max buffer", |p| {
-                p.buffer_max_bps = 1_300
+            ("partial zone past full_ltv at max buffer", |p| {
+                p.buffer_max_bps = 1_600
             }),
             ("z too large", |p| p.vol_z_x1e4 = 100_001),
             ("recovery 0", |p| p.recovery_secs = 0),

@@ -46,8 +46,8 @@ export type HealthChecked = {
   heldLtvBps: bigint;
   /** Volatility buffer in force, basis points, rounded up. */
   bufferBps: bigint;
-  /** Effective liquidation threshold liq_ltv x (1 - buffer), basis points. */
-  liqLtvEffBps: bigint;
+  /** Top of the partial-liquidation zone, liq_ltv / (1 - buffer), basis points, rounded up. */
+  distressLtvBps: bigint;
   /** The account's health zone. */
   zone: Zone;
 };
@@ -75,8 +75,8 @@ export type HealthCheckedArgs = {
   heldLtvBps: number | bigint;
   /** Volatility buffer in force, basis points, rounded up. */
   bufferBps: number | bigint;
-  /** Effective liquidation threshold liq_ltv x (1 - buffer), basis points. */
-  liqLtvEffBps: number | bigint;
+  /** Top of the partial-liquidation zone, liq_ltv / (1 - buffer), basis points, rounded up. */
+  distressLtvBps: number | bigint;
   /** The account's health zone. */
   zone: ZoneArgs;
 };
@@ -92,7 +92,7 @@ export function getHealthCheckedEncoder(): FixedSizeEncoder<HealthCheckedArgs> {
     ['spotLtvBps', getU64Encoder()],
     ['heldLtvBps', getU64Encoder()],
     ['bufferBps', getU64Encoder()],
-    ['liqLtvEffBps', getU64Encoder()],
+    ['distressLtvBps', getU64Encoder()],
     ['zone', getZoneEncoder()],
   ]);
 }
@@ -108,7 +108,7 @@ export function getHealthCheckedDecoder(): FixedSizeDecoder<HealthChecked> {
     ['spotLtvBps', getU64Decoder()],
     ['heldLtvBps', getU64Decoder()],
     ['bufferBps', getU64Decoder()],
-    ['liqLtvEffBps', getU64Decoder()],
+    ['distressLtvBps', getU64Decoder()],
     ['zone', getZoneDecoder()],
   ]);
 }

@@ -98,11 +98,11 @@ export type RiskParams = {
   collateralCap: bigint;
   /** Most total debt of the margin accounts a borrow may leave, debt-token base units. */
   borrowCap: bigint;
-  /** Partial-liquidation bonus at liq_ltv_eff (the buffer zone's healthy edge), basis points. */
+  /** Partial-liquidation bonus at liq_ltv (the buffer zone's lower edge), basis points. */
   minBonusBps: number;
   /**
-   * Partial-liquidation bonus at liq_ltv, basis points.
-   * The bonus rises linearly from min_bonus_bps at liq_ltv_eff, capped at 1 - LTV.
+   * Partial-liquidation bonus at distress_ltv = liq_ltv / (1 - buffer), basis points.
+   * The bonus rises linearly from min_bonus_bps at liq_ltv, capped at 1 - LTV.
    */
   maxBonusBps: number;
   /** Liquidity budget: capacity of the token bucket, debt-token base units. */
@@ -221,11 +221,11 @@ export type RiskParamsArgs = {
   collateralCap: number | bigint;
   /** Most total debt of the margin accounts a borrow may leave, debt-token base units. */
   borrowCap: number | bigint;
-  /** Partial-liquidation bonus at liq_ltv_eff (the buffer zone's healthy edge), basis points. */
+  /** Partial-liquidation bonus at liq_ltv (the buffer zone's lower edge), basis points. */
   minBonusBps: number;
   /**
-   * Partial-liquidation bonus at liq_ltv, basis points.
-   * The bonus rises linearly from min_bonus_bps at liq_ltv_eff, capped at 1 - LTV.
+   * Partial-liquidation bonus at distress_ltv = liq_ltv / (1 - buffer), basis points.
+   * The bonus rises linearly from min_bonus_bps at liq_ltv, capped at 1 - LTV.
    */
   maxBonusBps: number;
   /** Liquidity budget: capacity of the token bucket, debt-token base units. */
