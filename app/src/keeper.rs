@@ -548,6 +548,8 @@ impl Keeper {
         now: i64,
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
+        // POL's balance as this tick has left it: a backstop spends it.
+        let mut pol_debt = market.pol_debt_amount;
         let cfg = self.cfg.clone();
         let keeper = chain.keeper();
         let mk = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
@@ -636,14 +638,26 @@ impl Keeper {
             let last_stage = rules::is_last_stage(&p, &au);
             let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
             // POL buys at the floor: only when it can pay for at least one unit.
-            let pol_can_buy = rules::pol_affordable(market, floor).is_ok_and(|q| q > 0);
-            if backstop_ok && pol_can_buy {
+            let pol_can_buy = backstop_ok && {
+                let left = Market {
+                    pol_debt_amount: pol_debt,
+                    ..market.clone()
+                };
+                rules::pol_affordable(&left, floor).is_ok_and(|q| q > 0)
+            };
+            if pol_can_buy {
                 let bs = mk.backstop(keeper, *key);
+                let before = report.events.len();
                 if self
                     .send(chain, "backstop", &[bs], &mut report.events)
                     .await?
                 {
                     self.stats.backstops += 1;
+                    for e in &report.events[before..] {
+                        if let KeeperEvent::Backstop(b) = e {
+                            pol_debt = pol_debt.saturating_sub(b.paid);
+                        }
+                    }
                 }
             } else if restart_ok && !last_stage {
                 let rs = mk.restart(keeper, *key, cfg.debt_account);

@@ -20,6 +20,11 @@ pub const ONE_DEBT: u64 = 1_000_000;
 /// The collateral's starting price: $100, in 1e-8 USD.
 pub const START_PRICE_E8: i64 = 100 * 100_000_000;
 
+/// `RiskParams::example()`'s auction top over spot, `auction_buf_bps / 1e4` (f64 references).
+pub const TOP_BUF: f64 = RiskParams::example().auction_buf_bps as f64 / 1e4;
+/// The share of the held price an auction's floor keeps, `1 - auction_max_discount_bps / 1e4`.
+pub const FLOOR_KEEP: f64 = 1.0 - RiskParams::example().auction_max_discount_bps as f64 / 1e4;
+
 /// A user with token accounts for both assets and the LP share.
 pub struct User {
     pub kp: Keypair,

@@ -84,9 +84,7 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
             p.buffer_min_bps = 100;
         }),
         ("penalty 3% -> 25%", |p| p.penalty_bps = 2_500),
-        ("discount 20% -> 50%", |p| {
-            p.auction_max_discount_bps = 5_000
-        }),
+        ("discount 5% -> 50%", |p| p.auction_max_discount_bps = 5_000),
         ("liq 80% -> 77.9%", |p| p.liq_ltv_bps = 7_790),
     ];
     for (name, edit) in too_far {
@@ -108,7 +106,7 @@ async fn no_change_pushes_a_healthy_account_into_liquidation_in_one_step() {
     p.buffer_max_bps = 800;
     p.full_ltv_bps = 9_300;
     p.penalty_bps = base.penalty_bps + 200;
-    p.auction_max_discount_bps = 2_500;
+    p.auction_max_discount_bps = base.auction_max_discount_bps + 500;
     f.apply_params(p).await;
     let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
     assert_eq!(r.events::<HealthChecked>()[0].zone, Zone::Healthy);

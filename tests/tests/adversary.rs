@@ -481,7 +481,7 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
         // Par would be ~1,000; the visible uncovered shortfall is ~290,
         // half of it the first LP's.
         let m = f.market_state().await;
-        let floor = 50.0 * 0.9995 / 1.0005 * 0.8;
+        let floor = 50.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP;
         let shortfall = m.auction_debt as f64 / 1e6 - 10.0 * floor;
         let fair = (2_000.0 - shortfall) / 2.0;
         assert!(

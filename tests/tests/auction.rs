@@ -21,6 +21,20 @@ struct Setup {
 }
 
 /// 10 SOL against 690 USDC at $100; insurance and POL funded.
+/// The example parameters with a top 10% over spot and a floor 20% under the
+/// held price: room to see the curve, restarts and the backstop at work (the
+/// example itself starts at spot with a 5% floor, docs/risk-parameters.md).
+fn curve_params() -> RiskParams {
+    RiskParams {
+        auction_buf_bps: 11_000,
+        auction_max_discount_bps: 2_000,
+        ..RiskParams::example()
+    }
+}
+/// `curve_params()`'s top over spot and the share of the held price its floor keeps.
+const TOP_BUF: f64 = 1.1;
+const FLOOR_KEEP: f64 = 0.8;
+
 async fn setup(params: RiskParams, insurance: u64, pol: u64) -> Setup {
     let mut f = MarketFixture::with_params(params).await;
     f.lp(100_000 * ONE_DEBT).await;
@@ -54,7 +68,7 @@ async fn kick(s: &mut Setup) -> (Pubkey, AuctionStarted) {
 
 #[tokio::test]
 async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     let f = &mut s.f;
     f.set_prices(80.0, 80.0);
     let before = f.margin_state(&s.b).await;
@@ -63,7 +77,7 @@ async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
     let f = &mut s.f;
     assert!(!ev.emergency && !ev.whole_position);
     // d = (690 - 0.7 * V) / (1 - 0.7 * (1 + penalty)), V = 10 * 80 * (0.9995 / 1.0005).
-    let pen = RiskParams::example().penalty_bps as u64;
+    let pen = curve_params().penalty_bps as u64;
     let v = 10.0 * 80.0 * 0.9995 / 1.0005;
     let d = (690.0 - 0.7 * v) / (1.0 - 0.7 * (1.0 + pen as f64 / 1e4)) * ONE_DEBT as f64;
     // One unit of rounding in V is amplified by 1 / (1 - 0.7 * (1 + penalty)) < 4.
@@ -76,8 +90,8 @@ async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
     // Pro-rata lot.
     let lot = 10.0 * ONE_COLL as f64 * ev.principal as f64 / (690 * ONE_DEBT) as f64;
     assert!((ev.lot as f64 - lot).abs() / lot < 1e-6);
-    // top = spot * 1.1.
-    let top = 80.0 * 0.9995 / 1.0005 * 1.1 * 1e-3; // debt units per lamport
+    // top = spot * auction_buf.
+    let top = 80.0 * 0.9995 / 1.0005 * TOP_BUF * 1e-3; // debt units per lamport
     assert!((ev.top as f64 / 1e18 - top).abs() / top < 1e-9);
     // Keeper reward: tip + 0.1% of the tab.
     assert_eq!(ev.keeper_reward, ONE_DEBT + ev.tab / 1_000);
@@ -118,7 +132,7 @@ async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
 
 #[tokio::test]
 async fn two_keepers_race_to_kick_and_one_wins() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     s.f.set_prices(80.0, 80.0);
     let rival = s.f.user(0, 0).await;
     let a = s.f.next_auction().await;
@@ -140,7 +154,7 @@ async fn two_keepers_race_to_kick_and_one_wins() {
 
 #[tokio::test]
 async fn kicks_are_refused_for_healthy_and_buffer_accounts_and_bad_accounts() {
-    let mut s = setup(RiskParams::example(), 0, 0).await;
+    let mut s = setup(curve_params(), 0, 0).await;
     let a = s.f.next_auction().await;
     let ix = s.f.ix_start_auction(&s.keeper, s.b.margin, a);
     s.f.env
@@ -169,7 +183,7 @@ async fn kicks_are_refused_for_healthy_and_buffer_accounts_and_bad_accounts() {
 
 #[tokio::test]
 async fn emergency_on_held_spot_takes_the_whole_position_before_the_ema_moves() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     // EMA still at $90 (82.9%, distressed), spot $70 (98.7% >= 95%), held
     // for breach_persist_secs (one reading alone: tests/tests/persistence.rs).
     s.f.set_prices(90.0, 70.0);
@@ -184,7 +198,7 @@ async fn emergency_on_held_spot_takes_the_whole_position_before_the_ema_moves() 
 
 #[tokio::test]
 async fn bids_fill_partially_at_the_curve_price_and_settlement_returns_the_rest() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     s.f.set_prices(80.0, 80.0);
     let (a, ev) = kick(&mut s).await;
     let (f, bidder) = (&mut s.f, &s.bidder);
@@ -289,7 +303,7 @@ async fn bids_fill_partially_at_the_curve_price_and_settlement_returns_the_rest(
 
 #[tokio::test]
 async fn no_bid_clears_below_the_floor_and_dust_is_never_left() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     s.f.set_prices(80.0, 80.0);
     let (a, ev) = kick(&mut s).await;
     let f = &mut s.f;
@@ -315,7 +329,7 @@ async fn no_bid_clears_below_the_floor_and_dust_is_never_left() {
     // Far past the curve's reach: the price sits at the live floor, and a
     // bidder asking for less is refused.
     f.advance(20_000).await;
-    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let floor = 80.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
     let below = (floor * (1.0 - 1e-6) * 1e18) as u128;
     f.env
         .expect_rejected(
@@ -342,7 +356,7 @@ async fn no_bid_clears_below_the_floor_and_dust_is_never_left() {
 
 #[tokio::test]
 async fn restarts_wait_for_tail_then_the_last_stage_goes_to_the_backstop() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 10_000 * ONE_DEBT).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 10_000 * ONE_DEBT).await;
     s.f.set_prices(80.0, 80.0);
     let (a, _) = kick(&mut s).await;
     let (f, k) = (&mut s.f, &s.keeper);
@@ -363,7 +377,7 @@ async fn restarts_wait_for_tail_then_the_last_stage_goes_to_the_backstop() {
         let r = f.env.exec(&[f.ix_restart(k, a)], &[&k.kp]).await;
         let ev = &r.events::<AuctionRestarted>()[0];
         assert_eq!(ev.stage, stage);
-        let top = 78.0 * 0.9995 / 1.0005 * 1.1 * 1e-3;
+        let top = 78.0 * 0.9995 / 1.0005 * TOP_BUF * 1e-3;
         assert!(
             (ev.top as f64 / 1e18 - top).abs() / top < 1e-9,
             "a new top from spot"
@@ -383,7 +397,7 @@ async fn restarts_wait_for_tail_then_the_last_stage_goes_to_the_backstop() {
     let au: Auction = f.env.read(a).await;
     let r = f.env.exec(&[f.ix_backstop(&k.key(), a)], &[&k.kp]).await;
     let bs = &r.events::<AuctionBackstopped>()[0];
-    let floor = 78.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let floor = 78.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
     assert!(
         (bs.price as f64 / 1e18 - floor).abs() / floor < 1e-9,
         "POL buys at the floor"
@@ -415,7 +429,7 @@ async fn restarts_wait_for_tail_then_the_last_stage_goes_to_the_backstop() {
 
 #[tokio::test]
 async fn a_shortfall_is_paid_by_insurance_then_pol_then_recorded_as_bad_debt() {
-    let mut p = RiskParams::example();
+    let mut p = curve_params();
     p.auction_max_stages = 1;
     let mut s = setup(p, 150 * ONE_DEBT, 100 * ONE_DEBT).await;
     // A crash: $60 puts 690 of debt against ~600 of collateral.
@@ -487,7 +501,7 @@ async fn a_shortfall_is_paid_by_insurance_then_pol_then_recorded_as_bad_debt() {
 
 #[tokio::test]
 async fn the_lp_share_price_holds_while_insurance_covers_the_shortfall() {
-    let mut p = RiskParams::example();
+    let mut p = curve_params();
     p.auction_max_stages = 1;
     let mut s = setup(p, 5_000 * ONE_DEBT, 0).await;
     s.f.set_prices(60.0, 60.0);
@@ -513,7 +527,7 @@ async fn the_lp_share_price_holds_while_insurance_covers_the_shortfall() {
 
 #[tokio::test]
 async fn settlement_needs_a_finished_auction_and_its_own_accounts() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     s.f.set_prices(80.0, 80.0);
     let (a, _) = kick(&mut s).await;
     let other = s.f.borrower(ONE_COLL).await;
@@ -566,7 +580,7 @@ async fn settlement_needs_a_finished_auction_and_its_own_accounts() {
 
 #[tokio::test]
 async fn liquidation_bids_and_settlement_go_on_while_the_breaker_is_tripped() {
-    let mut s = setup(RiskParams::example(), 100 * ONE_DEBT, 0).await;
+    let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
     // EMA $84 (distressed), spot $78: 7% divergence trips the breaker.
     s.f.set_prices(84.0, 78.0);
     s.f.env.exec(&[s.f.ix_refresh()], &[]).await;
@@ -590,7 +604,7 @@ async fn liquidation_bids_and_settlement_go_on_while_the_breaker_is_tripped() {
 
 #[tokio::test]
 async fn pol_collateral_is_sold_through_the_same_auctions() {
-    let mut p = RiskParams::example();
+    let mut p = curve_params();
     p.auction_max_stages = 1;
     let mut s = setup(p, 100 * ONE_DEBT, 10_000 * ONE_DEBT).await;
     s.f.set_prices(80.0, 80.0);
@@ -676,7 +690,7 @@ async fn pol_collateral_is_sold_through_the_same_auctions() {
 async fn keeper_rewards_never_exceed_the_penalty_an_auction_brings_in() {
     // With no dust floor, a 5-unit position could otherwise pay a 1 USDC
     // tip per kick and per restart out of the insurance fund.
-    let mut p = RiskParams::example();
+    let mut p = curve_params();
     p.min_position = 0;
     let mut f = MarketFixture::with_params(p).await;
     f.lp(1_000 * ONE_DEBT).await;
@@ -705,7 +719,7 @@ async fn keeper_rewards_never_exceed_the_penalty_an_auction_brings_in() {
 
 #[tokio::test]
 async fn a_linear_curve_market_prices_bids_along_the_line_down_to_the_floor() {
-    let mut p = RiskParams::example();
+    let mut p = curve_params();
     p.auction_curve = AuctionCurve::Linear;
     p.auction_tau_secs = 1_000;
     let mut s = setup(p, 100 * ONE_DEBT, 0).await;
@@ -732,7 +746,7 @@ async fn a_linear_curve_market_prices_bids_along_the_line_down_to_the_floor() {
             &[&s.bidder.kp],
         )
         .await;
-    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let floor = 80.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
     let got = r.events::<AuctionBid>()[0].price as f64 / 1e18;
     assert!((got - floor).abs() / floor < 1e-9, "{got} vs {floor}");
     f.assert_conservation().await;

@@ -111,7 +111,7 @@ impl World {
 
     fn floor_now(&self) -> f64 {
         // spot less conf (0.05%) over the debt's conf, times (1 - 20%), per lamport.
-        self.spot * 0.9995 / 1.0005 * 0.8 * 1e-3
+        self.spot * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3
     }
 
     async fn step(&mut self, a: &Action) {

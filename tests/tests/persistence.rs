@@ -178,13 +178,13 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
         .await;
     let bid = &r.events::<AuctionBid>()[0];
     // The floor at the held $76 (confidence-adjusted) less the 20% discount.
-    let floor = 76.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let floor = 76.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3;
     let price = bid.price as f64 / 1e18;
     assert!(
         price >= floor * (1.0 - 1e-9),
         "cleared at {price} under {floor}"
     );
-    let wick_floor = 57.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let wick_floor = 57.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3;
     assert!(
         price > wick_floor * 1.3,
         "{price} vs the wick's {wick_floor}"

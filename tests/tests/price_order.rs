@@ -270,7 +270,7 @@ async fn a_bid_cannot_price_the_floor_on_a_superseded_dip() {
         .exec(&[f.ix_bid(&bidder, a, ONE_COLL, u128::MAX)], &[&bidder.kp])
         .await;
     let bid = &r.events::<zero_loss::events::AuctionBid>()[0];
-    let floor = 80.0 * 0.9995 / 1.0005 * 0.8 * 1e-3;
+    let floor = 80.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3;
     assert!(bid.price as f64 / 1e18 >= floor * (1.0 - 1e-9));
 }
 

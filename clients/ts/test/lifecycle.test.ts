@@ -35,6 +35,7 @@ import { type TxResult } from './helpers/env';
 import {
   COLLATERAL_DECIMALS,
   DEBT_DECIMALS,
+  EXAMPLE_PARAMS,
   MarketFixture,
   ONE_COLL,
   ONE_DEBT,
@@ -70,7 +71,11 @@ function clientHealth(f: MarketFixture, u: User) {
 }
 
 test('a market from init to LP withdrawal, through the generated client', async (t) => {
-  const { f, results } = await MarketFixture.create();
+  // A top 10% over spot and a floor 20% under: room to see the curve at
+  // work (the example starts at spot with a 5% floor).
+  const { f, results } = await MarketFixture.create({
+    params: { ...EXAMPLE_PARAMS, auctionBufBps: 11_000, auctionMaxDiscountBps: 2_000 },
+  });
   const env = f.env;
   const life: string[] = [];
   const record = (r: TxResult) => {
