@@ -221,3 +221,56 @@ async fn token_helpers_create_the_associated_account_the_ata_program_derives() {
     env.exec(&[ix, mint_ix], &[]).await;
     assert_eq!(env.token_balance(at).await, 42);
 }
+
+/// The keeper's cadence: with an hourly `refresh_secs` and a one-minute
+/// `watch_secs`, a calm market is refreshed once an hour, and a spot fall
+/// past the threshold that the held price has not yet seen hold is refreshed
+/// every minute until it holds (and the partial liquidation it opens goes
+/// ahead); once nothing is building, the hourly cadence is back.
+#[tokio::test]
+async fn the_keeper_refreshes_hourly_and_every_minute_while_a_breach_builds() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    keeper.cfg.refresh_secs = 3_600;
+    keeper.cfg.watch_secs = 60;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    let venue = OracleVenue(Fp::ONE);
+    // Calm: one refresh, then none for the rest of the hour.
+    for _ in 0..10 {
+        tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        f.advance(60).await;
+    }
+    assert_eq!(keeper.stats.refreshes, 1, "one refresh in ten calm minutes");
+    // Spot falls 20% under an EMA that barely moves: the 690 account is past
+    // liq_ltv on spot only. The keeper watches and refreshes every minute.
+    let before = keeper.stats.refreshes;
+    let mut partials = 0;
+    for _ in 0..6 {
+        f.set_prices(99.0, 80.0);
+        let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        partials += r
+            .events
+            .iter()
+            .filter(|e| matches!(e, KeeperEvent::Partial(_)))
+            .count();
+        f.advance(60).await;
+    }
+    let watched = keeper.stats.refreshes - before;
+    assert!(
+        watched >= 4,
+        "refreshed {watched} times in six minutes of a building breach"
+    );
+    assert_eq!(partials, 1, "the held fall opened one partial liquidation");
+    // The account is back at the target; nothing builds: hourly again.
+    let before = keeper.stats.refreshes;
+    for _ in 0..10 {
+        f.set_prices(99.0, 99.0);
+        tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        f.advance(60).await;
+    }
+    assert!(
+        keeper.stats.refreshes - before <= 1,
+        "{} refreshes in ten calm minutes",
+        keeper.stats.refreshes - before
+    );
+    f.assert_conservation().await;
+}

@@ -134,7 +134,7 @@ pub struct RiskParams {
     pub auction_tail_secs: u32,
     /// A stage may be restarted once its price is below this share of its top, basis points.
     pub auction_cusp_bps: u16,
-    /// Auction floor below spot: floor = spot * (1 - max_discount), basis points.
+    /// Auction floor below the held spot price: floor = held * (1 - max_discount), basis points.
     pub auction_max_discount_bps: u16,
     /// Stages a borrower's auction may run, the first included.
     /// After the last, the POL backstop takes the rest; POL auctions restart without limit.

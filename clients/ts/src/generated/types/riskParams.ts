@@ -131,7 +131,7 @@ export type RiskParams = {
   auctionTailSecs: number;
   /** A stage may be restarted once its price is below this share of its top, basis points. */
   auctionCuspBps: number;
-  /** Auction floor below spot: floor = spot * (1 - max_discount), basis points. */
+  /** Auction floor below the held spot price: floor = held * (1 - max_discount), basis points. */
   auctionMaxDiscountBps: number;
   /**
    * Stages a borrower's auction may run, the first included.
@@ -254,7 +254,7 @@ export type RiskParamsArgs = {
   auctionTailSecs: number;
   /** A stage may be restarted once its price is below this share of its top, basis points. */
   auctionCuspBps: number;
-  /** Auction floor below spot: floor = spot * (1 - max_discount), basis points. */
+  /** Auction floor below the held spot price: floor = held * (1 - max_discount), basis points. */
   auctionMaxDiscountBps: number;
   /**
    * Stages a borrower's auction may run, the first included.
