@@ -180,7 +180,12 @@ export function marketPrices(
 export function heldAfter(
   market: Pick<
     Market,
-    'params' | 'collateralPublishTime' | 'heldPrevMax' | 'heldPrevStart' | 'heldCurMax' | 'heldCurStart'
+    | 'params'
+    | 'collateralPublishTime'
+    | 'heldPrevMax'
+    | 'heldPrevStart'
+    | 'heldCurMax'
+    | 'heldCurStart'
   >,
   time: bigint,
   price: bigint,
@@ -316,7 +321,13 @@ export type HealthReport = {
   distressLtv: bigint;
   zone: Zone;
   /** The same figures in basis points, rounded up, as `HealthChecked` reports them. */
-  bps: { triggerLtv: bigint; spotLtv: bigint; heldLtv: bigint; buffer: bigint; distressLtv: bigint };
+  bps: {
+    triggerLtv: bigint;
+    spotLtv: bigint;
+    heldLtv: bigint;
+    buffer: bigint;
+    distressLtv: bigint;
+  };
 };
 
 /**

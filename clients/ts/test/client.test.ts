@@ -34,6 +34,7 @@ import {
   findProgramDataPda,
   getHealthCheckedEncoder,
   getLpDepositedEncoder,
+  heldAfter,
   maxPriceWithSlippage,
   priceToWad,
   wadToPrice,
@@ -191,5 +192,77 @@ describe('bid prices', () => {
     assert.equal(maxPriceWithSlippage(8n * 10n ** 16n, 50), 804n * 10n ** 14n);
     assert.equal(maxPriceWithSlippage(999n, 1), 999n, 'rounded down');
     assert.throws(() => priceToWad('-1', 9, 6));
+  });
+});
+
+// `heldAfter` is `held::Window::record` then `held()`, on the market's stored
+// buckets: the same cases as the program's unit tests (engine/held.rs).
+describe('the held spot price', () => {
+  type Window = {
+    collateralPublishTime: bigint;
+    heldPrevMax: bigint;
+    heldPrevStart: bigint;
+    heldCurMax: bigint;
+    heldCurStart: bigint;
+  };
+  const persist = 120;
+  const params = { breachPersistSecs: persist } as Parameters<typeof heldAfter>[0]['params'];
+  // Records a reading as the program does, returning the new window and the held price.
+  const record = (w: Window, t: bigint, p: bigint): [Window, bigint | null] => {
+    const held = heldAfter({ ...w, params }, t, p);
+    const P = BigInt(persist);
+    let next: Window;
+    if (w.heldCurMax === 0n || t - w.collateralPublishTime > P) {
+      next = {
+        collateralPublishTime: t,
+        heldPrevMax: 0n,
+        heldPrevStart: 0n,
+        heldCurMax: p,
+        heldCurStart: t,
+      };
+    } else if (t - w.heldCurStart > P) {
+      next = {
+        collateralPublishTime: t,
+        heldPrevMax: w.heldCurMax,
+        heldPrevStart: w.heldCurStart,
+        heldCurMax: p,
+        heldCurStart: t,
+      };
+    } else {
+      next = { ...w, collateralPublishTime: t, heldCurMax: w.heldCurMax > p ? w.heldCurMax : p };
+    }
+    return [next, held];
+  };
+  const empty: Window = {
+    collateralPublishTime: 0n,
+    heldPrevMax: 0n,
+    heldPrevStart: 0n,
+    heldCurMax: 0n,
+    heldCurStart: 0n,
+  };
+
+  test('nothing is held until the readings span more than breach_persist_secs', () => {
+    let w = empty;
+    let held: bigint | null = null;
+    for (const [t, p] of [
+      [0n, 100n],
+      [60n, 90n],
+      [120n, 80n],
+    ] as const)
+      [w, held] = record(w, t, p);
+    assert.equal(held, null, '120 s is not more than 120 s');
+    [w, held] = record(w, 121n, 80n);
+    assert.equal(held, 100n);
+  });
+
+  test('a wick shorter than the window never lowers it; a silence starts it again', () => {
+    let w = empty;
+    let held: bigint | null = null;
+    for (let t = 0n; t <= 600n; t += 10n) {
+      [w, held] = record(w, t, t >= 300n && t <= 410n ? 80n : 100n);
+      if (t > 120n) assert.equal(held, 100n, `t = ${t}`);
+    }
+    [w, held] = record(w, 800n, 70n);
+    assert.equal(held, null, 'nothing seen for 200 s');
   });
 });
