@@ -434,7 +434,7 @@ impl Keeper {
             watching |= h.spot_ltv > h.liq_ltv && h.held_ltv < h.spot_ltv;
             match h.zone {
                 // The program's own rule: the buffer zone at the EMA trigger, or
-                // past its edge at spot while the EMA lags.
+                // past liq_ltv on the held spot price while the EMA lags.
                 _ if liquidation::partial_open(&h) => {
                     report.buffer.push(key);
                     if !self.can_take() {
@@ -637,13 +637,17 @@ impl Keeper {
             let restart_ok = rules::restart_due(&p, &au, now).unwrap_or(false);
             let last_stage = rules::is_last_stage(&p, &au);
             let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
-            // POL buys at the floor: only when it can pay for at least one unit.
+            // POL buys at the floor, never above spot: only when it can pay for at least
+            // one unit.
             let pol_can_buy = backstop_ok && {
                 let left = Market {
                     pol_debt_amount: pol_debt,
                     ..market.clone()
                 };
-                rules::pol_affordable(&left, floor).is_ok_and(|q| q > 0)
+                zero_loss::risk::backstop_price(&left, prices)
+                    .ok()
+                    .and_then(|price| rules::pol_affordable(&left, price).ok())
+                    .is_some_and(|q| q > 0)
             };
             if pol_can_buy {
                 let bs = mk.backstop(keeper, *key);

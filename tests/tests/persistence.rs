@@ -4,11 +4,11 @@
 //! price below is a genuine, fully verified `PriceUpdateV2` the market
 //! would accept; the attacker chooses which to present and when.
 
-use zero_loss::events::{AuctionBid, PartialLiquidated};
+use zero_loss::events::{AuctionBackstopped, AuctionBid, PartialLiquidated};
 use zero_loss::state::RiskParams;
 use zero_loss_tests::market::*;
 use zero_loss_tests::pyth::PriceFixture;
-use zero_loss_tests::ZlError;
+use zero_loss_tests::{Signer, ZlError};
 
 fn e8(usd: f64) -> i64 {
     (usd * 1e8).round() as i64
@@ -177,7 +177,7 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
         .exec(&[f.ix_bid(&bidder, a, ONE_COLL, u128::MAX)], &[&bidder.kp])
         .await;
     let bid = &r.events::<AuctionBid>()[0];
-    // The floor at the held $76 (confidence-adjusted) less the 20% discount.
+    // The floor at the held $76 (confidence-adjusted) less the example's discount.
     let floor = 76.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3;
     let price = bid.price as f64 / 1e18;
     assert!(
@@ -189,6 +189,41 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
         price > wick_floor * 1.3,
         "{price} vs the wick's {wick_floor}"
     );
+}
+
+/// In a fall the held floor stands above the market for a few minutes: bids
+/// wait, but POL's backstop never pays more than the live spot for the lot
+/// (otherwise a borrower who kicked its own account would sell to POL over
+/// the market).
+#[tokio::test]
+async fn the_backstop_never_pays_above_the_live_spot_when_the_held_floor_does() {
+    let p = RiskParams {
+        auction_cut_bps: 5_000,
+        ..RiskParams::example()
+    };
+    let (mut f, b, _, kicker) = setup(p).await;
+    readings_every_30s(&mut f, 76.0, 76.0, 270).await;
+    let a = f.kick(&kicker, b.margin).await;
+    // Two minutes on the curve is far under the floor; spot falls to $60.
+    f.env.advance(120).await;
+    let fall = reading(&f, 76.0, 60.0, f.env.now());
+    present(&mut f, fall);
+    let pol_before = f.market_state().await.pol_debt_amount;
+    let r = f
+        .env
+        .exec(&[f.ix_backstop(&kicker.kp.pubkey(), a)], &[&kicker.kp])
+        .await;
+    let bs = &r.events::<AuctionBackstopped>()[0];
+    let spot = 60.0 * 0.9995 / 1.0005 * 1e-3;
+    let held_floor = 76.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP * 1e-3;
+    let price = bs.price as f64 / 1e18;
+    assert!(
+        price <= spot * (1.0 + 1e-12),
+        "POL paid {price} over spot {spot}"
+    );
+    assert!(price < held_floor, "{price} vs the held floor {held_floor}");
+    assert!(bs.paid > 0 && f.market_state().await.pol_debt_amount < pol_before);
+    f.assert_conservation().await;
 }
 
 /// A liquidator who presents a genuine reading 20 s old (newer than any the

@@ -285,8 +285,8 @@ mod tests {
 
     #[test]
     fn engine_cu_come_from_the_performance_table() {
-        assert_eq!(measured_cu("liquidate_partial"), Some(46_188.0));
-        assert_eq!(measured_cu("bid"), Some(39_032.0));
+        assert_eq!(measured_cu("liquidate_partial"), Some(48_460.0));
+        assert_eq!(measured_cu("bid"), Some(39_526.0));
         assert_eq!(measured_cu("no_such_instruction"), None);
         for a in [
             Action::RefreshMarket,

@@ -86,14 +86,16 @@ export function curvePrice(top: bigint, elapsed: bigint, params: RiskParams): bi
 }
 
 /**
- * The auction floor on the live spot reading, `spot * (1 - max_discount)`,
- * rounded up (`risk::auction_floor`): the least any bid pays.
+ * The auction floor on the held spot price, `held * (1 - max_discount)`,
+ * rounded up (`risk::auction_floor`): the least any bid pays. Pass prices
+ * from {@link marketPrices} with the reading's publish time, so `held`
+ * includes it.
  */
 export function auctionFloor(
   market: Pick<Market, 'params'>,
-  prices: Pick<MarketPrices, 'spot'>,
+  prices: Pick<MarketPrices, 'held'>,
 ): bigint {
-  return mulCeil(prices.spot, WAD - fromBps(market.params.auctionMaxDiscountBps));
+  return mulCeil(prices.held, WAD - fromBps(market.params.auctionMaxDiscountBps));
 }
 
 /**
@@ -104,7 +106,7 @@ export function auctionFloor(
 export function auctionPriceAt(
   auction: Pick<Auction, 'top' | 'stageStart'>,
   market: Pick<Market, 'params'>,
-  prices: Pick<MarketPrices, 'spot'>,
+  prices: Pick<MarketPrices, 'held'>,
   now: bigint,
 ): bigint {
   const elapsed = now > auction.stageStart ? now - auction.stageStart : 0n;

@@ -113,8 +113,32 @@ pub fn ltv_bps(ltv: Fp) -> u64 {
 /// rounded up (the least a bidder may pay). Held, not the live reading, so a
 /// wick cannot lower it.
 pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
-    let keep = Fp::ONE.checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))?;
-    Ok(prices.price(Action::AuctionFloor).mul_ceil(keep)?)
+    Ok(prices
+        .price(Action::AuctionFloor)
+        .mul_ceil(floor_keep(market)?)?)
+}
+
+/// What POL pays in a backstop: the floor, but never more than the live
+/// spot (`AuctionPricing`). In a fall the held floor can stand above the
+/// market; POL, the buyer of last resort, buys at the market then, not
+/// above it (a borrower who kicked its own account would otherwise sell to
+/// POL over the market).
+pub fn backstop_price(market: &Market, prices: &MarketPrices) -> Result<Fp> {
+    Ok(auction_floor(market, prices)?.min(prices.price(Action::AuctionPricing)))
+}
+
+/// What an open auction's lot is worth to an LP leaving during it: the live
+/// spot less the discount, rounded down (`spot <= held`, so never more than
+/// the floor): an LP who leaves in a fall does not push an understated
+/// shortfall onto those who stay.
+pub fn lot_valuation(market: &Market, prices: &MarketPrices) -> Result<Fp> {
+    Ok(prices
+        .price(Action::AuctionPricing)
+        .mul_floor(floor_keep(market)?)?)
+}
+
+fn floor_keep(market: &Market) -> Result<Fp> {
+    Ok(Fp::ONE.checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))?)
 }
 
 /// The keeper reward for a kick or restart of auction `au`: `tip + chip *

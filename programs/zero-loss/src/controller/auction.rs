@@ -312,7 +312,7 @@ fn booked_fill(
 }
 
 /// `bid`: buys up to `max_lot` at the curve's price (never below the floor
-/// on the live spot reading), refused above `max_price`.
+/// on the held spot price), refused above `max_price`.
 pub fn bid(
     market: &mut Market,
     au: &mut Auction,
@@ -338,8 +338,9 @@ pub fn bid(
     )
 }
 
-/// `backstop`: POL's debt vault buys a borrower's lot at the floor, as far
-/// as its balance allows, when [`backstop_allowed`]. No dust rule: POL is
+/// `backstop`: POL's debt vault buys a borrower's lot at the floor, never
+/// above the live spot (`risk::backstop_price`), as far as its balance
+/// allows, when [`backstop_allowed`]. No dust rule: POL is
 /// the buyer of last resort and settlement follows.
 pub fn backstop(
     market: &mut Market,
@@ -357,9 +358,10 @@ pub fn backstop(
         backstop_allowed(&market.params, au, floor, now)?,
         ZlError::BackstopNotAllowed
     );
-    let affordable = pol_affordable(market, floor)?;
+    let price = risk::backstop_price(market, prices)?;
+    let affordable = pol_affordable(market, price)?;
     require!(affordable > 0, ZlError::InsufficientPol);
-    let fill = auction::fill(au.lot, au.tab, au.principal, affordable, floor, 0)?;
+    let fill = auction::fill(au.lot, au.tab, au.principal, affordable, price, 0)?;
     require!(fill.owe <= market.pol_debt_amount, ZlError::InsufficientPol);
     market.pol_debt_amount.safe_sub_assign(fill.owe)?;
     market.pol_collateral_amount.safe_add_assign(fill.slice)?;
@@ -367,7 +369,7 @@ pub fn backstop(
         market,
         au,
         fill,
-        floor,
+        price,
         Party::Vault(VaultKind::PolDebt),
         Party::Vault(VaultKind::PolCollateral),
     )

@@ -200,7 +200,7 @@ impl Model {
         });
         if let Some(out) = out {
             // Only where the rule opens it: the buffer zone at the trigger, or
-            // past its edge at spot; never a distressed or emergency account.
+            // past liq_ltv on the held price; never a distressed or emergency account.
             assert!(
                 liquidation::partial_open(&out.plan.before),
                 "partial liquidation where it is not open"

@@ -10,7 +10,8 @@ use super::fixed::Fp;
 pub const LTV_INFINITE: Fp = Fp(u128::MAX);
 
 /// A health zone, one byte: Healthy (0), Buffer (1), Distressed (2), Emergency (3).
-/// Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the spot LTV.
+/// Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the held spot
+/// LTV too.
 /// Stored on a margin account and in events (Borsh derives only; the engine stays free of Solana
 /// types).
 #[derive(

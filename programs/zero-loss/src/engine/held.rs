@@ -13,8 +13,9 @@
 //! after the current bucket's start opens a new bucket and the current one
 //! becomes the previous; the held price is the higher of the two, defined
 //! only once a previous bucket exists, and then covers every reading since
-//! the previous bucket's start: more than `persist` and at most `2 *
-//! persist` seconds. A longer span only raises the maximum (the side of the
+//! the previous bucket's start: more than `persist` and less than `3 *
+//! persist` seconds (a bucket rolls at the first reading more than `persist`
+//! after its start, which can come almost `2 * persist` after it). A longer span only raises the maximum (the side of the
 //! borrower, whose account it protects). A silence longer than `persist`
 //! (no reading the market saw) is no evidence that a breach held: the
 //! window starts again from the next reading.

@@ -10,7 +10,8 @@ use crate::risk::ltv_bps;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops::{self, Endpoints};
 /// Permissionless: in the buffer zone (or while healthy at the EMA trigger
-/// with the spot LTV already past the buffer edge), a liquidator repays up to
+/// with the held spot LTV already past liq_ltv), at a reading at most
+/// payout_max_age_secs old, a liquidator repays up to
 /// `max_repay` of an account's debt and receives collateral worth the
 /// repayment plus a bonus, paid out at the spot mid price so the bonus at the
 /// market price is the bonus the parameters give. Sized on the lower of the

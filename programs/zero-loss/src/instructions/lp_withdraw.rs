@@ -36,8 +36,8 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
             return err!(ZlError::OracleRequired);
         };
         let prices = oracle::load_prices(market, co, dor, now)?;
-        let floor = risk::auction_floor(market, &prices)?;
-        assets = assets.saturating_sub(market.uncovered_auction_shortfall(floor)?);
+        let worth = risk::lot_valuation(market, &prices)?;
+        assets = assets.saturating_sub(market.uncovered_auction_shortfall(worth)?);
     }
     let amount = to_u64(shares::lp_amount_for_withdraw_floor(
         shares_in as u128,

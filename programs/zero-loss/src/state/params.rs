@@ -79,7 +79,7 @@ pub struct RiskParams {
     pub payout_max_age_secs: u32,
     /// Persistence: seconds a spot breach must hold, on every reading the market has seen,
     /// before it counts for an account the EMA trigger calls healthy, and how far back the
-    /// auction floor's held price reaches (see engine::held).
+    /// auction floor's held price reaches (see engine::held). At least oracle_max_age_secs.
     pub breach_persist_secs: u32,
 
     // --- interest (annual rates) ---
@@ -187,7 +187,12 @@ impl RiskParams {
         ok(p.oracle_max_conf_bps > 0 && p.oracle_max_conf_bps <= 2_000)?;
         ok(p.oracle_conf_k_x1e4 <= 50_000)?;
         ok(p.payout_max_age_secs > 0 && p.payout_max_age_secs <= p.oracle_max_age_secs)?;
-        ok(p.breach_persist_secs > 0 && p.breach_persist_secs <= MAX_PERSIST_SECS)?;
+        // Persistence spans more than the oldest reading the market accepts,
+        // so the genuine readings one transaction may present (each within
+        // oracle_max_age_secs of now) can never by themselves make a breach
+        // hold.
+        ok(p.breach_persist_secs >= p.oracle_max_age_secs
+            && p.breach_persist_secs <= MAX_PERSIST_SECS)?;
         // Interest.
         ok(p.kink_bps >= 100 && p.kink_bps <= 9_900)?;
         ok(p.reserve_factor_bps <= 5_000)?;
@@ -362,6 +367,9 @@ mod tests {
             ("payout age 0", |p| p.payout_max_age_secs = 0),
             ("payout age > oracle age", |p| p.payout_max_age_secs = 61),
             ("persistence 0", |p| p.breach_persist_secs = 0),
+            ("persistence under the oracle age", |p| {
+                p.breach_persist_secs = 59
+            }),
             ("persistence > 1h", |p| p.breach_persist_secs = 3_601),
             ("kink 0", |p| p.kink_bps = 0),
             ("reserve > 50%", |p| p.reserve_factor_bps = 5_001),

@@ -77,7 +77,7 @@ export type RiskParams = {
   /**
    * Persistence: seconds a spot breach must hold, on every reading the market has seen,
    * before it counts for an account the EMA trigger calls healthy, and how far back the
-   * auction floor's held price reaches (see engine::held).
+   * auction floor's held price reaches (see engine::held). At least oracle_max_age_secs.
    */
   breachPersistSecs: number;
   /** Borrow rate at zero utilization, basis points per year. */
@@ -200,7 +200,7 @@ export type RiskParamsArgs = {
   /**
    * Persistence: seconds a spot breach must hold, on every reading the market has seen,
    * before it counts for an account the EMA trigger calls healthy, and how far back the
-   * auction floor's held price reaches (see engine::held).
+   * auction floor's held price reaches (see engine::held). At least oracle_max_age_secs.
    */
   breachPersistSecs: number;
   /** Borrow rate at zero utilization, basis points per year. */
