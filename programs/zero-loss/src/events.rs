@@ -509,7 +509,7 @@ pub struct AuctionBackstopped {
     pub ts: i64,
     /// The auction account.
     pub auction: Pubkey,
-    /// The floor price paid, 1e18 fixed point.
+    /// The price paid: the floor, at most the live spot; 1e18 fixed point.
     /// Debt-token base units per collateral-token base unit.
     pub price: u128,
     /// Collateral bought by POL, collateral-token base units.

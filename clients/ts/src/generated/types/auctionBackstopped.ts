@@ -32,7 +32,7 @@ export type AuctionBackstopped = {
   /** The auction account. */
   auction: Address;
   /**
-   * The floor price paid, 1e18 fixed point.
+   * The price paid: the floor, at most the live spot; 1e18 fixed point.
    * Debt-token base units per collateral-token base unit.
    */
   price: bigint;
@@ -58,7 +58,7 @@ export type AuctionBackstoppedArgs = {
   /** The auction account. */
   auction: Address;
   /**
-   * The floor price paid, 1e18 fixed point.
+   * The price paid: the floor, at most the live spot; 1e18 fixed point.
    * Debt-token base units per collateral-token base unit.
    */
   price: number | bigint;
