@@ -457,7 +457,12 @@ pub async fn crash(
     let (market, prices) = market_and_prices(chain, &keys, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e} (run bootstrap first?)"))?;
-    let max_ltv = market.params.max_ltv_bps as f64 / 1e4;
+    // The borrow limit in force: max_ltv less the volatility buffer (risk::max_ltv_eff).
+    let buffer = market.buffer().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let max_ltv = zero_loss::risk::max_ltv_eff(&market, buffer)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .0 as f64
+        / 1e18;
     // The opening-risk price; the oracle holds still until the walk starts.
     let borrow_price = prices.price(Action::Borrow).0 as f64 / 1e18;
 

@@ -501,11 +501,16 @@ impl MarketFixture {
         c as f64 / d as f64 * 10f64.powi(DEBT_DECIMALS as i32 - COLLATERAL_DECIMALS as i32)
     }
 
-    /// The largest debt `collateral` supports at `max_ltv` on the
-    /// conservative price (reference computation, f64).
+    /// The largest debt `collateral` supports at `max_ltv * (1 - buffer)` on
+    /// the conservative price, on a market whose volatility buffer is at its
+    /// floor `buffer_min` (no volatility sampled yet), the collateral valued in whole debt
+    /// units rounded down: reference computation, f64.
     pub fn reference_max_borrow(&self, collateral: u64) -> f64 {
         let p = self.reference_price(false).min(self.reference_price(true));
-        collateral as f64 * p * zero_loss::state::RiskParams::example().max_ltv_bps as f64 / 1e4
+        let e = zero_loss::state::RiskParams::example();
+        let limit = e.max_ltv_bps as f64 / 1e4 * (1.0 - e.buffer_min_bps as f64 / 1e4);
+        // The collateral's value in whole debt units, rounded down as the program values it.
+        (collateral as f64 * p).floor() * limit
     }
 }
 

@@ -306,36 +306,41 @@ async fn check_health_refuses_another_markets_account() {
 }
 
 #[tokio::test]
-async fn a_wide_buffer_does_not_move_the_threshold_under_max_ltv() {
-    // max_ltv 75% and the widest buffer: liquidation still opens at liq_ltv
-    // (80%), so an account withdrawn to 73.5% is healthy; max_ltv alone
-    // limits new risk (the buffer on the borrow side, lever 1's other half,
-    // is not built: docs/liquidation.md).
+async fn a_wide_buffer_lowers_the_borrow_limit_and_never_moves_the_threshold() {
+    // max_ltv 75%: at the 1% minimum buffer the limit is 74.25%; at the widest
+    // buffer (10%) it is 67.5%, while liquidation still opens at liq_ltv (80%).
     let mut f = MarketFixture::new().await;
     let mut p = zero_loss::state::RiskParams::example();
     p.max_ltv_bps = 7_500;
     p.target_ltv_bps = 6_500;
     f.apply_params(p).await;
-    let mut m = f.market_state().await;
-    m.vol_variance = u128::MAX / 4;
-    f.write_market(&m).await;
     f.lp(10_000 * ONE_DEBT).await;
     let b = f.borrower(10 * ONE_COLL).await;
     f.env
         .exec(&[f.ix_borrow(&b, 690 * ONE_DEBT)], &[&b.kp])
         .await;
-    // Leaving 9.4 SOL: 690 / (940 * 0.999) = 73.5% <= 75%.
+    // Calm: leaving 9.4 SOL, 690 / (940 * 0.999) = 73.5% <= 74.25%.
     f.env
         .exec(&[f.ix_withdraw(&b, 6 * ONE_COLL / 10)], &[&b.kp])
         .await;
-    let ev = check(&mut f, &b).await;
-    assert_eq!((ev.zone, ev.buffer_bps), (Zone::Healthy, 1_000));
-    // Past max_ltv: 690 / (910 * 0.999) = 75.9%.
+    f.env
+        .exec(&[f.ix_deposit(&b, 6 * ONE_COLL / 10)], &[&b.kp])
+        .await;
+    // Volatile: the same withdrawal is refused, and so is one more unit of debt.
+    let mut m = f.market_state().await;
+    m.vol_variance = u128::MAX / 4;
+    f.write_market(&m).await;
     f.env
         .expect_rejected(
-            f.ix_withdraw(&b, 3 * ONE_COLL / 10),
+            f.ix_withdraw(&b, 6 * ONE_COLL / 10),
             &[&b.kp],
             ZlError::MaxLtvExceeded,
         )
         .await;
+    f.env
+        .expect_rejected(f.ix_borrow(&b, 1), &[&b.kp], ZlError::MaxLtvExceeded)
+        .await;
+    // The account at 69% stays healthy: the buffer lends less, it does not liquidate.
+    let ev = check(&mut f, &b).await;
+    assert_eq!((ev.zone, ev.buffer_bps), (Zone::Healthy, 1_000));
 }

@@ -68,15 +68,25 @@ pub fn evaluate(
     })
 }
 
-/// After a borrow or withdrawal: within `max_ltv` on the conservative price
-/// and still in the healthy zone.
+/// After a borrow or withdrawal: within `max_ltv * (1 - buffer)` on the
+/// conservative price (a volatile market lends less: the volatility buffer
+/// on the borrow side, mechanism v2's lever 1) and still in the healthy zone.
 pub fn require_opening_risk_ok(market: &Market, report: &HealthReport) -> Result<()> {
     require!(
-        report.opening_ltv <= market.params.max_ltv(),
+        report.opening_ltv <= max_ltv_eff(market, report.buffer)?,
         ZlError::MaxLtvExceeded
     );
     require!(report.zone == Zone::Healthy, ZlError::Unhealthy);
     Ok(())
+}
+
+/// The borrow limit in force: `max_ltv * (1 - buffer)`, rounded down (a
+/// lower limit lends less: the lenders' side).
+pub fn max_ltv_eff(market: &Market, buffer: Fp) -> Result<Fp> {
+    Ok(market
+        .params
+        .max_ltv()
+        .mul_floor(Fp::ONE.checked_sub(buffer)?)?)
 }
 
 /// Reasons the current reading is abnormal for the circuit breaker, with
