@@ -620,13 +620,53 @@ impl MarketFixture {
 
     /// Sets the collateral's EMA and spot prices separately (USD), published now.
     pub fn set_prices(&mut self, ema_usd: f64, spot_usd: f64) {
-        let e = (ema_usd * 1e8).round() as i64;
-        let s = (spot_usd * 1e8).round() as i64;
-        self.collateral_price.ema_price = e;
-        self.collateral_price.ema_conf = (e / 2_000) as u64;
-        self.collateral_price.price = s;
-        self.collateral_price.conf = (s / 2_000) as u64;
+        self.collateral_price = self.collateral_reading(ema_usd, spot_usd, self.env.now());
         self.publish_now();
+    }
+
+    /// A genuine collateral reading: EMA and spot in USD, each with a 0.05%
+    /// confidence, published at `at` (the market's feed, not yet written).
+    pub fn collateral_reading(&self, ema_usd: f64, spot_usd: f64, at: i64) -> PriceFixture {
+        let e8 = |usd: f64| (usd * 1e8).round() as i64;
+        let (e, s) = (e8(ema_usd), e8(spot_usd));
+        PriceFixture {
+            ema_price: e,
+            ema_conf: (e / 2_000) as u64,
+            price: s,
+            conf: (s / 2_000) as u64,
+            publish_time: at,
+            ..self.collateral_price
+        }
+    }
+
+    /// Puts `collateral` into the collateral oracle account and a flat debt
+    /// reading published at `debt_at` into the debt one: what a caller
+    /// presents with its next instruction.
+    pub fn present(&mut self, collateral: PriceFixture, debt_at: i64) {
+        self.collateral_price = collateral;
+        self.debt_price.publish_time = debt_at;
+        self.write_oracles();
+    }
+
+    /// Asserts that on the readings now in the oracle accounts neither a
+    /// partial liquidation of `margin` by `liq` nor a kick by `kicker` goes
+    /// ahead (each refusal leaves every account unchanged: `expect_rejected`).
+    pub async fn expect_nothing_opens(&mut self, margin: Pubkey, liq: &User, kicker: &User) {
+        self.env
+            .expect_rejected(
+                self.ix_liquidate_partial(liq, margin, u64::MAX),
+                &[&liq.kp],
+                zero_loss::errors::ZlError::AccountHealthy,
+            )
+            .await;
+        let next = self.next_auction().await;
+        self.env
+            .expect_rejected(
+                self.ix_start_auction(kicker, margin, next),
+                &[&kicker.kp],
+                zero_loss::errors::ZlError::NotDistressed,
+            )
+            .await;
     }
 
     /// Records on the market that the current spot reading has held for

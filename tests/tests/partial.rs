@@ -248,21 +248,7 @@ async fn a_spot_fall_opens_a_partial_liquidation_only_once_it_has_held() {
     while t <= persist {
         f.set_prices(99.0, 80.0);
         f.env.exec(&[f.ix_refresh()], &[]).await;
-        f.env
-            .expect_rejected(
-                f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
-                &[&liq.kp],
-                ZlError::AccountHealthy,
-            )
-            .await;
-        let next = f.next_auction().await;
-        f.env
-            .expect_rejected(
-                f.ix_start_auction(&kicker, b.margin, next),
-                &[&kicker.kp],
-                ZlError::NotDistressed,
-            )
-            .await;
+        f.expect_nothing_opens(b.margin, &liq, &kicker).await;
         f.env.advance(30).await;
         t += 30;
     }

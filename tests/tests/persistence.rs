@@ -7,31 +7,7 @@
 use zero_loss::events::{AuctionBackstopped, AuctionBid, PartialLiquidated};
 use zero_loss::state::RiskParams;
 use zero_loss_tests::market::*;
-use zero_loss_tests::pyth::PriceFixture;
 use zero_loss_tests::{Signer, ZlError};
-
-fn e8(usd: f64) -> i64 {
-    (usd * 1e8).round() as i64
-}
-
-/// A collateral reading (EMA and spot in USD) published at `at`.
-fn reading(f: &MarketFixture, ema: f64, spot: f64, at: i64) -> PriceFixture {
-    let mut p = f.collateral_price;
-    p.ema_price = e8(ema);
-    p.ema_conf = (e8(ema) / 2_000) as u64;
-    p.price = e8(spot);
-    p.conf = (e8(spot) / 2_000) as u64;
-    p.publish_time = at;
-    p
-}
-
-/// Puts `collateral` (and a flat debt reading at the same time) into the
-/// market's oracle accounts.
-fn present(f: &mut MarketFixture, collateral: PriceFixture) {
-    f.debt_price.publish_time = collateral.publish_time;
-    f.collateral_price = collateral;
-    f.write_oracles();
-}
 
 /// 10 SOL against 690 USDC (~69% at $100: healthy on every price), a
 /// liquidator, a kicker, and readings at $100 every 30 s for four minutes
@@ -51,31 +27,10 @@ async fn setup(params: RiskParams) -> (MarketFixture, User, User, User) {
 async fn readings_every_30s(f: &mut MarketFixture, ema: f64, spot: f64, secs: i64) {
     for _ in 0..secs / 30 {
         f.env.advance(30).await;
-        let r = reading(f, ema, spot, f.env.now());
-        present(f, r);
+        let r = f.collateral_reading(ema, spot, f.env.now());
+        f.present(r, r.publish_time);
         f.env.exec(&[f.ix_refresh()], &[]).await;
     }
-}
-
-/// Asserts that neither a partial liquidation nor a kick of `b` goes ahead
-/// on the readings now in the oracle accounts (each refusal leaves every
-/// account unchanged: `expect_rejected`).
-async fn nothing_opens(f: &mut MarketFixture, b: &User, liq: &User, kicker: &User) {
-    f.env
-        .expect_rejected(
-            f.ix_liquidate_partial(liq, b.margin, u64::MAX),
-            &[&liq.kp],
-            ZlError::AccountHealthy,
-        )
-        .await;
-    let next = f.next_auction().await;
-    f.env
-        .expect_rejected(
-            f.ix_start_auction(kicker, b.margin, next),
-            &[&kicker.kp],
-            ZlError::NotDistressed,
-        )
-        .await;
 }
 
 /// One wick reading, spot 28% under the EMA (spot LTV ~96%, past
@@ -86,9 +41,9 @@ async fn nothing_opens(f: &mut MarketFixture, b: &User, liq: &User, kicker: &Use
 async fn a_one_reading_wick_neither_kicks_nor_slices_an_account_healthy_at_the_trigger() {
     let (mut f, b, liq, kicker) = setup(RiskParams::example()).await;
     f.env.advance(1).await;
-    let wick = reading(&f, 100.0, 72.0, f.env.now());
-    present(&mut f, wick);
-    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    let wick = f.collateral_reading(100.0, 72.0, f.env.now());
+    f.present(wick, wick.publish_time);
+    f.expect_nothing_opens(b.margin, &liq, &kicker).await;
     // Recorded by a refresh (the breaker trips), the wick still decides nothing.
     f.env.exec(&[f.ix_refresh()], &[]).await;
     assert_ne!(
@@ -96,7 +51,7 @@ async fn a_one_reading_wick_neither_kicks_nor_slices_an_account_healthy_at_the_t
         0,
         "the breaker tripped"
     );
-    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    f.expect_nothing_opens(b.margin, &liq, &kicker).await;
     let m = f.margin_state(&b).await;
     assert_eq!((m.collateral, m.open_auctions), (10 * ONE_COLL, 0));
 }
@@ -110,10 +65,10 @@ async fn a_twenty_percent_wick_lasting_two_minutes_liquidates_no_one() {
     let start = f.env.now() + 10;
     for i in 0..=persist / 10 {
         f.env.advance(10).await;
-        let r = reading(&f, 99.0, 80.0, f.env.now());
-        present(&mut f, r);
+        let r = f.collateral_reading(99.0, 80.0, f.env.now());
+        f.present(r, r.publish_time);
         f.env.exec(&[f.ix_refresh()], &[]).await;
-        nothing_opens(&mut f, &b, &liq, &kicker).await;
+        f.expect_nothing_opens(b.margin, &liq, &kicker).await;
         assert_eq!(f.env.now() - start, i * 10);
     }
     assert_eq!(
@@ -123,9 +78,9 @@ async fn a_twenty_percent_wick_lasting_two_minutes_liquidates_no_one() {
     );
     // The wick ends; the price is back.
     f.env.advance(10).await;
-    let r = reading(&f, 99.0, 99.0, f.env.now());
-    present(&mut f, r);
-    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    let r = f.collateral_reading(99.0, 99.0, f.env.now());
+    f.present(r, r.publish_time);
+    f.expect_nothing_opens(b.margin, &liq, &kicker).await;
     let m = f.margin_state(&b).await;
     assert_eq!((m.collateral, m.open_auctions), (10 * ONE_COLL, 0));
 }
@@ -137,7 +92,7 @@ async fn a_twenty_percent_wick_lasting_two_minutes_liquidates_no_one() {
 async fn a_fall_held_past_the_window_opens_a_partial_liquidation() {
     let (mut f, b, liq, kicker) = setup(RiskParams::example()).await;
     readings_every_30s(&mut f, 99.0, 80.0, 120).await;
-    nothing_opens(&mut f, &b, &liq, &kicker).await;
+    f.expect_nothing_opens(b.margin, &liq, &kicker).await;
     readings_every_30s(&mut f, 99.0, 80.0, 150).await;
     let r = f
         .env
@@ -170,8 +125,8 @@ async fn a_wick_reading_does_not_lower_an_open_auctions_floor() {
     readings_every_30s(&mut f, 76.0, 76.0, 270).await;
     // A wick to $57 on one reading, presented with the bid.
     f.env.advance(1).await;
-    let wick = reading(&f, 76.0, 57.0, f.env.now());
-    present(&mut f, wick);
+    let wick = f.collateral_reading(76.0, 57.0, f.env.now());
+    f.present(wick, wick.publish_time);
     let r = f
         .env
         .exec(&[f.ix_bid(&bidder, a, ONE_COLL, u128::MAX)], &[&bidder.kp])
@@ -206,8 +161,8 @@ async fn the_backstop_never_pays_above_the_live_spot_when_the_held_floor_does() 
     let a = f.kick(&kicker, b.margin).await;
     // Two minutes on the curve is far under the floor; spot falls to $60.
     f.env.advance(120).await;
-    let fall = reading(&f, 76.0, 60.0, f.env.now());
-    present(&mut f, fall);
+    let fall = f.collateral_reading(76.0, 60.0, f.env.now());
+    f.present(fall, fall.publish_time);
     let pol_before = f.market_state().await.pol_debt_amount;
     let r = f
         .env
@@ -239,8 +194,8 @@ async fn a_liquidator_cannot_pay_itself_at_an_older_fresh_reading() {
     readings_every_30s(&mut f, 85.9, 85.9, 270).await;
     f.env.advance(20).await;
     let now = f.env.now();
-    let old = reading(&f, 85.9, 83.30, now - 20);
-    present(&mut f, old);
+    let old = f.collateral_reading(85.9, 83.30, now - 20);
+    f.present(old, old.publish_time);
     let before = f.margin_state(&b).await;
     f.env
         .expect_rejected(
@@ -252,8 +207,8 @@ async fn a_liquidator_cannot_pay_itself_at_an_older_fresh_reading() {
     assert_eq!(f.margin_state(&b).await.collateral, before.collateral);
     // Within the bound the reading is accepted.
     let max_age = RiskParams::example().payout_max_age_secs as i64;
-    let live = reading(&f, 85.9, 85.9, now - max_age);
-    present(&mut f, live);
+    let live = f.collateral_reading(85.9, 85.9, now - max_age);
+    f.present(live, live.publish_time);
     let r = f
         .env
         .exec(

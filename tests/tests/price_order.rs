@@ -9,31 +9,7 @@ use zero_loss::engine::volatility::MIN_SAMPLE_SECS;
 use zero_loss::events::{AuctionRestarted, AuctionStarted};
 use zero_loss::state::{Market, RiskParams};
 use zero_loss_tests::market::*;
-use zero_loss_tests::pyth::PriceFixture;
 use zero_loss_tests::ZlError;
-
-fn e8(usd: f64) -> i64 {
-    (usd * 1e8).round() as i64
-}
-
-/// A collateral reading (spot and EMA in USD) published at `at`.
-fn collateral(f: &MarketFixture, ema: f64, spot: f64, at: i64) -> PriceFixture {
-    let mut p = f.collateral_price;
-    p.ema_price = e8(ema);
-    p.ema_conf = (e8(ema) / 2_000) as u64;
-    p.price = e8(spot);
-    p.conf = (e8(spot) / 2_000) as u64;
-    p.publish_time = at;
-    p
-}
-
-/// Puts `collateral` and a flat debt reading published at `debt_at` into
-/// the market's oracle accounts.
-fn write(f: &mut MarketFixture, collateral: PriceFixture, debt_at: i64) {
-    f.collateral_price = collateral;
-    f.debt_price.publish_time = debt_at;
-    f.write_oracles();
-}
 
 /// 10 SOL against 690 USDC, then the price at $90.80 (LTV ~76%, healthy
 /// with the 1% minimum buffer, partially liquidatable once the buffer passes
@@ -45,8 +21,8 @@ async fn seeded() -> (MarketFixture, User, User, i64) {
     let liq = f.user(0, 10_000 * ONE_DEBT).await;
     f.advance(2 * MIN_SAMPLE_SECS).await;
     let t0 = f.env.now();
-    let c = collateral(&f, 90.8, 90.8, t0);
-    write(&mut f, c, t0);
+    let c = f.collateral_reading(90.8, 90.8, t0);
+    f.present(c, t0);
     f.env.exec(&[f.ix_refresh()], &[]).await;
     assert_eq!(f.market_state().await.vol_last_time, t0, "sampled at t0");
     (f, b, liq, t0)
@@ -58,8 +34,8 @@ async fn honest_reference() -> (u128, u64) {
     let (mut f, _, _, t0) = seeded().await;
     f.env.advance(MIN_SAMPLE_SECS).await;
     let at = t0 + MIN_SAMPLE_SECS;
-    let c = collateral(&f, 91.7, 91.7, at);
-    write(&mut f, c, at);
+    let c = f.collateral_reading(91.7, 91.7, at);
+    f.present(c, at);
     f.env.exec(&[f.ix_refresh()], &[]).await;
     let m = f.market_state().await;
     assert_eq!(m.vol_last_time, at);
@@ -84,8 +60,8 @@ async fn a_burst_of_genuine_refreshes_cannot_inflate_the_volatility_buffer() {
     let mut last = f.market_state().await.vol_last_time;
     for i in 1..=59 {
         let price = if i % 2 == 1 { 91.7 } else { 90.8 };
-        let c = collateral(&f, price, price, t0 + i);
-        write(&mut f, c, t0 + i);
+        let c = f.collateral_reading(price, price, t0 + i);
+        f.present(c, t0 + i);
         f.env.exec(&[f.ix_refresh()], &[]).await;
         let m = f.market_state().await;
         if m.vol_last_time != last {
@@ -116,12 +92,12 @@ async fn a_burst_of_genuine_refreshes_cannot_inflate_the_volatility_buffer() {
     // is used, the old one is refused and nothing changes.
     let (mut f, _, _, t0) = seeded().await;
     f.env.advance(59).await;
-    let fresh = collateral(&f, 91.7, 91.7, t0 + 59);
-    write(&mut f, fresh, t0 + 1);
+    let fresh = f.collateral_reading(91.7, 91.7, t0 + 59);
+    f.present(fresh, t0 + 1);
     f.env.exec(&[f.ix_refresh()], &[]).await;
     for i in 2..=20 {
-        let old = collateral(&f, 90.8, 90.8, t0);
-        write(&mut f, old, t0 + i);
+        let old = f.collateral_reading(90.8, 90.8, t0);
+        f.present(old, t0 + i);
         f.env
             .expect_rejected(f.ix_refresh(), &[], ZlError::OracleSuperseded)
             .await;
@@ -137,8 +113,8 @@ async fn a_burst_of_genuine_refreshes_cannot_inflate_the_volatility_buffer() {
     let before = f.market_state().await;
     f.env.advance(59).await;
     for i in 1..=30 {
-        let c = collateral(&f, 90.8, 90.8, t0);
-        write(&mut f, c, t0 + i);
+        let c = f.collateral_reading(90.8, 90.8, t0);
+        f.present(c, t0 + i);
         f.env.exec(&[f.ix_refresh()], &[]).await;
     }
     let m = f.market_state().await;
@@ -159,7 +135,7 @@ async fn a_stale_wick_cannot_kick_a_recovered_account() {
     let kicker = f.user(0, 0).await;
     // A 30-s-old wick: spot $72, spot LTV ~96% >= full_ltv (emergency).
     let t = f.env.now();
-    let wick = collateral(&f, 100.0, 72.0, t);
+    let wick = f.collateral_reading(100.0, 72.0, t);
     f.env.advance(30).await;
     // The market has used the recovered reading since.
     f.set_prices(100.0, 100.0);
@@ -169,7 +145,7 @@ async fn a_stale_wick_cannot_kick_a_recovered_account() {
     // Replayed in the market's own oracle account, or in another account of
     // the same feed: refused, nothing changes.
     let debt_now = f.env.now();
-    write(&mut f, wick, debt_now);
+    f.present(wick, debt_now);
     let a = f.next_auction().await;
     f.env
         .expect_rejected(
@@ -210,13 +186,13 @@ async fn a_superseded_high_cannot_be_borrowed_against() {
     let b = f.borrower(10 * ONE_COLL).await;
     // $120 at t, $100 at t+20 (used by a refresh).
     let t = f.env.now();
-    let high = collateral(&f, 120.0, 120.0, t);
+    let high = f.collateral_reading(120.0, 120.0, t);
     f.env.advance(20).await;
     f.set_prices(100.0, 100.0);
     f.env.exec(&[f.ix_refresh()], &[]).await;
     // 800 USDC is within max_ltv at $120 (66.7%), not at $100 (80%).
     let now = f.env.now();
-    write(&mut f, high, now);
+    f.present(high, now);
     f.env
         .expect_rejected(
             f.ix_borrow(&b, 800 * ONE_DEBT),
@@ -254,8 +230,8 @@ async fn a_bid_cannot_price_the_floor_on_a_superseded_dip() {
     f.set_prices(80.0, 80.0);
     let fresh_at = f.env.now();
     f.env.exec(&[f.ix_refresh()], &[]).await;
-    let dip = collateral(&f, 60.0, 60.0, fresh_at - 10);
-    write(&mut f, dip, fresh_at);
+    let dip = f.collateral_reading(60.0, 60.0, fresh_at - 10);
+    f.present(dip, fresh_at);
     f.env
         .expect_rejected(
             f.ix_bid(&bidder, a, ONE_COLL, u128::MAX),
