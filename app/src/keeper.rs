@@ -549,7 +549,7 @@ impl Keeper {
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
         // POL's balance as this tick has left it: a backstop spends it.
-        let mut pol_debt = market.pol_debt_amount;
+        let mut pol_left = market.clone();
         let cfg = self.cfg.clone();
         let keeper = chain.keeper();
         let mk = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
@@ -639,16 +639,11 @@ impl Keeper {
             let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
             // POL buys at the floor, never above spot: only when it can pay for at least
             // one unit.
-            let pol_can_buy = backstop_ok && {
-                let left = Market {
-                    pol_debt_amount: pol_debt,
-                    ..market.clone()
-                };
-                zero_loss::risk::backstop_price(&left, prices)
+            let pol_can_buy = backstop_ok
+                && zero_loss::risk::backstop_price(&pol_left, prices)
                     .ok()
-                    .and_then(|price| rules::pol_affordable(&left, price).ok())
-                    .is_some_and(|q| q > 0)
-            };
+                    .and_then(|price| rules::pol_affordable(&pol_left, price).ok())
+                    .is_some_and(|q| q > 0);
             if pol_can_buy {
                 let bs = mk.backstop(keeper, *key);
                 let before = report.events.len();
@@ -659,7 +654,8 @@ impl Keeper {
                     self.stats.backstops += 1;
                     for e in &report.events[before..] {
                         if let KeeperEvent::Backstop(b) = e {
-                            pol_debt = pol_debt.saturating_sub(b.paid);
+                            pol_left.pol_debt_amount =
+                                pol_left.pol_debt_amount.saturating_sub(b.paid);
                         }
                     }
                 }
