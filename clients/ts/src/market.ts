@@ -136,17 +136,7 @@ export function confRatio(price: bigint, conf: bigint): bigint {
  * Pass decoded `PriceUpdateV2.priceMessage`s or explicit readings.
  */
 export function marketPrices(
-  market: Pick<
-    Market,
-    | 'params'
-    | 'collateralDecimals'
-    | 'debtDecimals'
-    | 'collateralPublishTime'
-    | 'heldPrevMax'
-    | 'heldPrevStart'
-    | 'heldCurMax'
-    | 'heldCurStart'
-  >,
+  market: Pick<Market, 'params' | 'collateralDecimals' | 'debtDecimals'> & HeldWindow,
   collateral: FeedReadings,
   debt: FeedReadings,
 ): MarketPrices {
@@ -172,29 +162,51 @@ export function marketPrices(
   };
 }
 
+/** The market's held-price state (`held::Window`): its two buckets and its newest reading. */
+export type HeldWindow = Pick<
+  Market,
+  'collateralPublishTime' | 'heldPrevMax' | 'heldPrevStart' | 'heldCurMax' | 'heldCurStart'
+>;
+
+/**
+ * `held::Window::record`: the market's held-price state after a reading of
+ * `price` (WAD) published at `time`.
+ */
+export function recordHeld(
+  market: HeldWindow & Pick<Market, 'params'>,
+  time: bigint,
+  price: bigint,
+): HeldWindow {
+  const persist = BigInt(market.params.breachPersistSecs);
+  const fresh = { collateralPublishTime: time, heldCurMax: price, heldCurStart: time };
+  if (market.heldCurMax === 0n || time - market.collateralPublishTime > persist) {
+    return { ...fresh, heldPrevMax: 0n, heldPrevStart: 0n };
+  }
+  if (time - market.heldCurStart > persist) {
+    return { ...fresh, heldPrevMax: market.heldCurMax, heldPrevStart: market.heldCurStart };
+  }
+  return {
+    collateralPublishTime: time,
+    heldPrevMax: market.heldPrevMax,
+    heldPrevStart: market.heldPrevStart,
+    heldCurMax: max(market.heldCurMax, price),
+    heldCurStart: market.heldCurStart,
+  };
+}
+
 /**
  * `held::Window::record` then `held()`: the held price after a reading of
  * `price` (WAD) published at `time`, or `null` while the market has not seen
  * readings spanning more than `breach_persist_secs` with no longer silence.
  */
 export function heldAfter(
-  market: Pick<
-    Market,
-    | 'params'
-    | 'collateralPublishTime'
-    | 'heldPrevMax'
-    | 'heldPrevStart'
-    | 'heldCurMax'
-    | 'heldCurStart'
-  >,
+  market: HeldWindow & Pick<Market, 'params'>,
   time: bigint,
   price: bigint,
 ): bigint | null {
-  const persist = BigInt(market.params.breachPersistSecs);
-  if (market.heldCurMax === 0n || time - market.collateralPublishTime > persist) return null;
-  if (time - market.heldCurStart > persist) return max(market.heldCurMax, price);
-  if (market.heldPrevMax === 0n) return null;
-  return max(market.heldPrevMax, max(market.heldCurMax, price));
+  const w = recordHeld(market, time, price);
+  if (w.heldPrevMax === 0n || w.heldCurMax === 0n) return null;
+  return max(w.heldPrevMax, w.heldCurMax);
 }
 
 /** Why the program would refuse a price account (the error's IDL name). */

@@ -15,6 +15,7 @@ import {
 } from '@solana/kit';
 import {
   BPF_LOADER_UPGRADEABLE_PROGRAM_ADDRESS,
+  type HeldWindow,
   VaultKind,
   ZERO_LOSS_ERROR__ORACLE_STALE,
   ZERO_LOSS_ERROR__TOO_EXPENSIVE,
@@ -36,6 +37,7 @@ import {
   getLpDepositedEncoder,
   heldAfter,
   maxPriceWithSlippage,
+  recordHeld,
   priceToWad,
   wadToPrice,
 } from '../src';
@@ -198,41 +200,14 @@ describe('bid prices', () => {
 // `heldAfter` is `held::Window::record` then `held()`, on the market's stored
 // buckets: the same cases as the program's unit tests (engine/held.rs).
 describe('the held spot price', () => {
-  type Window = {
-    collateralPublishTime: bigint;
-    heldPrevMax: bigint;
-    heldPrevStart: bigint;
-    heldCurMax: bigint;
-    heldCurStart: bigint;
-  };
+  type Window = HeldWindow;
   const persist = 120;
   const params = { breachPersistSecs: persist } as Parameters<typeof heldAfter>[0]['params'];
-  // Records a reading as the program does, returning the new window and the held price.
-  const record = (w: Window, t: bigint, p: bigint): [Window, bigint | null] => {
-    const held = heldAfter({ ...w, params }, t, p);
-    const P = BigInt(persist);
-    let next: Window;
-    if (w.heldCurMax === 0n || t - w.collateralPublishTime > P) {
-      next = {
-        collateralPublishTime: t,
-        heldPrevMax: 0n,
-        heldPrevStart: 0n,
-        heldCurMax: p,
-        heldCurStart: t,
-      };
-    } else if (t - w.heldCurStart > P) {
-      next = {
-        collateralPublishTime: t,
-        heldPrevMax: w.heldCurMax,
-        heldPrevStart: w.heldCurStart,
-        heldCurMax: p,
-        heldCurStart: t,
-      };
-    } else {
-      next = { ...w, collateralPublishTime: t, heldCurMax: w.heldCurMax > p ? w.heldCurMax : p };
-    }
-    return [next, held];
-  };
+  // Records a reading as the program does: the new window and the held price.
+  const record = (w: Window, t: bigint, p: bigint): [Window, bigint | null] => [
+    recordHeld({ ...w, params }, t, p),
+    heldAfter({ ...w, params }, t, p),
+  ];
   const empty: Window = {
     collateralPublishTime: 0n,
     heldPrevMax: 0n,
