@@ -37,12 +37,22 @@ pub struct KeeperConfig {
     /// What one transaction costs the keeper (base and priority fee), debt native units: a
     /// take must return it on top of the edge.
     pub tx_cost: u64,
-    /// Refresh the market when its last refresh is older than this, seconds.
+    /// What each account past the first adds to a batch's fee, debt native units.
+    pub tx_cost_per_account: u64,
+    /// Refresh the market when its last refresh is older than this, seconds (the
+    /// heartbeat: reserves swept, a quiet market's volatility sampled).
     pub refresh_secs: i64,
+    /// Refresh sooner when the volatility buffer a refresh would write is wider than the
+    /// one in force by at least this, bps (`u64::MAX`: never). The buffer sets the borrow
+    /// limit and the partial zone's top: a wider one protects lenders at once; a narrower
+    /// one (more room to borrow) waits for the heartbeat.
+    pub buffer_move_bps: u64,
     /// While some account is past the threshold on spot but not yet on the market's held
     /// price (a breach the held price has not seen last `breach_persist_secs`), refresh at
     /// least this often, so the market sees the readings that make it hold. Seconds; at
-    /// most `refresh_secs` to matter.
+    /// most `refresh_secs` to matter. Only while the keeper's own looks come at most
+    /// `breach_persist_secs` apart: a longer silence starts the held window again, so
+    /// such refreshes could never make a breach hold.
     pub watch_secs: i64,
     /// What this keeper does.
     pub role: Role,
@@ -156,12 +166,36 @@ pub struct KeeperStats {
     pub failed: u64,
     pub races_lost: u64,
     pub refreshes: u64,
+    /// `liquidate_partial` transactions (one account each).
     pub partials: u64,
+    /// `liquidate_batch` transactions, and the accounts they liquidated.
+    pub batches: u64,
+    pub batched: u64,
     pub kicks: u64,
     pub bids: u64,
     pub restarts: u64,
     pub backstops: u64,
     pub settlements: u64,
+}
+
+/// Partial liquidations gathered for one transaction, and the market as the program
+/// would leave it after them (the next plans are made on it).
+#[derive(Default)]
+struct Batch {
+    market: Option<Market>,
+    keys: Vec<Pubkey>,
+    repays: Vec<u64>,
+    repaid: u64,
+    collateral_out: u64,
+}
+
+impl Batch {
+    fn add(&mut self, key: Pubkey, max_repay: u64, plan: &liquidation::PartialPlan) {
+        self.keys.push(key);
+        self.repays.push(max_repay);
+        self.repaid = self.repaid.saturating_add(plan.repaid);
+        self.collateral_out = self.collateral_out.saturating_add(plan.collateral_out);
+    }
 }
 
 /// Accounts counted by zone.
@@ -202,7 +236,7 @@ pub struct TickReport {
 
 /// Program errors that mean another keeper (or the market) got there first:
 /// logged and skipped, never retried.
-pub const RACE_ERRORS: [ZlError; 9] = [
+pub const RACE_ERRORS: [ZlError; 10] = [
     ZlError::AccountHealthy,
     ZlError::NotInBufferZone,
     ZlError::NotDistressed,
@@ -212,6 +246,7 @@ pub const RACE_ERRORS: [ZlError; 9] = [
     ZlError::RestartTooEarly,
     ZlError::TooExpensive,
     ZlError::BudgetExhausted,
+    ZlError::NothingLiquidated,
 ];
 
 /// Anchor's "account not initialized" (3012): the auction was settled.
@@ -234,6 +269,11 @@ pub struct Keeper {
     /// The lowest auction id that may still be open.
     first_open_auction: u64,
     last_refresh: i64,
+    /// When the keeper last looked.
+    last_tick: i64,
+    /// The widest volatility buffer this keeper's refreshes have written since its last
+    /// heartbeat refresh.
+    widest: Fp,
     /// At the last look some account was past the threshold on spot and not on the held
     /// price (see [`KeeperConfig::watch_secs`]).
     watching: bool,
@@ -267,6 +307,16 @@ pub fn prices_from_accounts(
     );
     let di = AccountInfo::new(debt.0, false, false, &mut dl, &mut dd, &debt.1.owner, false);
     oracle::read_prices(market, &ci, &di, now).map_err(|e| anyhow::anyhow!("oracle: {e}"))
+}
+
+/// The volatility buffer a refresh now would write: the program's own sample
+/// (`Market::sample_volatility`) run on a copy of the market.
+pub fn buffer_after_refresh(market: &Market, prices: &MarketPrices) -> Option<Fp> {
+    let mut after = market.clone();
+    after
+        .sample_volatility(prices.spot_mid, prices.collateral_time)
+        .ok()?;
+    after.buffer().ok()
 }
 
 /// The market at `market`.
@@ -314,6 +364,8 @@ impl Keeper {
             stats: KeeperStats::default(),
             first_open_auction: 0,
             last_refresh: i64::MIN,
+            last_tick: i64::MIN,
+            widest: Fp::ZERO,
             watching: false,
             capital_left: 0,
             takes_left: 0,
@@ -385,10 +437,28 @@ impl Keeper {
         let keeper = chain.keeper();
         let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
-        // 1. Refresh: interest, volatility, budget, breaker.
-        let since = now.saturating_sub(self.last_refresh);
-        let due = since >= cfg.refresh_secs || (self.watching && since >= cfg.watch_secs);
-        if cfg.role.maintain && due {
+        // 1. Refresh: interest, volatility, budget, breaker, when one is due. Prices
+        // through the program's own oracle code; without valid prices (stale, outage)
+        // nothing can be judged, and a refresh would be refused.
+        let read = |market: &Market| {
+            prices_from_accounts(
+                market,
+                (&cfg.collateral_oracle, coll_acc),
+                (&cfg.debt_oracle, debt_acc),
+                now,
+            )
+        };
+        let gap = now.saturating_sub(self.last_tick);
+        self.last_tick = now;
+        let mut prices = match read(&market) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "no valid prices this tick");
+                return Ok(report);
+            }
+        };
+        if cfg.role.maintain && self.refresh_due(&market, &prices, now, gap) {
+            let heartbeat = now.saturating_sub(self.last_refresh) >= cfg.refresh_secs;
             let refresh = keys.refresh();
             if self
                 .send(chain, "refresh_market", &[refresh], &mut report.events)
@@ -399,28 +469,29 @@ impl Keeper {
                 if let Some(Some(a)) = chain.get_accounts(&[cfg.market]).await?.first() {
                     market = decode(a).unwrap_or(market);
                 }
+                let written = market.buffer().unwrap_or(Fp::ZERO);
+                self.widest = if heartbeat {
+                    written
+                } else {
+                    self.widest.max(written)
+                };
+                prices = match read(&market) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no valid prices this tick");
+                        return Ok(report);
+                    }
+                };
             }
         }
-        // Prices through the program's own oracle code; without valid prices
-        // (stale, outage) nothing can be judged.
-        let prices = match prices_from_accounts(
-            &market,
-            (&cfg.collateral_oracle, coll_acc),
-            (&cfg.debt_oracle, debt_acc),
-            now,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "no valid prices this tick");
-                return Ok(report);
-            }
-        };
         let mut view = market.clone();
         view.accrue_interest(now)
             .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
 
-        // 2. Margin accounts: health off-chain, then act.
+        // 2. Margin accounts: health off-chain, then act; partial liquidations
+        // gathered into batches.
         let mut watching = false;
+        let mut batch = Batch::default();
         for (key, m) in borrowers(chain, &cfg.market).await? {
             report.accounts_checked += 1;
             let h = match zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices) {
@@ -435,35 +506,41 @@ impl Keeper {
             match h.zone {
                 // The program's own rule: the buffer zone at the EMA trigger, or
                 // past liq_ltv on the held spot price while the EMA lags.
-                _ if liquidation::partial_open(&h) => {
+                _ if liquidation::partial_open(&h.standing()) => {
                     report.buffer.push(key);
                     if !self.can_take() {
                         continue;
                     }
-                    // The program's own plan (the transition run on copies): what it
-                    // would repay and pay out, or why it would refuse. Taken only when
-                    // the collateral received sells at the venue for the repayment plus
-                    // the edge; in a crash the EMA lags spot and a partial can lose
-                    // money, and selling more fetches less, so the size is cut to fit.
+                    // The program's own transition, run on the batch's copy of the
+                    // market: what it would repay and pay out, or why it would refuse.
+                    // Taken only when the batch's collateral, this account's added, sells
+                    // at the venue for the batch's repayments plus the edge and the fee;
+                    // in a crash the EMA lags spot and a partial can lose money, and
+                    // selling more fetches less, so the size is cut to fit.
                     let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
+                    let (batch_repaid, batch_out) = (batch.repaid, batch.collateral_out);
+                    let batch_len = batch.keys.len();
+                    let capital = self.capital_left.saturating_sub(batch_repaid);
+                    let base = batch.market.get_or_insert_with(|| market.clone());
                     let plan = |max_repay: u64| {
-                        liquidation::preview_partial(&market, &m, &prices, now, &keeper, max_repay)
+                        liquidation::preview_partial(base, &m, &prices, now, &keeper, max_repay)
                             .ok()
                             .map(|out| out.plan)
                     };
                     let pays = |max_repay: u64| {
                         plan(max_repay).is_some_and(|p| {
-                            let out = p.collateral_out;
+                            let out = batch_out.saturating_add(p.collateral_out);
+                            let fee = cfg.tx_cost as u128
+                                + cfg.tx_cost_per_account as u128 * batch_len as u128;
+                            let owed = batch_repaid as u128 + p.repaid as u128 + fee;
                             venue
                                 .sell_price(out)
                                 .and_then(|r| r.mul_floor(keep).ok())
                                 .and_then(|r| r.mul_int_floor(out as u128).ok())
-                                .is_some_and(|worth| {
-                                    worth >= p.repaid as u128 + cfg.tx_cost as u128
-                                })
+                                .is_some_and(|worth| worth >= owed)
                         })
                     };
-                    let Some(full) = plan(self.capital_left) else {
+                    let Some(full) = plan(capital) else {
                         tracing::debug!(account = %key, "no partial liquidation");
                         continue;
                     };
@@ -472,20 +549,16 @@ impl Keeper {
                         tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
                         continue;
                     }
-                    let liq = keys.liquidate_partial(
-                        keeper,
-                        key,
-                        cfg.debt_account,
-                        cfg.collateral_account,
-                        repay,
-                    );
-                    let before = report.events.len();
-                    if self
-                        .send(chain, "liquidate_partial", &[liq], &mut report.events)
-                        .await?
-                    {
-                        self.stats.partials += 1;
-                        self.took(&report.events[before..]);
+                    let mut copy = m.clone();
+                    let Ok(out) = liquidation::liquidate_partial(
+                        base, &mut copy, &prices, now, &keeper, repay,
+                    ) else {
+                        continue;
+                    };
+                    batch.add(key, repay, &out.plan);
+                    if batch.keys.len() == liquidation::MAX_BATCH {
+                        self.flush(chain, &keys, &mut batch, &mut report.events)
+                            .await?;
                     }
                 }
                 Zone::Distressed | Zone::Emergency => {
@@ -512,12 +585,105 @@ impl Keeper {
             }
         }
 
+        self.flush(chain, &keys, &mut batch, &mut report.events)
+            .await?;
         self.watching = watching;
 
         // 3. Auctions: settle, bid, restart, backstop.
         self.work_auctions(chain, venue, &market, &prices, now, &mut report)
             .await?;
         Ok(report)
+    }
+
+    /// Whether a refresh is due: the heartbeat (`refresh_secs`); a breach building that
+    /// the held price has not seen (`watch_secs`, while the looks come within the held
+    /// window); a tripped breaker whose cooldown has passed, on a normal reading (only a
+    /// refresh clears it); or a buffer a refresh would widen by `buffer_move_bps` or more
+    /// past the widest written since the heartbeat.
+    fn refresh_due(&self, market: &Market, prices: &MarketPrices, now: i64, gap: i64) -> bool {
+        let cfg = &self.cfg;
+        let since = now.saturating_sub(self.last_refresh);
+        let p = &market.params;
+        // Watching: a reading only when the held window needs one: to start it, to keep it
+        // alive (the next look would come more than `breach_persist_secs` after the last
+        // reading), or to open its next bucket (then the held price can move). Readings in
+        // between would not change what the window holds of a breach that lasts.
+        let persist = p.breach_persist_secs as i64;
+        let w = market.held_window();
+        let needs_reading = w.cur.is_empty()
+            || now.saturating_sub(w.last) > persist
+            || now.saturating_add(gap).saturating_sub(w.last) > persist
+            || now.saturating_sub(w.cur.start) > persist;
+        let watch = self.watching && since >= cfg.watch_secs && gap <= persist && needs_reading;
+        // A refresh clears the breaker only past its cooldown and on a normal reading.
+        let breaker = market.breaker_tripped()
+            && now.saturating_sub(market.breaker_last_abnormal_ts)
+                >= p.breaker_cooldown_secs as i64
+            && zero_loss::risk::abnormal_reasons(market, prices).is_ok_and(|(r, _, _)| r == 0);
+        // Wider than both the buffer in force and the widest this keeper has written
+        // since its heartbeat: an estimate that swings with the phase of a chop (each
+        // refresh's sample moves it both ways) is not refreshed at every swing.
+        let widens = || {
+            let Some(after) = buffer_after_refresh(market, prices) else {
+                return false;
+            };
+            let Ok(now_b) = market.buffer() else {
+                return false;
+            };
+            let high = now_b.max(self.widest);
+            after
+                .checked_sub(high)
+                .is_ok_and(|w| zero_loss::risk::ltv_bps(w) >= cfg.buffer_move_bps)
+        };
+        let heartbeat = since >= cfg.refresh_secs;
+        let widens = !heartbeat && !watch && !breaker && widens();
+        if heartbeat || watch || breaker || widens {
+            tracing::debug!(heartbeat, watch, breaker, widens, "refresh due");
+        }
+        heartbeat || watch || breaker || widens
+    }
+
+    /// Sends the partial liquidations gathered (`liquidate_partial` for one account,
+    /// `liquidate_batch` for more) and starts a new batch on the market they leave.
+    async fn flush<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        keys: &MarketKeys,
+        batch: &mut Batch,
+        out: &mut Vec<KeeperEvent>,
+    ) -> anyhow::Result<()> {
+        if batch.keys.is_empty() {
+            return Ok(());
+        }
+        let keeper = chain.keeper();
+        let (debt, coll) = (self.cfg.debt_account, self.cfg.collateral_account);
+        let n = batch.keys.len() as u64;
+        let (what, ix) = if n == 1 {
+            let ix = keys.liquidate_partial(keeper, batch.keys[0], debt, coll, batch.repays[0]);
+            ("liquidate_partial", ix)
+        } else {
+            let repays = std::mem::take(&mut batch.repays);
+            let ix = keys.liquidate_batch(keeper, &batch.keys, debt, coll, repays);
+            ("liquidate_batch", ix)
+        };
+        let before = out.len();
+        if self.send(chain, what, &[ix], out).await? {
+            if n == 1 {
+                self.stats.partials += 1;
+            } else {
+                self.stats.batches += 1;
+                self.stats.batched += out[before..]
+                    .iter()
+                    .filter(|e| matches!(e, KeeperEvent::Partial(_)))
+                    .count() as u64;
+            }
+            self.took(&out[before..]);
+        }
+        batch.keys.clear();
+        batch.repays.clear();
+        batch.repaid = 0;
+        batch.collateral_out = 0;
+        Ok(())
     }
 
     /// Whether this tick may still take (partial liquidation, bid).

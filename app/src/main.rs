@@ -172,6 +172,9 @@ struct RunArgs {
     /// Refresh the market at most this often, seconds.
     #[arg(long, default_value_t = 30)]
     refresh_secs: i64,
+    /// Refresh sooner when a refresh would widen the volatility buffer by this much, bps.
+    #[arg(long, default_value_t = 50)]
+    buffer_move_bps: u64,
 }
 
 #[cfg(feature = "sim")]
@@ -548,7 +551,9 @@ async fn run_cmd(url: &str, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Res
             .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
         edge_bps: a.edge_bps,
         tx_cost: 0,
+        tx_cost_per_account: 0,
         refresh_secs: a.refresh_secs,
+        buffer_move_bps: a.buffer_move_bps,
         watch_secs: a.refresh_secs,
         role: Role::FULL,
     });

@@ -56,7 +56,9 @@ async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
         collateral_account: k.collateral_ata,
         edge_bps: 100,
         tx_cost: 0,
+        tx_cost_per_account: 0,
         refresh_secs: 0,
+        buffer_move_bps: u64::MAX,
         watch_secs: 0,
         role: Role::FULL,
     });
@@ -225,10 +227,12 @@ async fn token_helpers_create_the_associated_account_the_ata_program_derives() {
 /// The keeper's cadence: with an hourly `refresh_secs` and a one-minute
 /// `watch_secs`, a calm market is refreshed once an hour, and a spot fall
 /// past the threshold that the held price has not yet seen hold is refreshed
-/// every minute until it holds (and the partial liquidation it opens goes
-/// ahead); once nothing is building, the hourly cadence is back.
+/// when the held window needs a reading (to start it, to keep it alive, to open
+/// its next bucket: three readings in three minutes, not one a minute) until it
+/// holds (and the partial liquidation it opens goes ahead); once nothing is
+/// building, the hourly cadence is back.
 #[tokio::test]
-async fn the_keeper_refreshes_hourly_and_every_minute_while_a_breach_builds() {
+async fn the_keeper_refreshes_hourly_and_while_a_breach_builds_when_the_window_needs_it() {
     let (mut f, bs, k, mut keeper) = setup().await;
     keeper.cfg.refresh_secs = 3_600;
     keeper.cfg.watch_secs = 60;
@@ -255,9 +259,10 @@ async fn the_keeper_refreshes_hourly_and_every_minute_while_a_breach_builds() {
         f.advance(60).await;
     }
     let watched = keeper.stats.refreshes - before;
-    assert!(
-        watched >= 4,
-        "refreshed {watched} times in six minutes of a building breach"
+    assert_eq!(
+        watched, 3,
+        "refreshed {watched} times in six minutes of a building breach: at its start, to \
+         keep the window alive and to open its next bucket"
     );
     assert_eq!(partials, 1, "the held fall opened one partial liquidation");
     // The account is back at the target; nothing builds: hourly again.
@@ -273,4 +278,63 @@ async fn the_keeper_refreshes_hourly_and_every_minute_while_a_breach_builds() {
         keeper.stats.refreshes - before
     );
     f.assert_conservation().await;
+}
+
+/// A keeper whose looks come further apart than `breach_persist_secs` does not watch: a
+/// silence that long starts the held window again, so its refreshes could never make a
+/// breach hold. Only the heartbeat refreshes.
+#[tokio::test]
+async fn the_keeper_does_not_watch_when_its_looks_are_further_apart_than_the_held_window() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    keeper.cfg.refresh_secs = 6 * 3_600;
+    keeper.cfg.watch_secs = 60;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    let venue = OracleVenue(Fp::ONE);
+    let persist = f.market_state().await.params.breach_persist_secs as i64;
+    for _ in 0..8 {
+        // Past liq_ltv on spot only (690 / 860 > 80%), healthy on the EMA
+        // (690 / 900), and within the breaker's 5% divergence.
+        f.set_prices(90.0, 86.0);
+        tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        f.advance(persist + 60).await;
+    }
+    assert_eq!(
+        keeper.stats.refreshes, 1,
+        "only the first look's heartbeat refreshes"
+    );
+    // The same market looked at every minute: the keeper watches.
+    for _ in 0..3 {
+        tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        f.advance(60).await;
+    }
+    assert!(
+        keeper.stats.refreshes >= 2,
+        "looks a minute apart watch: the held window is started again"
+    );
+}
+
+/// With a long heartbeat, a calm market is refreshed once; a move that would widen the
+/// volatility buffer by `buffer_move_bps` or more is refreshed at the next look.
+#[tokio::test]
+async fn the_keeper_refreshes_when_a_refresh_would_move_the_buffer() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    keeper.cfg.refresh_secs = 6 * 3_600;
+    keeper.cfg.watch_secs = 6 * 3_600;
+    keeper.cfg.buffer_move_bps = 50;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    let venue = OracleVenue(Fp::ONE);
+    for _ in 0..10 {
+        f.set_prices(100.0, 100.0);
+        tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        f.advance(60).await;
+    }
+    assert_eq!(keeper.stats.refreshes, 1, "one refresh in ten calm minutes");
+    let buffer = f.market_state().await.buffer().unwrap();
+    f.set_prices(115.0, 115.0);
+    tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+    assert_eq!(keeper.stats.refreshes, 2, "a 15% move is refreshed at once");
+    assert!(
+        f.market_state().await.buffer().unwrap() >= buffer.checked_add(Fp::from_bps(50)).unwrap(),
+        "the refresh widened the buffer"
+    );
 }

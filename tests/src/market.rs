@@ -541,6 +541,21 @@ impl MarketFixture {
         )
     }
 
+    pub fn ix_liquidate_batch(
+        &self,
+        liquidator: &User,
+        margins: &[Pubkey],
+        max_repays: Vec<u64>,
+    ) -> Instruction {
+        self.keys().liquidate_batch(
+            liquidator.key(),
+            margins,
+            liquidator.debt_ata,
+            liquidator.collateral_ata,
+            max_repays,
+        )
+    }
+
     pub fn ix_start_auction(&self, kicker: &User, margin: Pubkey, auction: Pubkey) -> Instruction {
         self.keys()
             .start_auction(kicker.key(), margin, auction, kicker.debt_ata)

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::sync::LazyLock;
 
 use serde::Serialize;
+use zero_loss::controller::liquidation::MAX_BATCH;
 
 /// Solana's base fee per signature, lamports (every transaction here has one signer).
 pub const BASE_FEE_LAMPORTS: f64 = 5_000.0;
@@ -22,6 +23,9 @@ pub const VOL_WINDOW_SECS: f64 = 3_600.0;
 pub enum Action {
     RefreshMarket,
     LiquidatePartial,
+    /// `liquidate_batch` of `MAX_BATCH` accounts (measured with eight); smaller batches
+    /// are charged by [`Clock::batch_fee`].
+    LiquidateBatch,
     StartAuction,
     Bid,
     RestartAuction,
@@ -50,9 +54,10 @@ pub fn measured_cu(instruction: &str) -> Option<f64> {
 }
 
 impl Action {
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::RefreshMarket,
         Action::LiquidatePartial,
+        Action::LiquidateBatch,
         Action::StartAuction,
         Action::Bid,
         Action::RestartAuction,
@@ -64,7 +69,7 @@ impl Action {
     /// Compute units a transaction doing this uses: read once from the table, not at every
     /// fee (a fee is asked for every offer a bidder weighs).
     pub fn cu(self) -> f64 {
-        static CU: LazyLock<[f64; 8]> = LazyLock::new(|| Action::ALL.map(Action::read_cu));
+        static CU: LazyLock<[f64; 9]> = LazyLock::new(|| Action::ALL.map(Action::read_cu));
         CU[self as usize]
     }
 
@@ -73,6 +78,7 @@ impl Action {
         match self {
             Action::RefreshMarket => engine("refresh_market"),
             Action::LiquidatePartial => engine("liquidate_partial"),
+            Action::LiquidateBatch => engine("liquidate_batch"),
             Action::StartAuction => engine("start_auction"),
             Action::Bid => engine("bid"),
             Action::RestartAuction => engine("restart_auction"),
@@ -276,6 +282,18 @@ impl Clock {
     pub fn fee(&self, tick: &Tick, action: Action) -> f64 {
         self.frictions.fees.fee(action.cu(), tick.cu_price)
     }
+
+    /// Debt units `batches` `liquidate_batch` transactions liquidating `accounts` in all
+    /// pay at `tick`: the CU of one account (`liquidate_partial`) and of a full batch,
+    /// interpolated linearly by the accounts each carries (summed, as it is linear).
+    pub fn batch_fee(&self, tick: &Tick, batches: u64, accounts: u64) -> f64 {
+        let (one, full) = (Action::LiquidatePartial.cu(), Action::LiquidateBatch.cu());
+        let per_extra = (full - one) / (MAX_BATCH as f64 - 1.0);
+        let cu = batches as f64 * one + accounts.saturating_sub(batches) as f64 * per_extra;
+        let fees = &self.frictions.fees;
+        fees.fee(0.0, tick.cu_price) * batches as f64 + fees.fee(cu, tick.cu_price)
+            - fees.fee(0.0, tick.cu_price)
+    }
 }
 
 #[cfg(test)]
@@ -285,8 +303,8 @@ mod tests {
 
     #[test]
     fn engine_cu_come_from_the_performance_table() {
-        assert_eq!(measured_cu("liquidate_partial"), Some(48_460.0));
-        assert_eq!(measured_cu("bid"), Some(39_526.0));
+        assert_eq!(measured_cu("liquidate_partial"), Some(43_138.0));
+        assert_eq!(measured_cu("bid"), Some(39_548.0));
         assert_eq!(measured_cu("no_such_instruction"), None);
         for a in [
             Action::RefreshMarket,
@@ -301,6 +319,10 @@ mod tests {
             assert!(cu > 10_000.0 && cu <= 60_000.0, "{a:?}: {cu}");
         }
         assert_eq!(Action::KaminoLiquidation.cu(), 350_000.0);
+        // A full batch: more than one account's CU, less than as many single liquidations.
+        let batch = Action::LiquidateBatch.cu();
+        let single = Action::LiquidatePartial.cu();
+        assert!(batch > single && batch < single * MAX_BATCH as f64);
         for (k, a) in Action::ALL.into_iter().enumerate() {
             assert_eq!(a as usize, k, "{a:?}");
             assert_eq!(a.cu(), a.read_cu());
@@ -335,6 +357,22 @@ mod tests {
         assert!(close(d.factor(0.0, 0.04), 0.5));
         assert!(close(d.factor(0.1, 0.04), 0.5 * (-0.15f64).exp()));
         assert_eq!(d.factor(0.95, 0.5), 0.25);
+    }
+
+    #[test]
+    fn a_batch_is_charged_between_one_account_and_a_full_batch() {
+        let path = |t: f64| if t < 3_600.0 { 100.0 } else { 90.0 };
+        let c = Clock::new(path, 60.0, 7_200.0, 2, Frictions::default());
+        let tick = &c.ticks[59];
+        let one = c.fee(tick, Action::LiquidatePartial);
+        let full = c.fee(tick, Action::LiquidateBatch);
+        assert!(close(c.batch_fee(tick, 1, 1), one));
+        assert!(close(c.batch_fee(tick, 1, MAX_BATCH as u64), full));
+        // Linear in the accounts; each transaction pays its base fee.
+        let four = c.batch_fee(tick, 1, 4);
+        assert!(one < four && four < full);
+        assert!(close(c.batch_fee(tick, 2, 5), c.batch_fee(tick, 1, 1) + four));
+        assert_eq!(c.batch_fee(tick, 0, 0), 0.0);
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::bank::BankChain;
 use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, KeeperStats, Role};
 use crate::oracle_model::SimOracle;
 use crate::scenario::Scenario;
+use zero_loss::controller::liquidation::MAX_BATCH;
 
 /// The price every path starts at inside the simulation (debt units per collateral token).
 pub const PRICE_LEVEL: f64 = 100.0;
@@ -38,9 +39,12 @@ pub const PRICE_LEVEL: f64 = 100.0;
 const LP_PER_DEBT: f64 = 1.25;
 /// Takes one bidder may make in one look.
 const MAX_TAKES_PER_LOOK: usize = 16;
-/// The engine's keeper refreshes the market hourly (interest, volatility, budget, breaker),
-/// as an operator paying fees would (docs/liquidation.md, lever 8) ...
-const KEEPER_REFRESH_SECS: i64 = 3_600;
+/// The engine's keeper refreshes the market every six hours (interest, volatility, budget,
+/// breaker), as an operator paying fees would (docs/liquidation.md, lever 8) ...
+const KEEPER_REFRESH_SECS: i64 = 21_600;
+/// ... sooner when a refresh would widen the volatility buffer by half a point or more, or
+/// clear a tripped breaker ...
+const KEEPER_BUFFER_MOVE_BPS: u64 = 50;
 /// ... and every minute while some account is past the threshold on spot but not yet on
 /// the market's held price, so the held price sees the readings that make a breach hold.
 const KEEPER_WATCH_SECS: i64 = 60;
@@ -451,8 +455,14 @@ fn fees_between(
 ) -> (u64, f64) {
     let n = |a: u64, b: u64| b.saturating_sub(a) as f64;
     let fee = |a: Action| clock.fee(tick, a);
+    let batches = clock.batch_fee(
+        tick,
+        after.batches.saturating_sub(before.batches),
+        after.batched.saturating_sub(before.batched),
+    );
     let total = n(before.refreshes, after.refreshes) * fee(Action::RefreshMarket)
         + n(before.partials, after.partials) * fee(Action::LiquidatePartial)
+        + batches
         + n(before.kicks, after.kicks) * fee(Action::StartAuction)
         + n(before.bids, after.bids) * fee(Action::Bid)
         + n(before.restarts, after.restarts) * fee(Action::RestartAuction)
@@ -500,7 +510,9 @@ async fn run_engine(
             collateral_account: u.collateral_ata,
             edge_bps: b.edge_bps.round() as u64,
             tx_cost: 0,
+            tx_cost_per_account: 0,
             refresh_secs: i64::MAX,
+            buffer_move_bps: u64::MAX,
             watch_secs: i64::MAX,
             role: Role::taker(0, MAX_TAKES_PER_LOOK),
         });
@@ -537,7 +549,9 @@ async fn run_engine(
         collateral_account: keeper_user.collateral_ata,
         edge_bps: 0,
         tx_cost: 0,
+        tx_cost_per_account: 0,
         refresh_secs: KEEPER_REFRESH_SECS,
+        buffer_move_bps: KEEPER_BUFFER_MOVE_BPS,
         watch_secs: KEEPER_WATCH_SECS,
         role: Role::MAINTAIN,
     });
@@ -574,11 +588,15 @@ async fn run_engine(
         // liquidations of the accounts then in the buffer zone, lots of auctions then
         // open; each transaction's fee from their cash.
         let take_fee = clock.fee(tick, Action::LiquidatePartial);
+        // What each account past the first adds to a batch's fee.
+        let per_account =
+            (clock.batch_fee(tick, 1, MAX_BATCH as u64) - take_fee) / (MAX_BATCH as f64 - 1.0);
         for (b, (u, k)) in bidders.iter_mut().zip(takers.iter_mut()) {
             if !b.look(clock_t) {
                 continue;
             }
             k.cfg.tx_cost = debt_native(take_fee);
+            k.cfg.tx_cost_per_account = debt_native(per_account.max(0.0));
             for _ in 0..MAX_TAKES_PER_LOOK {
                 let cash = (b.available() - take_fee).max(0.0);
                 k.cfg.role = Role::taker(debt_native(cash), 1);

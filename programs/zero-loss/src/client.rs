@@ -5,7 +5,7 @@
 //! builds a zero-loss instruction or parses a log line itself.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{
     system_program, AnchorDeserialize, Discriminator, InstructionData, ToAccountMetas,
 };
@@ -461,6 +461,36 @@ impl MarketKeys {
             },
             crate::instruction::LiquidatePartial { max_repay },
         )
+    }
+
+    /// The partial liquidation of each of `margins` for at most its entry of
+    /// `max_repays` (the margin accounts go as writable remaining accounts).
+    pub fn liquidate_batch(
+        &self,
+        liquidator: Pubkey,
+        margins: &[Pubkey],
+        debt: Pubkey,
+        collateral: Pubkey,
+        max_repays: Vec<u64>,
+    ) -> Instruction {
+        let mut i = ix(
+            crate::accounts::LiquidateBatch {
+                liquidator,
+                protocol: protocol(),
+                market: self.market,
+                liquidity_vault: self.vault(VaultKind::Liquidity),
+                collateral_vault: self.vault(VaultKind::Collateral),
+                liquidator_debt: debt,
+                liquidator_collateral: collateral,
+                collateral_oracle: self.collateral_oracle,
+                debt_oracle: self.debt_oracle,
+                token_program: spl_token::ID,
+            },
+            crate::instruction::LiquidateBatch { max_repays },
+        );
+        i.accounts
+            .extend(margins.iter().map(|m| AccountMeta::new(*m, false)));
+        i
     }
 
     /// Kicks `margin` into the auction at `auction` (the market's next id);

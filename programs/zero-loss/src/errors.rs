@@ -159,6 +159,12 @@ pub enum ZlError {
     NotUpgradeAuthority,
     #[msg("oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs")]
     PayoutReadingTooOld,
+    #[msg("batch/size: a batch liquidates 1 to 8 margin accounts, with one max_repay for each")]
+    BatchSize,
+    #[msg("batch/duplicate: a margin account appears more than once in the batch")]
+    BatchDuplicate,
+    #[msg("batch/nothing-liquidated: no account of the batch can be liquidated now")]
+    NothingLiquidated,
 }
 
 impl ZlError {
@@ -233,6 +239,9 @@ impl ZlError {
         ZlError::OracleRequired,
         ZlError::NotUpgradeAuthority,
         ZlError::PayoutReadingTooOld,
+        ZlError::BatchSize,
+        ZlError::BatchDuplicate,
+        ZlError::NothingLiquidated,
     ];
 }
 

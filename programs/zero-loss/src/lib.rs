@@ -185,6 +185,17 @@ pub mod zero_loss {
     pub fn liquidate_partial(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         liquidate_partial::handler(ctx, max_repay)
     }
+    /// The partial liquidation of 1 to 8 margin accounts of the market (remaining accounts,
+    /// writable), each at most its `max_repays` entry, on `liquidate_partial`'s rule. Refused
+    /// whole for a malformed batch; an account that cannot be liquidated now is skipped, and
+    /// a batch that liquidates none is refused. Signer: anyone but the owners. Paused with
+    /// LIQUIDATION.
+    pub fn liquidate_batch<'info>(
+        ctx: Context<'info, LiquidateBatch<'info>>,
+        max_repays: Vec<u64>,
+    ) -> Result<()> {
+        liquidate_batch::handler(ctx, max_repays)
+    }
     /// Kicks a Distressed or Emergency margin account into a new Dutch auction.
     /// A slice of its debt and collateral (the whole position in Emergency) moves into the Auction.
     /// Signer: anyone (the kicker), who pays its rent and earns the keeper reward. Paused with

@@ -40,6 +40,60 @@ pub fn evaluate(
     debt_shares: u64,
     prices: &MarketPrices,
 ) -> Result<HealthReport> {
+    evaluate_with(market, market.buffer()?, collateral, debt_shares, prices)
+}
+
+/// As [`evaluate`], with the market's volatility buffer already computed
+/// (`Market::buffer`; a square root, so an instruction that judges several
+/// accounts, or one account twice, computes it once).
+pub fn evaluate_with(
+    market: &Market,
+    buffer: Fp,
+    collateral: u64,
+    debt_shares: u64,
+    prices: &MarketPrices,
+) -> Result<HealthReport> {
+    let s = standing(market, buffer, collateral, debt_shares, prices)?;
+    let ltv =
+        |price: Fp| -> Result<Fp> { Ok(health::ltv_ceil(s.debt as u128, collateral, price)?) };
+    Ok(HealthReport {
+        debt: s.debt,
+        trigger_ltv: s.trigger_ltv,
+        spot_ltv: ltv(prices.spot)?,
+        held_ltv: s.held_ltv,
+        opening_ltv: ltv(prices.price(Action::Borrow))?,
+        buffer,
+        liq_ltv: s.liq_ltv,
+        distress_ltv: s.distress_ltv,
+        zone: s.zone,
+    })
+}
+
+/// What a liquidation decision reads: the zone and the figures that set it
+/// (the part of [`HealthReport`] a liquidation needs; each LTV is a division,
+/// so the liquidation paths compute only these).
+#[derive(Clone, Copy, Debug)]
+pub struct Standing {
+    /// Debt owed, rounded up.
+    pub debt: u64,
+    /// LTV on the EMA trigger price.
+    pub trigger_ltv: Fp,
+    /// LTV on the held spot price (`Action::Emergency`).
+    pub held_ltv: Fp,
+    pub liq_ltv: Fp,
+    pub distress_ltv: Fp,
+    pub zone: Zone,
+}
+
+/// The zone of `collateral` against `debt_shares` in `market` at the
+/// market's volatility `buffer`: the one rule [`evaluate_with`] builds on.
+pub fn standing(
+    market: &Market,
+    buffer: Fp,
+    collateral: u64,
+    debt_shares: u64,
+    prices: &MarketPrices,
+) -> Result<Standing> {
     let debt = market.debt_of(debt_shares)?;
     let ltv = |action: Action| -> Result<Fp> {
         Ok(health::ltv_ceil(
@@ -49,23 +103,31 @@ pub fn evaluate(
         )?)
     };
     let trigger_ltv = ltv(Action::LiquidationTrigger)?;
-    let spot_ltv = health::ltv_ceil(debt as u128, collateral, prices.spot)?;
     let held_ltv = ltv(Action::Emergency)?;
-    let opening_ltv = ltv(Action::Borrow)?;
-    let buffer = market.buffer()?;
     let thresholds = market.params.thresholds(buffer);
     let zone = health::zone(trigger_ltv, held_ltv, &thresholds)?;
-    Ok(HealthReport {
+    Ok(Standing {
         debt,
         trigger_ltv,
-        spot_ltv,
         held_ltv,
-        opening_ltv,
-        buffer,
         liq_ltv: thresholds.liq_ltv,
         distress_ltv: thresholds.distress_ltv()?,
         zone,
     })
+}
+
+impl HealthReport {
+    /// The part of the report a liquidation decision reads.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            debt: self.debt,
+            trigger_ltv: self.trigger_ltv,
+            held_ltv: self.held_ltv,
+            liq_ltv: self.liq_ltv,
+            distress_ltv: self.distress_ltv,
+            zone: self.zone,
+        }
+    }
 }
 
 /// After a borrow or withdrawal: within `max_ltv * (1 - buffer)` on the

@@ -151,6 +151,50 @@ async fn main() {
     )
     .await;
 
+    // Eight accounts alike, walked into the partial zone together: one batch.
+    let mut batch = Vec::new();
+    for _ in 0..zero_loss::controller::liquidation::MAX_BATCH {
+        let u = f.borrower(10 * ONE_COLL).await;
+        let debt = (f.reference_max_borrow(10 * ONE_COLL) * 0.9) as u64;
+        f.env.exec(&[f.ix_borrow(&u, debt)], &[&u.kp]).await;
+        batch.push(u);
+    }
+    let mut walk = price;
+    loop {
+        f.set_prices(walk, walk);
+        let r = f.env.exec(&[f.ix_check_health(batch[0].margin)], &[]).await;
+        let zone = r.events::<zero_loss::events::HealthChecked>()[0].zone;
+        assert!(zone <= Zone::Buffer, "stepped past the buffer zone");
+        if zone == Zone::Buffer {
+            break;
+        }
+        walk -= 0.1;
+    }
+    let margins: Vec<_> = batch.iter().map(|u| u.margin).collect();
+    let debts_before: Vec<u64> = {
+        let mut v = Vec::new();
+        for u in &batch {
+            v.push(f.margin_state(u).await.debt_shares);
+        }
+        v
+    };
+    let ix = f.ix_liquidate_batch(&liq, &margins, vec![u64::MAX; margins.len()]);
+    run(
+        &mut f,
+        "liquidate_batch",
+        15_000 * margins.len() as u64,
+        "8 accounts, each to target",
+        ix,
+        &[&liq.kp],
+    )
+    .await;
+    for (u, before) in batch.iter().zip(debts_before) {
+        assert!(
+            f.margin_state(u).await.debt_shares < before,
+            "every account of the batch liquidated"
+        );
+    }
+
     f.set_prices(60.0, 60.0);
     let a = f.next_auction().await;
     let ix = f.ix_start_auction(&liq, b.margin, a);

@@ -340,7 +340,7 @@ fn handler_modules(lib_rs: &str) -> BTreeMap<String, String> {
     let mut current: Option<String> = None;
     for line in lib_rs.lines().map(str::trim) {
         if let Some(rest) = line.strip_prefix("pub fn ") {
-            current = rest.split('(').next().map(str::to_string);
+            current = rest.split(['(', '<']).next().map(str::to_string);
         } else if let (Some(ix), Some((module, _))) = (&current, line.split_once("::")) {
             out.insert(ix.clone(), format!("instructions::{module}"));
             current = None;

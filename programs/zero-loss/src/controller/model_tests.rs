@@ -215,7 +215,7 @@ impl Model {
                 .mul_int_ceil(out.plan.repaid as u128)
                 .unwrap();
             assert!(got <= cap, "bonus above max_bonus: {got} > {cap}");
-            assert!(out.after.trigger_ltv <= out.plan.before.trigger_ltv);
+            assert!(out.ltv_after <= out.plan.before.trigger_ltv);
             self.apply(&out.moves);
         }
     }

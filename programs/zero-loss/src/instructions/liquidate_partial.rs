@@ -100,7 +100,7 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         bonus_bps: ltv_bps(plan.bonus),
         payout_price: plan.payout_price.0,
         ltv_before_bps: ltv_bps(plan.before.trigger_ltv),
-        ltv_after_bps: ltv_bps(out.after.trigger_ltv),
+        ltv_after_bps: ltv_bps(out.ltv_after),
         budget_left: a.market.budget_level,
     });
     Ok(())

@@ -10,6 +10,7 @@ pub mod deposit_collateral;
 pub mod fund_insurance;
 pub mod init_market;
 pub mod init_protocol;
+pub mod liquidate_batch;
 pub mod liquidate_partial;
 pub mod lp_deposit;
 pub mod lp_withdraw;
@@ -31,7 +32,7 @@ pub mod withdraw_collateral;
 #[allow(ambiguous_glob_reexports)]
 pub use {
     admin_transfer::*, backstop::*, bid::*, borrow::*, check_health::*, close_margin_account::*,
-    deposit_collateral::*, fund_insurance::*, init_market::*, init_protocol::*,
+    deposit_collateral::*, fund_insurance::*, init_market::*, init_protocol::*, liquidate_batch::*,
     liquidate_partial::*, lp_deposit::*, open_margin_account::*, pol::*, refresh_market::*,
     repay::*, restart_auction::*, set_pause::*, settle_auction::*, start_auction::*,
     start_pol_auction::*, update_market_params::*, withdraw_collateral::*,

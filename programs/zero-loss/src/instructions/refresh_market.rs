@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::engine::{budget, volatility};
+use crate::engine::budget;
 use crate::errors::ZlError;
 use crate::events::{BreakerCleared, BreakerTripped, MarketRefreshed};
 use crate::oracle;
@@ -49,13 +49,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     // Sampled at the collateral feed's publish time: the collateral carries
     // the moves (the debt asset is the quote), and stepping the other feed's
     // time cannot shrink a sample's span.
-    let vol = volatility::update(
-        market.vol_state(),
-        prices.spot_mid,
-        prices.collateral_time,
-        market.params.vol_window_secs as u64,
-    )?;
-    market.set_vol_state(vol);
+    market.sample_volatility(prices.spot_mid, prices.collateral_time)?;
 
     let (mut reasons, divergence_bps, conf_bps) = risk::abnormal_reasons(market, &prices)?;
     let bucket = market.refill_budget(now);

@@ -284,6 +284,21 @@ impl Market {
         self.vol_last_time = s.last_time;
     }
 
+    /// Feeds one volatility sample: `price` (the spot mid) at `time` (the collateral
+    /// feed's publish time, the feed that carries the moves). What `refresh_market`
+    /// writes; the keeper runs it on a copy to see whether a refresh would move the
+    /// buffer.
+    pub fn sample_volatility(&mut self, price: Fp, time: i64) -> Result<()> {
+        let vol = volatility::update(
+            self.vol_state(),
+            price,
+            time,
+            self.params.vol_window_secs as u64,
+        )?;
+        self.set_vol_state(vol);
+        Ok(())
+    }
+
     pub fn held_window(&self) -> held::Window {
         held::Window {
             prev: held::Bucket {

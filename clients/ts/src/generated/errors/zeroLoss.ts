@@ -146,6 +146,12 @@ export const ZERO_LOSS_ERROR__ORACLE_REQUIRED = 0x17af; // 6063
 export const ZERO_LOSS_ERROR__NOT_UPGRADE_AUTHORITY = 0x17b0; // 6064
 /** PayoutReadingTooOld: oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs */
 export const ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD = 0x17b1; // 6065
+/** BatchSize: batch/size: a batch liquidates 1 to 8 margin accounts, with one max_repay for each */
+export const ZERO_LOSS_ERROR__BATCH_SIZE = 0x17b2; // 6066
+/** BatchDuplicate: batch/duplicate: a margin account appears more than once in the batch */
+export const ZERO_LOSS_ERROR__BATCH_DUPLICATE = 0x17b3; // 6067
+/** NothingLiquidated: batch/nothing-liquidated: no account of the batch can be liquidated now */
+export const ZERO_LOSS_ERROR__NOTHING_LIQUIDATED = 0x17b4; // 6068
 
 export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__ACCOUNT_HEALTHY
@@ -157,6 +163,8 @@ export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__AUCTION_IN_PROGRESS
   | typeof ZERO_LOSS_ERROR__AUCTION_NOT_DONE
   | typeof ZERO_LOSS_ERROR__BACKSTOP_NOT_ALLOWED
+  | typeof ZERO_LOSS_ERROR__BATCH_DUPLICATE
+  | typeof ZERO_LOSS_ERROR__BATCH_SIZE
   | typeof ZERO_LOSS_ERROR__BORROW_CAP_EXCEEDED
   | typeof ZERO_LOSS_ERROR__BUDGET_EXHAUSTED
   | typeof ZERO_LOSS_ERROR__CIRCUIT_BREAKER_TRIPPED
@@ -178,6 +186,7 @@ export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__NO_PENDING_PARAMS
   | typeof ZERO_LOSS_ERROR__NOT_ADMIN
   | typeof ZERO_LOSS_ERROR__NOT_DISTRESSED
+  | typeof ZERO_LOSS_ERROR__NOTHING_LIQUIDATED
   | typeof ZERO_LOSS_ERROR__NOTHING_TO_REPAY
   | typeof ZERO_LOSS_ERROR__NOT_IN_BUFFER_ZONE
   | typeof ZERO_LOSS_ERROR__NOT_OWNER
@@ -227,6 +236,8 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__AUCTION_IN_PROGRESS]: `liq/auction-open: the account already has an auction open (and is not in emergency)`,
     [ZERO_LOSS_ERROR__AUCTION_NOT_DONE]: `auction/not-done: the tab is not raised and the lot is not gone`,
     [ZERO_LOSS_ERROR__BACKSTOP_NOT_ALLOWED]: `auction/backstop-not-allowed: neither at the last stale stage nor at the floor`,
+    [ZERO_LOSS_ERROR__BATCH_DUPLICATE]: `batch/duplicate: a margin account appears more than once in the batch`,
+    [ZERO_LOSS_ERROR__BATCH_SIZE]: `batch/size: a batch liquidates 1 to 8 margin accounts, with one max_repay for each`,
     [ZERO_LOSS_ERROR__BORROW_CAP_EXCEEDED]: `lend/borrow-cap: the market's borrow cap would be exceeded`,
     [ZERO_LOSS_ERROR__BUDGET_EXHAUSTED]: `liq/budget-exhausted: the market's liquidity budget leaves nothing to liquidate`,
     [ZERO_LOSS_ERROR__CIRCUIT_BREAKER_TRIPPED]: `gate/circuit-breaker: the market's circuit breaker is tripped`,
@@ -248,6 +259,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__NO_PENDING_PARAMS]: `admin/no-pending-params: no parameter change is pending`,
     [ZERO_LOSS_ERROR__NOT_ADMIN]: `auth/not-admin: the signer is not the protocol admin`,
     [ZERO_LOSS_ERROR__NOT_DISTRESSED]: `liq/not-distressed: an auction needs a distressed or emergency account`,
+    [ZERO_LOSS_ERROR__NOTHING_LIQUIDATED]: `batch/nothing-liquidated: no account of the batch can be liquidated now`,
     [ZERO_LOSS_ERROR__NOTHING_TO_REPAY]: `lend/nothing-to-repay: the account owes nothing`,
     [ZERO_LOSS_ERROR__NOT_IN_BUFFER_ZONE]: `liq/not-buffer-zone: partial liquidation needs the buffer zone; distressed accounts go to auction`,
     [ZERO_LOSS_ERROR__NOT_OWNER]: `auth/not-owner: the signer does not own this margin account`,

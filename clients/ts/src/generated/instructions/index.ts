@@ -18,6 +18,7 @@ export * from './fundInsurance';
 export * from './fundPol';
 export * from './initMarket';
 export * from './initProtocol';
+export * from './liquidateBatch';
 export * from './liquidatePartial';
 export * from './lpDeposit';
 export * from './lpWithdraw';

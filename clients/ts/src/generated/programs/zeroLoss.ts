@@ -29,6 +29,7 @@ import {
   parseFundPolInstruction,
   parseInitMarketInstruction,
   parseInitProtocolInstruction,
+  parseLiquidateBatchInstruction,
   parseLiquidatePartialInstruction,
   parseLpDepositInstruction,
   parseLpWithdrawInstruction,
@@ -56,6 +57,7 @@ import {
   type ParsedFundPolInstruction,
   type ParsedInitMarketInstruction,
   type ParsedInitProtocolInstruction,
+  type ParsedLiquidateBatchInstruction,
   type ParsedLiquidatePartialInstruction,
   type ParsedLpDepositInstruction,
   type ParsedLpWithdrawInstruction,
@@ -147,6 +149,7 @@ export enum ZeroLossInstruction {
   FundPol,
   InitMarket,
   InitProtocol,
+  LiquidateBatch,
   LiquidatePartial,
   LpDeposit,
   LpWithdraw,
@@ -299,6 +302,17 @@ export function identifyZeroLossInstruction(
     )
   ) {
     return ZeroLossInstruction.InitProtocol;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([104, 103, 84, 137, 51, 141, 21, 168]),
+      ),
+      0,
+    )
+  ) {
+    return ZeroLossInstruction.LiquidateBatch;
   }
   if (
     containsBytes(
@@ -494,6 +508,9 @@ export type ParsedZeroLossInstruction<
       instructionType: ZeroLossInstruction.InitProtocol;
     } & ParsedInitProtocolInstruction<TProgram>)
   | ({
+      instructionType: ZeroLossInstruction.LiquidateBatch;
+    } & ParsedLiquidateBatchInstruction<TProgram>)
+  | ({
       instructionType: ZeroLossInstruction.LiquidatePartial;
     } & ParsedLiquidatePartialInstruction<TProgram>)
   | ({ instructionType: ZeroLossInstruction.LpDeposit } & ParsedLpDepositInstruction<TProgram>)
@@ -613,6 +630,13 @@ export function parseZeroLossInstruction<TProgram extends string>(
       return {
         instructionType: ZeroLossInstruction.InitProtocol,
         ...parseInitProtocolInstruction(instruction),
+      };
+    }
+    case ZeroLossInstruction.LiquidateBatch: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: ZeroLossInstruction.LiquidateBatch,
+        ...parseLiquidateBatchInstruction(instruction),
       };
     }
     case ZeroLossInstruction.LiquidatePartial: {
