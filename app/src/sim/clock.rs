@@ -371,7 +371,10 @@ mod tests {
         // Linear in the accounts; each transaction pays its base fee.
         let four = c.batch_fee(tick, 1, 4);
         assert!(one < four && four < full);
-        assert!(close(c.batch_fee(tick, 2, 5), c.batch_fee(tick, 1, 1) + four));
+        assert!(close(
+            c.batch_fee(tick, 2, 5),
+            c.batch_fee(tick, 1, 1) + four
+        ));
         assert_eq!(c.batch_fee(tick, 0, 0), 0.0);
     }
 
