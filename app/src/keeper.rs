@@ -54,6 +54,10 @@ pub struct KeeperConfig {
     /// `breach_persist_secs` apart: a longer silence starts the held window again, so
     /// such refreshes could never make a breach hold.
     pub watch_secs: i64,
+    /// Kick an account past the partial zone that liquidators may still take
+    /// (`partial_open`: distressed, or an emergency solvent at the trigger) only once it has
+    /// been offered this long at the keeper's looks, seconds; one they cannot take at once.
+    pub kick_after_secs: i64,
     /// What this keeper does.
     pub role: Role,
 }
@@ -274,6 +278,9 @@ pub struct Keeper {
     /// The widest volatility buffer this keeper's refreshes have written since its last
     /// heartbeat refresh.
     widest: Fp,
+    /// When each account now past the partial zone and still offered to liquidators was
+    /// first seen so.
+    offered_since: std::collections::HashMap<Pubkey, i64>,
     /// At the last look some account was past the threshold on spot and not on the held
     /// price (see [`KeeperConfig::watch_secs`]).
     watching: bool,
@@ -366,6 +373,7 @@ impl Keeper {
             last_refresh: i64::MIN,
             last_tick: i64::MIN,
             widest: Fp::ZERO,
+            offered_since: std::collections::HashMap::new(),
             watching: false,
             capital_left: 0,
             takes_left: 0,
@@ -503,10 +511,41 @@ impl Keeper {
             };
             report.zones.add(h.zone);
             watching |= h.spot_ltv > h.liq_ltv && h.held_ltv < h.spot_ltv;
+            // An account past the partial zone that liquidators may still take (distressed,
+            // or in an emergency while solvent at the trigger) is offered at the top bonus
+            // first; the keeper kicks it once the offer has stood `kick_after_secs`. One they
+            // cannot take is kicked at once.
+            let open = liquidation::partial_open(&h.standing());
+            let past_zone = matches!(h.zone, Zone::Distressed | Zone::Emergency);
+            let offered_for = if past_zone && open {
+                now.saturating_sub(*self.offered_since.entry(key).or_insert(now))
+            } else {
+                self.offered_since.remove(&key);
+                0
+            };
+            let kick_now =
+                cfg.role.maintain && past_zone && (!open || offered_for >= cfg.kick_after_secs);
             match h.zone {
+                _ if kick_now => {
+                    if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
+                        tracing::debug!(account = %key, error = %e, "no kick");
+                        continue;
+                    }
+                    let auction =
+                        seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
+                            .0;
+                    let kick = keys.start_auction(keeper, key, auction, cfg.debt_account);
+                    if self
+                        .send(chain, "start_auction", &[kick], &mut report.events)
+                        .await?
+                    {
+                        self.stats.kicks += 1;
+                        market.next_auction_id += 1;
+                    }
+                }
                 // The program's own rule: the buffer zone at the EMA trigger, or
                 // past liq_ltv on the held spot price while the EMA lags.
-                _ if liquidation::partial_open(&h.standing()) => {
+                _ if open => {
                     report.buffer.push(key);
                     if !self.can_take() {
                         continue;
@@ -559,26 +598,6 @@ impl Keeper {
                     if batch.keys.len() == liquidation::MAX_BATCH {
                         self.flush(chain, &keys, &mut batch, &mut report.events)
                             .await?;
-                    }
-                }
-                Zone::Distressed | Zone::Emergency => {
-                    if !cfg.role.maintain {
-                        continue;
-                    }
-                    if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
-                        tracing::debug!(account = %key, error = %e, "no kick");
-                        continue;
-                    }
-                    let auction =
-                        seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
-                            .0;
-                    let kick = keys.start_auction(keeper, key, auction, cfg.debt_account);
-                    if self
-                        .send(chain, "start_auction", &[kick], &mut report.events)
-                        .await?
-                    {
-                        self.stats.kicks += 1;
-                        market.next_auction_id += 1;
                     }
                 }
                 _ => {}

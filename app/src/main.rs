@@ -555,6 +555,7 @@ async fn run_cmd(url: &str, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Res
         refresh_secs: a.refresh_secs,
         buffer_move_bps: a.buffer_move_bps,
         watch_secs: a.refresh_secs,
+        kick_after_secs: 0,
         role: Role::FULL,
     });
     tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");

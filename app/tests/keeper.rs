@@ -60,6 +60,7 @@ async fn setup() -> (MarketFixture, Vec<User>, User, Keeper) {
         refresh_secs: 0,
         buffer_move_bps: u64::MAX,
         watch_secs: 0,
+        kick_after_secs: 0,
         role: Role::FULL,
     });
     (f, borrowers, k, keeper)
@@ -337,4 +338,45 @@ async fn the_keeper_refreshes_when_a_refresh_would_move_the_buffer() {
         f.market_state().await.buffer().unwrap() >= buffer.checked_add(Fp::from_bps(50)).unwrap(),
         "the refresh widened the buffer"
     );
+}
+
+/// A maintenance keeper offers an account past the partial zone but solvent to the
+/// liquidators for `kick_after_secs` before kicking it into an auction; an insolvent one it
+/// kicks at once.
+#[tokio::test]
+async fn the_keeper_offers_a_solvent_distressed_account_before_kicking_it() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    keeper.cfg.role = Role::MAINTAIN;
+    keeper.cfg.kick_after_secs = 600;
+    let margins = vec![bs[0].margin];
+    let venue = OracleVenue(Fp::ONE);
+    let kicks = |r: &TickReport| {
+        r.events
+            .iter()
+            .filter(|e| matches!(e, KeeperEvent::Kick(_)))
+            .count()
+    };
+    // 690 against 10 x $80: 86%, distressed and solvent.
+    f.set_prices(80.0, 80.0);
+    for _ in 0..2 {
+        let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+        assert_eq!(r.zones.distressed, 1);
+        assert_eq!(kicks(&r), 0, "offered, not kicked");
+        assert_eq!(r.buffer, vec![bs[0].margin], "offered to the takers");
+        f.advance(300).await;
+        f.set_prices(80.0, 80.0);
+    }
+    let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+    assert_eq!(kicks(&r), 1, "kicked once the offer has stood 600 s");
+
+    // The 600 account at 10 x $58: 103%, insolvent: kicked at the first look.
+    let (mut f, bs, k, mut keeper) = setup().await;
+    keeper.cfg.role = Role::MAINTAIN;
+    keeper.cfg.kick_after_secs = 600;
+    let margins = vec![bs[1].margin];
+    f.set_prices(58.0, 58.0);
+    let r = tick(&mut keeper, &mut f, &k, &margins, &venue).await;
+    assert_eq!(r.zones.emergency, 1);
+    assert_eq!(kicks(&r), 1);
+    assert!(r.buffer.is_empty());
 }

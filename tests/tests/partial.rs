@@ -154,7 +154,7 @@ async fn the_bonus_at_the_market_price_never_exceeds_max_bonus() {
 }
 
 #[tokio::test]
-async fn healthy_distressed_self_and_zero_are_refused() {
+async fn healthy_insolvent_self_and_zero_are_refused() {
     let (mut f, b, liq) = setup(RiskParams::example()).await;
     f.env
         .expect_rejected(
@@ -182,8 +182,9 @@ async fn healthy_distressed_self_and_zero_are_refused() {
             ZlError::SelfLiquidation,
         )
         .await;
-    // Distressed accounts go to auction, not to a partial liquidation.
-    f.set_prices(80.0, 80.0);
+    // An account insolvent at the trigger price (690 against 10 x $68: 101%) goes to an
+    // auction, not to a partial liquidation.
+    f.set_prices(68.0, 68.0);
     f.env
         .expect_rejected(
             f.ix_liquidate_partial(&liq, b.margin, u64::MAX),
@@ -360,4 +361,33 @@ async fn a_remainder_below_min_position_is_taken_whole() {
         240 * ONE_DEBT
     );
     f.assert_conservation().await;
+}
+
+/// Past the partial zone, while solvent at the trigger price, an account is still offered
+/// to liquidators (mechanism v2, lever 4): distressed (690 against 10 x $80: 86%) and in an
+/// emergency (10 x $72: 96%, past `full_ltv`), at the top bonus capped by `1 - LTV`, back
+/// to the target.
+#[tokio::test]
+async fn distressed_and_solvent_emergency_accounts_are_offered_at_the_top_bonus() {
+    let p = RiskParams::example();
+    for (price, zone) in [(80.0, "distressed"), (72.0, "emergency")] {
+        let (mut f, b, liq) = setup(p).await;
+        f.set_prices(price, price);
+        let ltv = ltv_at(&mut f, &b, price * ONE_DEBT as f64 / ONE_COLL as f64).await;
+        assert!(ltv > 0.81 && ltv < 1.0, "{zone}: LTV {ltv}");
+        let ev = liquidate(&mut f, &liq, &b, u64::MAX).await;
+        let cap = (p.max_bonus_bps as u64).min(10_000 - ev.ltv_before_bps);
+        assert!(
+            ev.bonus_bps <= cap && ev.bonus_bps + 10 >= cap,
+            "{zone}: bonus {} against the cap {cap}",
+            ev.bonus_bps
+        );
+        assert!(
+            ev.ltv_after_bps <= 7_000,
+            "{zone}: after {}",
+            ev.ltv_after_bps
+        );
+        assert!(ev.ltv_after_bps < ev.ltv_before_bps);
+        f.assert_conservation().await;
+    }
 }

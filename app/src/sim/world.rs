@@ -49,6 +49,10 @@ const KEEPER_BUFFER_MOVE_BPS: u64 = 50;
 /// the market's held price, so the held price sees the readings that make a breach hold.
 const KEEPER_WATCH_SECS: i64 = 60;
 
+/// A distressed account is offered to the bidders at the top bonus for ten minutes before
+/// the keeper kicks it into an auction (docs/liquidation.md, lever 4).
+const KEEPER_KICK_AFTER_SECS: i64 = 300;
+
 /// What backstop capital the rivals hold (`--rival-backstops`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RivalBackstops {
@@ -514,6 +518,7 @@ async fn run_engine(
             refresh_secs: i64::MAX,
             buffer_move_bps: u64::MAX,
             watch_secs: i64::MAX,
+            kick_after_secs: 0,
             role: Role::taker(0, MAX_TAKES_PER_LOOK),
         });
         takers.push((u, k));
@@ -553,6 +558,7 @@ async fn run_engine(
         refresh_secs: KEEPER_REFRESH_SECS,
         buffer_move_bps: KEEPER_BUFFER_MOVE_BPS,
         watch_secs: KEEPER_WATCH_SECS,
+        kick_after_secs: KEEPER_KICK_AFTER_SECS,
         role: Role::MAINTAIN,
     });
 

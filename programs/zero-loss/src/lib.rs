@@ -180,8 +180,9 @@ pub mod zero_loss {
     /// Partially liquidates a margin account, repaying up to `max_repay` of its debt.
     /// The liquidator gets collateral worth the repayment plus a bonus, sized to reach target_ltv
     /// within the liquidity budget. Signer: anyone but the owner. Paused with LIQUIDATION; needs
-    /// the Buffer zone (or Healthy with held spot LTV past liq_ltv), no open auction, and a
-    /// reading at most payout_max_age_secs old.
+    /// the Buffer zone (or Healthy with held spot LTV past liq_ltv, or Distressed, or Emergency
+    /// while the trigger LTV is under 100%), no open auction, and a reading at most
+    /// payout_max_age_secs old.
     pub fn liquidate_partial(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
         liquidate_partial::handler(ctx, max_repay)
     }

@@ -46,13 +46,16 @@ pub struct PartialOutcome {
 /// lags; waiting for the EMA lets the account reach the threshold and an
 /// auction). Held, not the live reading: the breach must have lasted
 /// `breach_persist_secs` on every reading the market has seen, so a wick
-/// shorter than that slices no one. Never once distressed or in emergency:
-/// those go to auction.
+/// shorter than that slices no one. Past the zone it stays open while the
+/// account is solvent at the trigger price (distressed, or an emergency
+/// under 100%: mechanism v2's lever 4), at the top bonus capped by
+/// `1 - LTV`; liquidators take it or a keeper kicks it into an auction. An
+/// insolvent account goes to auction only.
 pub fn partial_open(h: &Standing) -> bool {
     match h.zone {
-        Zone::Buffer => true,
+        Zone::Buffer | Zone::Distressed => true,
         Zone::Healthy => h.held_ltv > h.liq_ltv,
-        Zone::Distressed | Zone::Emergency => false,
+        Zone::Emergency => h.trigger_ltv < Fp::ONE,
     }
 }
 

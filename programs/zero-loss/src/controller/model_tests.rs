@@ -199,13 +199,18 @@ impl Model {
             )
         });
         if let Some(out) = out {
-            // Only where the rule opens it: the buffer zone at the trigger, or
-            // past liq_ltv on the held price; never a distressed or emergency account.
+            // Only where the rule opens it: the buffer zone at the trigger, past
+            // liq_ltv on the held price, distressed, or in an emergency while solvent at
+            // the trigger; never an insolvent account.
             assert!(
                 liquidation::partial_open(&out.plan.before),
                 "partial liquidation where it is not open"
             );
-            assert!(matches!(zone, Zone::Buffer | Zone::Healthy), "{zone:?}");
+            assert!(
+                zone != Zone::Emergency || out.plan.before.trigger_ltv < bps(10_000),
+                "{zone:?} at {:?}",
+                out.plan.before.trigger_ltv
+            );
             // The bonus at the market price (spot) never exceeds max_bonus.
             let market_price = self.spot;
             let got = market_price
