@@ -27,6 +27,25 @@ fn cu(r: &TxResult) -> u64 {
 
 struct Row(&'static str, u64, u64, &'static str);
 
+/// Walks the price down from `price` (USD) in 10-cent steps until `margin` sits in the
+/// buffer zone; the price it stops at.
+async fn walk_into_buffer(
+    f: &mut MarketFixture,
+    margin: anchor_lang::prelude::Pubkey,
+    mut price: f64,
+) -> f64 {
+    loop {
+        f.set_prices(price, price);
+        let r = f.env.exec(&[f.ix_check_health(margin)], &[]).await;
+        let zone = r.events::<zero_loss::events::HealthChecked>()[0].zone;
+        assert!(zone <= Zone::Buffer, "stepped past the buffer zone");
+        if zone == Zone::Buffer {
+            return price;
+        }
+        price -= 0.1;
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     if std::env::var_os("SBF_OUT_DIR").is_none() && std::env::var_os("BPF_OUT_DIR").is_none() {
@@ -128,18 +147,7 @@ async fn main() {
     run(&mut f, "check_health", KEEPER, "", ix, &[]).await;
 
     let liq = f.user(0, 100_000 * ONE_DEBT).await;
-    // Walk the price down until the account sits in the buffer zone.
-    let mut price = 90.0;
-    loop {
-        f.set_prices(price, price);
-        let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
-        let zone = r.events::<zero_loss::events::HealthChecked>()[0].zone;
-        assert!(zone <= Zone::Buffer, "stepped past the buffer zone");
-        if zone == Zone::Buffer {
-            break;
-        }
-        price -= 0.1;
-    }
+    let price = walk_into_buffer(&mut f, b.margin, 90.0).await;
     let ix = f.ix_liquidate_partial(&liq, b.margin, u64::MAX);
     run(
         &mut f,
@@ -159,17 +167,7 @@ async fn main() {
         f.env.exec(&[f.ix_borrow(&u, debt)], &[&u.kp]).await;
         batch.push(u);
     }
-    let mut walk = price;
-    loop {
-        f.set_prices(walk, walk);
-        let r = f.env.exec(&[f.ix_check_health(batch[0].margin)], &[]).await;
-        let zone = r.events::<zero_loss::events::HealthChecked>()[0].zone;
-        assert!(zone <= Zone::Buffer, "stepped past the buffer zone");
-        if zone == Zone::Buffer {
-            break;
-        }
-        walk -= 0.1;
-    }
+    walk_into_buffer(&mut f, batch[0].margin, price).await;
     let margins: Vec<_> = batch.iter().map(|u| u.margin).collect();
     let debts_before: Vec<u64> = {
         let mut v = Vec::new();

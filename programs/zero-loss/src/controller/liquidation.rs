@@ -96,12 +96,13 @@ pub fn plan_partial(
     // cannot rise at either price. A zero value is refused, not taken as an
     // infinite LTV.
     let payout_price = prices.price(Action::PartialPayout);
-    let sizing_price = prices.price(Action::LiquidationTrigger).min(payout_price);
+    let trigger_price = prices.price(Action::LiquidationTrigger);
+    let sizing_price = trigger_price.min(payout_price);
     let value = sizing_price.mul_int_floor(account.collateral as u128)?;
     require!(value > 0, ZlError::OracleNonPositive);
     // At the trigger price the LTV is the one already computed (the same
     // division of the same figures).
-    let ltv_at_price = if sizing_price == prices.price(Action::LiquidationTrigger) {
+    let ltv_at_price = if sizing_price == trigger_price {
         before.trigger_ltv
     } else {
         Fp::ratio_ceil(before.debt as u128, value)?.max(before.trigger_ltv)

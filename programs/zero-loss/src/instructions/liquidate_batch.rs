@@ -4,9 +4,8 @@ use anchor_spl::token::{Token, TokenAccount};
 use crate::controller::liquidation::{self, BatchEntry};
 use crate::emit_event;
 use crate::errors::ZlError;
-use crate::events::PartialLiquidated;
+use crate::instructions::liquidate_partial::partial_event;
 use crate::oracle;
-use crate::risk::ltv_bps;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops::{self, Endpoints};
 
@@ -63,12 +62,10 @@ pub fn handler<'info>(
 ) -> Result<()> {
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LIQUIDATION)?;
+    // Before loading anything; the controller checks the size again as its rule.
+    let n = ctx.remaining_accounts.len();
     require!(
-        ctx.remaining_accounts.len() == max_repays.len(),
-        ZlError::BatchSize
-    );
-    require!(
-        ctx.remaining_accounts.len() <= liquidation::MAX_BATCH,
+        n == max_repays.len() && n <= liquidation::MAX_BATCH,
         ZlError::BatchSize
     );
     let market_key = a.market.key();
@@ -116,20 +113,13 @@ pub fn handler<'info>(
     for (i, o) in &out.liquidated {
         let acc = &loaded[*i];
         acc.exit(&crate::ID)?;
-        let plan = &o.plan;
-        emit_event!(PartialLiquidated {
-            market: market_key,
-            ts: now,
-            margin_account: acc.key(),
-            liquidator: a.liquidator.key(),
-            repaid: plan.repaid,
-            collateral_out: plan.collateral_out,
-            bonus_bps: ltv_bps(plan.bonus),
-            payout_price: plan.payout_price.0,
-            ltv_before_bps: ltv_bps(plan.before.trigger_ltv),
-            ltv_after_bps: ltv_bps(o.ltv_after),
-            budget_left: a.market.budget_level,
-        });
+        emit_event!(partial_event(
+            &a.market,
+            now,
+            acc.key(),
+            a.liquidator.key(),
+            o
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::controller::liquidation;
+use crate::controller::liquidation::{self, PartialOutcome};
 use crate::emit_event;
 use crate::errors::ZlError;
 use crate::events::PartialLiquidated;
@@ -89,19 +89,37 @@ pub fn handler(ctx: Context<LiquidatePartial>, max_repay: u64) -> Result<()> {
     if out.budget_tripped {
         crate::events::emit_budget_tripped(a.market.key(), now);
     }
+    emit_event!(partial_event(
+        &a.market,
+        now,
+        a.margin_account.key(),
+        a.liquidator.key(),
+        &out
+    ));
+    Ok(())
+}
+
+/// The `PartialLiquidated` event of one account's partial liquidation
+/// (`liquidate_partial`, and each account of `liquidate_batch`).
+pub(crate) fn partial_event(
+    market: &Account<Market>,
+    ts: i64,
+    margin_account: Pubkey,
+    liquidator: Pubkey,
+    out: &PartialOutcome,
+) -> PartialLiquidated {
     let plan = &out.plan;
-    emit_event!(PartialLiquidated {
-        market: a.market.key(),
-        ts: now,
-        margin_account: a.margin_account.key(),
-        liquidator: a.liquidator.key(),
+    PartialLiquidated {
+        market: market.key(),
+        ts,
+        margin_account,
+        liquidator,
         repaid: plan.repaid,
         collateral_out: plan.collateral_out,
         bonus_bps: ltv_bps(plan.bonus),
         payout_price: plan.payout_price.0,
         ltv_before_bps: ltv_bps(plan.before.trigger_ltv),
         ltv_after_bps: ltv_bps(out.ltv_after),
-        budget_left: a.market.budget_level,
-    });
-    Ok(())
+        budget_left: market.budget_level,
+    }
 }
