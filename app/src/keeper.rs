@@ -3,6 +3,8 @@
 //! and liquidate, kick, bid, restart, backstop and settle. Lost races are
 //! logged and skipped.
 
+use std::collections::HashMap;
+
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
@@ -182,6 +184,15 @@ pub struct KeeperStats {
     pub settlements: u64,
 }
 
+/// Why the keeper refreshes the market (`Keeper::refresh_due`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RefreshDue {
+    Heartbeat,
+    Watch,
+    Breaker,
+    Widens,
+}
+
 /// Partial liquidations gathered for one transaction, and the market as the program
 /// would leave it after them (the next plans are made on it).
 #[derive(Default)]
@@ -280,7 +291,7 @@ pub struct Keeper {
     widest: Fp,
     /// When each account now past the partial zone and still offered to liquidators was
     /// first seen so.
-    offered_since: std::collections::HashMap<Pubkey, i64>,
+    offered_since: HashMap<Pubkey, i64>,
     /// At the last look some account was past the threshold on spot and not on the held
     /// price (see [`KeeperConfig::watch_secs`]).
     watching: bool,
@@ -373,7 +384,7 @@ impl Keeper {
             last_refresh: i64::MIN,
             last_tick: i64::MIN,
             widest: Fp::ZERO,
-            offered_since: std::collections::HashMap::new(),
+            offered_since: HashMap::new(),
             watching: false,
             capital_left: 0,
             takes_left: 0,
@@ -455,18 +466,21 @@ impl Keeper {
                 (&cfg.debt_oracle, debt_acc),
                 now,
             )
+            .map_err(|e| tracing::warn!(error = %e, "no valid prices this tick"))
+            .ok()
         };
         let gap = now.saturating_sub(self.last_tick);
         self.last_tick = now;
-        let mut prices = match read(&market) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "no valid prices this tick");
-                return Ok(report);
-            }
+        let Some(mut prices) = read(&market) else {
+            return Ok(report);
         };
-        if cfg.role.maintain && self.refresh_due(&market, &prices, now, gap) {
-            let heartbeat = now.saturating_sub(self.last_refresh) >= cfg.refresh_secs;
+        // Only a maintaining keeper refreshes (and weighs whether to).
+        let due = if cfg.role.maintain {
+            self.refresh_due(&market, &prices, now, gap)
+        } else {
+            None
+        };
+        if let Some(due) = due {
             let refresh = keys.refresh();
             if self
                 .send(chain, "refresh_market", &[refresh], &mut report.events)
@@ -478,18 +492,15 @@ impl Keeper {
                     market = decode(a).unwrap_or(market);
                 }
                 let written = market.buffer().unwrap_or(Fp::ZERO);
-                self.widest = if heartbeat {
+                self.widest = if due == RefreshDue::Heartbeat {
                     written
                 } else {
                     self.widest.max(written)
                 };
-                prices = match read(&market) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "no valid prices this tick");
-                        return Ok(report);
-                    }
+                let Some(p) = read(&market) else {
+                    return Ok(report);
                 };
+                prices = p;
             }
         }
         let mut view = market.clone();
@@ -614,52 +625,57 @@ impl Keeper {
         Ok(report)
     }
 
-    /// Whether a refresh is due: the heartbeat (`refresh_secs`); a breach building that
-    /// the held price has not seen (`watch_secs`, while the looks come within the held
-    /// window); a tripped breaker whose cooldown has passed, on a normal reading (only a
-    /// refresh clears it); or a buffer a refresh would widen by `buffer_move_bps` or more
-    /// past the widest written since the heartbeat.
-    fn refresh_due(&self, market: &Market, prices: &MarketPrices, now: i64, gap: i64) -> bool {
+    /// Why a refresh is due, if one is, first reason first: the heartbeat (`refresh_secs`);
+    /// a breach building that the held price has not seen (`watch_secs`, while the looks
+    /// come within the held window); a tripped breaker whose cooldown has passed, on a
+    /// normal reading (only a refresh clears it); or a buffer a refresh would widen by
+    /// `buffer_move_bps` or more past the widest written since the heartbeat.
+    fn refresh_due(
+        &self,
+        market: &Market,
+        prices: &MarketPrices,
+        now: i64,
+        gap: i64,
+    ) -> Option<RefreshDue> {
         let cfg = &self.cfg;
         let since = now.saturating_sub(self.last_refresh);
         let p = &market.params;
         // Watching: a reading only when the held window needs one: to start it, to keep it
         // alive (the next look would come more than `breach_persist_secs` after the last
-        // reading), or to open its next bucket (then the held price can move). Readings in
-        // between would not change what the window holds of a breach that lasts.
+        // reading: this also starts it again after such a silence), or to open its next
+        // bucket (then the held price can move). Readings in between would not change what
+        // the window holds of a breach that lasts.
         let persist = p.breach_persist_secs as i64;
         let w = market.held_window();
         let needs_reading = w.cur.is_empty()
-            || now.saturating_sub(w.last) > persist
             || now.saturating_add(gap).saturating_sub(w.last) > persist
             || now.saturating_sub(w.cur.start) > persist;
-        let watch = self.watching && since >= cfg.watch_secs && gap <= persist && needs_reading;
-        // A refresh clears the breaker only past its cooldown and on a normal reading.
-        let breaker = market.breaker_tripped()
-            && now.saturating_sub(market.breaker_last_abnormal_ts)
-                >= p.breaker_cooldown_secs as i64
-            && zero_loss::risk::abnormal_reasons(market, prices).is_ok_and(|(r, _, _)| r == 0);
         // Wider than both the buffer in force and the widest this keeper has written
         // since its heartbeat: an estimate that swings with the phase of a chop (each
         // refresh's sample moves it both ways) is not refreshed at every swing.
         let widens = || {
-            let Some(after) = buffer_after_refresh(market, prices) else {
-                return false;
-            };
-            let Ok(now_b) = market.buffer() else {
-                return false;
-            };
-            let high = now_b.max(self.widest);
-            after
-                .checked_sub(high)
-                .is_ok_and(|w| zero_loss::risk::ltv_bps(w) >= cfg.buffer_move_bps)
+            let after = buffer_after_refresh(market, prices)?;
+            let high = market.buffer().ok()?.max(self.widest);
+            let wider = after.checked_sub(high).ok()?;
+            Some(zero_loss::risk::ltv_bps(wider) >= cfg.buffer_move_bps)
         };
-        let heartbeat = since >= cfg.refresh_secs;
-        let widens = !heartbeat && !watch && !breaker && widens();
-        if heartbeat || watch || breaker || widens {
-            tracing::debug!(heartbeat, watch, breaker, widens, "refresh due");
-        }
-        heartbeat || watch || breaker || widens
+        let due = if since >= cfg.refresh_secs {
+            RefreshDue::Heartbeat
+        } else if self.watching && since >= cfg.watch_secs && gap <= persist && needs_reading {
+            RefreshDue::Watch
+        } else if market.breaker_tripped()
+            && now.saturating_sub(market.breaker_last_abnormal_ts) >= p.breaker_cooldown_secs as i64
+            && zero_loss::risk::abnormal_reasons(market, prices).is_ok_and(|(r, _, _)| r == 0)
+        {
+            // A refresh clears the breaker only past its cooldown and on a normal reading.
+            RefreshDue::Breaker
+        } else if widens() == Some(true) {
+            RefreshDue::Widens
+        } else {
+            return None;
+        };
+        tracing::debug!(?due, "refresh due");
+        Some(due)
     }
 
     /// Sends the partial liquidations gathered (`liquidate_partial` for one account,
@@ -681,8 +697,7 @@ impl Keeper {
             let ix = keys.liquidate_partial(keeper, batch.keys[0], debt, coll, batch.repays[0]);
             ("liquidate_partial", ix)
         } else {
-            let repays = std::mem::take(&mut batch.repays);
-            let ix = keys.liquidate_batch(keeper, &batch.keys, debt, coll, repays);
+            let ix = keys.liquidate_batch(keeper, &batch.keys, debt, coll, batch.repays.clone());
             ("liquidate_batch", ix)
         };
         let before = out.len();
@@ -698,10 +713,11 @@ impl Keeper {
             }
             self.took(&out[before..]);
         }
-        batch.keys.clear();
-        batch.repays.clear();
-        batch.repaid = 0;
-        batch.collateral_out = 0;
+        // The next batch is planned on the market this one leaves.
+        *batch = Batch {
+            market: batch.market.take(),
+            ..Batch::default()
+        };
         Ok(())
     }
 

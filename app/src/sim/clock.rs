@@ -140,7 +140,13 @@ impl FeeModel {
     /// Debt units a transaction of `cu` compute units pays at `cu_price` (micro-lamports
     /// per CU; the limit is set to what it uses).
     pub fn fee(&self, cu: f64, cu_price: f64) -> f64 {
-        let lamports = BASE_FEE_LAMPORTS + cu * cu_price / 1e6;
+        self.fees(1.0, cu, cu_price)
+    }
+
+    /// Debt units `txs` transactions of `cu` compute units in all pay at `cu_price`: a
+    /// base fee each, and the priority fee on their CU.
+    pub fn fees(&self, txs: f64, cu: f64, cu_price: f64) -> f64 {
+        let lamports = txs * BASE_FEE_LAMPORTS + cu * cu_price / 1e6;
         lamports / 1e9 * self.sol_usd / self.debt_unit_usd
     }
 }
@@ -287,12 +293,23 @@ impl Clock {
     /// pay at `tick`: the CU of one account (`liquidate_partial`) and of a full batch,
     /// interpolated linearly by the accounts each carries (summed, as it is linear).
     pub fn batch_fee(&self, tick: &Tick, batches: u64, accounts: u64) -> f64 {
-        let (one, full) = (Action::LiquidatePartial.cu(), Action::LiquidateBatch.cu());
-        let per_extra = (full - one) / (MAX_BATCH as f64 - 1.0);
-        let cu = batches as f64 * one + accounts.saturating_sub(batches) as f64 * per_extra;
-        let fees = &self.frictions.fees;
-        fees.fee(0.0, tick.cu_price) * batches as f64 + fees.fee(cu, tick.cu_price)
-            - fees.fee(0.0, tick.cu_price)
+        let cu = batches as f64 * Action::LiquidatePartial.cu()
+            + accounts.saturating_sub(batches) as f64 * Self::batch_extra_cu();
+        self.frictions.fees.fees(batches as f64, cu, tick.cu_price)
+    }
+
+    /// What each account past the first adds to a batch's fee at `tick` (its CU's
+    /// priority fee; the base fee is the transaction's).
+    pub fn batch_account_fee(&self, tick: &Tick) -> f64 {
+        self.frictions
+            .fees
+            .fees(0.0, Self::batch_extra_cu(), tick.cu_price)
+    }
+
+    /// The CU each account past the first adds to a batch, linear between the measured
+    /// one-account and full-batch figures.
+    fn batch_extra_cu() -> f64 {
+        (Action::LiquidateBatch.cu() - Action::LiquidatePartial.cu()) / (MAX_BATCH as f64 - 1.0)
     }
 }
 
@@ -376,6 +393,11 @@ mod tests {
             c.batch_fee(tick, 1, 1) + four
         ));
         assert_eq!(c.batch_fee(tick, 0, 0), 0.0);
+        // Each account past the first adds the same.
+        assert!(close(
+            c.batch_fee(tick, 1, 2) - one,
+            c.batch_account_fee(tick)
+        ));
     }
 
     #[test]

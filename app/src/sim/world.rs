@@ -31,7 +31,6 @@ use crate::bank::BankChain;
 use crate::keeper::{Keeper, KeeperConfig, KeeperEvent, KeeperStats, Role};
 use crate::oracle_model::SimOracle;
 use crate::scenario::Scenario;
-use zero_loss::controller::liquidation::MAX_BATCH;
 
 /// The price every path starts at inside the simulation (debt units per collateral token).
 pub const PRICE_LEVEL: f64 = 100.0;
@@ -45,12 +44,14 @@ const KEEPER_REFRESH_SECS: i64 = 21_600;
 /// ... sooner when a refresh would widen the volatility buffer by half a point or more, or
 /// clear a tripped breaker ...
 const KEEPER_BUFFER_MOVE_BPS: u64 = 50;
-/// ... and every minute while some account is past the threshold on spot but not yet on
-/// the market's held price, so the held price sees the readings that make a breach hold.
+/// ... and, while some account is past the threshold on spot but not yet on the market's
+/// held price, at most every minute when the held window needs a reading, so the held
+/// price sees the readings that make a breach hold.
 const KEEPER_WATCH_SECS: i64 = 60;
 
-/// A distressed account is offered to the bidders at the top bonus for ten minutes before
-/// the keeper kicks it into an auction (docs/liquidation.md, lever 4).
+/// An account past the partial zone but solvent is offered to the bidders at the top bonus
+/// for five minutes before the keeper kicks it into an auction (docs/liquidation.md,
+/// lever 4).
 const KEEPER_KICK_AFTER_SECS: i64 = 300;
 
 /// What backstop capital the rivals hold (`--rival-backstops`).
@@ -595,8 +596,7 @@ async fn run_engine(
         // open; each transaction's fee from their cash.
         let take_fee = clock.fee(tick, Action::LiquidatePartial);
         // What each account past the first adds to a batch's fee.
-        let per_account =
-            (clock.batch_fee(tick, 1, MAX_BATCH as u64) - take_fee) / (MAX_BATCH as f64 - 1.0);
+        let per_account = clock.batch_account_fee(tick);
         for (b, (u, k)) in bidders.iter_mut().zip(takers.iter_mut()) {
             if !b.look(clock_t) {
                 continue;
