@@ -214,6 +214,40 @@ async fn a_superseded_high_cannot_be_borrowed_against() {
         .await;
 }
 
+/// A genuine reading up to the clock-skew allowance ahead of the cluster
+/// clock is accepted but recorded as published now: the readings every
+/// keeper and bidder hold (published now) are not refused as superseded
+/// after it, while a reading older than the clock still is.
+#[tokio::test]
+async fn a_reading_ahead_of_the_clock_does_not_supersede_current_ones() {
+    let mut f = MarketFixture::new().await;
+    f.lp(100_000 * ONE_DEBT).await;
+    let b = f.borrower(10 * ONE_COLL).await;
+    let now = f.env.now();
+    let ahead = f.collateral_reading(100.0, 100.0, now + 10);
+    f.present(ahead, now + 10);
+    f.env.exec(&[f.ix_refresh()], &[]).await;
+    let m = f.market_state().await;
+    assert_eq!(m.collateral_publish_time, now, "clamped to the clock");
+    assert_eq!(m.debt_publish_time, now, "clamped to the clock");
+    // Readings published now, as every current holder has them, go through.
+    let current = f.collateral_reading(100.0, 100.0, now);
+    f.present(current, now);
+    f.env
+        .exec(&[f.ix_borrow(&b, 100 * ONE_DEBT)], &[&b.kp])
+        .await;
+    // One older than the newest accepted is still superseded.
+    let older = f.collateral_reading(100.0, 100.0, now - 1);
+    f.present(older, now);
+    f.env
+        .expect_rejected(
+            f.ix_borrow(&b, 100 * ONE_DEBT),
+            &[&b.kp],
+            ZlError::OracleSuperseded,
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn a_bid_cannot_price_the_floor_on_a_superseded_dip() {
     let mut f = MarketFixture::new().await;

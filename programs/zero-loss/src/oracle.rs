@@ -116,9 +116,9 @@ pub struct MarketPrices {
     pub held: Fp,
     /// The wider `conf / price` of the two feeds' spot readings.
     pub conf_ratio: Fp,
-    /// Publish time of the collateral feed's reading.
+    /// Publish time of the collateral feed's reading, never past the clock.
     pub collateral_time: i64,
-    /// Publish time of the debt feed's reading.
+    /// Publish time of the debt feed's reading, never past the clock.
     pub debt_time: i64,
 }
 
@@ -246,9 +246,13 @@ fn read(
         p.oracle_max_conf_bps,
         now,
     )?;
+    // A reading published up to MAX_CLOCK_SKEW_SECS ahead of the cluster
+    // clock is accepted, but counts as published now: the market's newest
+    // time never runs ahead of the clock, so one such reading cannot make
+    // every current reading look superseded (nor stretch the held window).
+    let (c_time, d_time) = (c.publish_time.min(now), d.publish_time.min(now));
     require!(
-        c.publish_time >= market.collateral_publish_time
-            && d.publish_time >= market.debt_publish_time,
+        c_time >= market.collateral_publish_time && d_time >= market.debt_publish_time,
         ZlError::OracleSuperseded
     );
     let (cd, dd) = (market.collateral_decimals, market.debt_decimals);
@@ -260,7 +264,7 @@ fn read(
     let (trigger, spot) = (quote(c.ema, d.ema, k)?, quote(c.spot, d.spot, k)?);
     let window = market
         .held_window()
-        .record(c.publish_time, spot, p.breach_persist_secs);
+        .record(c_time, spot, p.breach_persist_secs);
     let prices = MarketPrices {
         trigger,
         spot,
@@ -268,8 +272,8 @@ fn read(
         ema_mid: quote(c.ema, d.ema, Fp::ZERO)?,
         held: window.held().unwrap_or(trigger.max(spot)),
         conf_ratio,
-        collateral_time: c.publish_time,
-        debt_time: d.publish_time,
+        collateral_time: c_time,
+        debt_time: d_time,
     };
     Ok((prices, window))
 }
