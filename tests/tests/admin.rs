@@ -156,8 +156,8 @@ async fn update_market_params_validates_and_needs_the_admin() {
     let stranger = f.env.new_user(1).await;
 
     let mut p = RiskParams::example();
-    p.max_ltv_bps = 6_500;
-    p.target_ltv_bps = 6_500;
+    p.max_ltv_bps = 6_800;
+    p.target_ltv_bps = 6_800;
     let ix = f.ix_update_params(&stranger.pubkey(), p);
     f.env
         .expect_rejected(ix, &[&stranger], ZlError::NotAdmin)

@@ -30,8 +30,8 @@ async fn parameter_changes_wait_for_the_timelock() {
         .expect_rejected(f.ix_execute_params(), &[], ZlError::NoPendingParams)
         .await;
     let mut p = RiskParams::example();
-    p.max_ltv_bps = 6_500;
-    p.target_ltv_bps = 6_500;
+    p.max_ltv_bps = 6_800;
+    p.target_ltv_bps = 6_800;
     let stranger = f.user(0, 0).await;
     f.env
         .expect_rejected(
@@ -223,4 +223,125 @@ async fn pol_stays_while_borrower_auctions_are_open() {
     f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
     f.env.exec(&[withdraw(&f)], &[&admin]).await;
     assert_eq!(f.env.token_balance(admin_debt).await, 2 * ONE_DEBT);
+}
+
+/// One timelocked step cannot stretch the oracle, make rates punitive, move
+/// the buffer's clamps or the dust limit far, or switch a defence off with a
+/// zero: each such proposal is refused (by `check_step`, or `validate` for
+/// the zeros) and the market's parameters and pending proposal are unchanged.
+#[tokio::test]
+async fn one_step_cannot_stretch_the_oracle_or_make_rates_punitive() {
+    let (mut f, _b) = levered().await;
+    let admin = f.admin.insecure_clone();
+    let base = RiskParams::example();
+    type Edit = fn(&mut RiskParams);
+    let too_far: [(&str, Edit, ZlError); 8] = [
+        (
+            "oracle age 60 s -> 1 h",
+            |p| {
+                p.oracle_max_age_secs = 3_600;
+                p.breach_persist_secs = 3_600;
+            },
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "base rate 1% -> 50%",
+            |p| p.base_rate_bps = 5_000,
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "slope2 60% -> 100% a year",
+            |p| p.slope2_bps = 10_000,
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "buffer floor 1% -> 10%",
+            |p| p.buffer_min_bps = 1_000,
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "dust limit x100",
+            |p| p.min_position *= 100,
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "reserve factor 10% -> 50%",
+            |p| p.reserve_factor_bps = 5_000,
+            ZlError::ParamsStepTooLarge,
+        ),
+        (
+            "volatility widening off",
+            |p| p.vol_z_x1e4 = 0,
+            ZlError::InvalidParam,
+        ),
+        (
+            "confidence adjustment off",
+            |p| p.oracle_conf_k_x1e4 = 0,
+            ZlError::InvalidParam,
+        ),
+    ];
+    let before = f.market_state().await;
+    for (name, edit, code) in too_far {
+        let mut p = base;
+        edit(&mut p);
+        assert_ne!(p, base, "{name} changes something");
+        f.env
+            .expect_rejected(f.ix_update_params(&admin.pubkey(), p), &[&admin], code)
+            .await;
+    }
+    let after = f.market_state().await;
+    assert_eq!(
+        (after.params, after.pending_params_eta),
+        (before.params, before.pending_params_eta)
+    );
+    // The largest steps in those directions go through, after the delay.
+    let mut p = base;
+    p.oracle_max_age_secs += 60;
+    p.breach_persist_secs = p.breach_persist_secs.max(p.oracle_max_age_secs);
+    p.base_rate_bps += 1_000;
+    p.slope2_bps += 1_000;
+    p.buffer_min_bps += 200;
+    p.min_position *= 2;
+    p.reserve_factor_bps += 200;
+    f.apply_params(p).await;
+    assert_eq!(f.market_state().await.params, p);
+}
+
+/// With parameters the old rule let through (the effective threshold
+/// `liq_ltv x (1 - buffer_max)` = 72% under `max_ltv` = 75%), a borrow at the
+/// allowed maximum with the buffer at its widest is neither sliced nor
+/// kicked in the same slot: liquidation opens at `liq_ltv` whatever the
+/// buffer, and the borrow limit is `max_ltv x (1 - b)`.
+#[tokio::test]
+async fn a_borrow_at_the_limit_is_not_liquidatable_at_the_widest_buffer() {
+    let p = RiskParams {
+        max_ltv_bps: 7_500,
+        liq_ltv_bps: 8_000,
+        buffer_min_bps: 1_000,
+        buffer_max_bps: 1_000,
+        ..RiskParams::example()
+    };
+    p.validate().unwrap();
+    let mut f = MarketFixture::with_params(p).await;
+    f.lp(100_000 * ONE_DEBT).await;
+    let b = f.borrower(10 * ONE_COLL).await;
+    let liq = f.user(0, 10_000 * ONE_DEBT).await;
+    let kicker = f.user(0, 0).await;
+    // The largest borrow the program accepts, found downward from above the
+    // reference limit max_ltv x (1 - b) on the conservative price.
+    let price = f.reference_price(false).min(f.reference_price(true));
+    let limit = (10 * ONE_COLL) as f64 * price * 0.75 * 0.9;
+    let mut borrowed = None;
+    for cand in (limit as u64 - 2..=limit as u64 + 2).rev() {
+        let r = f.env.send(&[f.ix_borrow(&b, cand)], &[&b.kp]).await;
+        if r.error.is_none() {
+            borrowed = Some(cand);
+            break;
+        }
+    }
+    let borrowed = borrowed.expect("a borrow at the limit");
+    assert!(borrowed as f64 >= limit - 2.0, "{borrowed} vs {limit}");
+    let r = f.env.exec(&[f.ix_check_health(b.margin)], &[]).await;
+    assert_eq!(r.events::<HealthChecked>()[0].zone, Zone::Healthy);
+    f.expect_nothing_opens(b.margin, &liq, &kicker).await;
 }

@@ -309,11 +309,10 @@ async fn check_health_refuses_another_markets_account() {
 async fn a_wide_buffer_lowers_the_borrow_limit_and_never_moves_the_threshold() {
     // max_ltv 75%: at the 1% minimum buffer the limit is 74.25%; at the widest
     // buffer (10%) it is 67.5%, while liquidation still opens at liq_ltv (80%).
-    let mut f = MarketFixture::new().await;
     let mut p = zero_loss::state::RiskParams::example();
     p.max_ltv_bps = 7_500;
     p.target_ltv_bps = 6_500;
-    f.apply_params(p).await;
+    let mut f = MarketFixture::with_params(p).await;
     f.lp(10_000 * ONE_DEBT).await;
     let b = f.borrower(10 * ONE_COLL).await;
     f.env

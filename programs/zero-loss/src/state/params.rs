@@ -12,14 +12,22 @@ use crate::engine::interest::RateModel;
 use crate::engine::volatility::BufferParams;
 use crate::errors::ZlError;
 
-/// The most `liq_ltv_bps` and `full_ltv_bps` may fall, and `penalty_bps`
-/// rise, in one parameter change.
+/// The most a threshold may move against the borrower (`liq_ltv_bps`,
+/// `full_ltv_bps`, `target_ltv_bps` fall; `penalty_bps` and the bonuses
+/// rise), or a limit loosen, in one parameter change (see `check_step`).
 pub const MAX_THRESHOLD_STEP_BPS: u64 = 200;
 /// The most `auction_max_discount_bps` may rise in one parameter change.
 pub const MAX_DISCOUNT_STEP_BPS: u64 = 500;
-/// The most `breach_persist_secs` may fall, and `payout_max_age_secs` rise,
-/// in one parameter change, seconds.
+/// The most `breach_persist_secs` may fall, and `payout_max_age_secs` and
+/// `oracle_max_age_secs` rise, in one parameter change, seconds.
 pub const MAX_ORACLE_STEP_SECS: u64 = 60;
+/// The most the rate curve (base rate, slopes up; kink down) and the
+/// auction curve's shares (`auction_buf_bps`, `auction_cut_bps`,
+/// `auction_cusp_bps`) may move in one parameter change.
+pub const MAX_CURVE_STEP_BPS: u64 = 1_000;
+/// Every other amount, duration and multiplier stays within this factor of
+/// its value in one parameter change (from 0, up to this many units).
+pub const MAX_STEP_FACTOR: u64 = 2;
 /// Longest accepted `breach_persist_secs`: one hour.
 const MAX_PERSIST_SECS: u32 = 3_600;
 
@@ -179,13 +187,16 @@ impl RiskParams {
         ok(p.buffer_min_bps <= p.buffer_max_bps && p.buffer_max_bps < 5_000)?;
         ok((p.liq_ltv_bps as u64) * 10_000
             < (p.full_ltv_bps as u64) * (10_000 - p.buffer_max_bps as u64))?;
-        ok(p.vol_z_x1e4 <= 100_000)?;
+        // Zero is refused where it would silently switch a defence off (an
+        // encoder that writes 0 for a field it does not find): the buffer's
+        // volatility term and the confidence adjustment.
+        ok(p.vol_z_x1e4 > 0 && p.vol_z_x1e4 <= 100_000)?;
         ok(p.recovery_secs > 0 && p.recovery_secs <= MAX_SECS)?;
         ok(p.vol_window_secs >= 60 && p.vol_window_secs <= MAX_SECS)?;
         // Oracle.
         ok(p.oracle_max_age_secs > 0 && p.oracle_max_age_secs <= 3_600)?;
         ok(p.oracle_max_conf_bps > 0 && p.oracle_max_conf_bps <= 2_000)?;
-        ok(p.oracle_conf_k_x1e4 <= 50_000)?;
+        ok(p.oracle_conf_k_x1e4 > 0 && p.oracle_conf_k_x1e4 <= 50_000)?;
         ok(p.payout_max_age_secs > 0 && p.payout_max_age_secs <= p.oracle_max_age_secs)?;
         // Persistence spans more than the oldest reading the market accepts,
         // so the genuine readings one transaction may present (each within
@@ -262,27 +273,93 @@ impl RiskParams {
         }
     }
 
-    /// Whether `next` may follow `self` in one timelocked step: thresholds
-    /// may not fall, nor the penalty and the auction's discount rise, by
-    /// more than [`MAX_THRESHOLD_STEP_BPS`] / [`MAX_DISCOUNT_STEP_BPS`] at
-    /// once, so no change pushes a healthy position to distressed or
-    /// emergency in one step; larger moves take several delays.
+    /// Whether `next` may follow `self` in one timelocked step. Every
+    /// parameter is bounded, in the direction that can hurt a borrower, a
+    /// lender or a liquidator (docs/risk-parameters.md, "Steps"):
+    /// - thresholds and shares of one: `liq_ltv`, `full_ltv` and `target_ltv`
+    ///   fall, `max_ltv`, the penalty, both bonuses, the reserve factor, the
+    ///   oracle's and the breaker's confidence and divergence limits rise, and
+    ///   the buffer's clamps move, by at most [`MAX_THRESHOLD_STEP_BPS`]; the
+    ///   auction's discount rises by at most [`MAX_DISCOUNT_STEP_BPS`];
+    /// - the rate curve (base rate and slopes rise, kink falls) and the
+    ///   auction's curve shares (start, cut, cusp) by [`MAX_CURVE_STEP_BPS`];
+    /// - oracle timing: persistence falls, the payout age and the oracle's
+    ///   maximum age rise, by at most [`MAX_ORACLE_STEP_SECS`];
+    /// - every other amount, duration and multiplier stays within a factor
+    ///   of [`MAX_STEP_FACTOR`] of its value (from 0, up to that factor);
+    ///   the caps, which bind only new deposits and borrows, may fall at once.
+    ///
+    /// So no change pushes a healthy position to distressed or emergency,
+    /// stretches the oracle, or makes rates punitive in one step; larger
+    /// moves take several delays.
     pub fn check_step(&self, next: &RiskParams) -> Result<()> {
-        let fall = |a: u16, b: u16| a.saturating_sub(b) as u64;
-        let ok = fall(self.liq_ltv_bps, next.liq_ltv_bps) <= MAX_THRESHOLD_STEP_BPS
-            && fall(self.full_ltv_bps, next.full_ltv_bps) <= MAX_THRESHOLD_STEP_BPS
-            && fall(next.penalty_bps, self.penalty_bps) <= MAX_THRESHOLD_STEP_BPS
-            && fall(next.auction_max_discount_bps, self.auction_max_discount_bps)
-                <= MAX_DISCOUNT_STEP_BPS
-            && (self
-                .breach_persist_secs
-                .saturating_sub(next.breach_persist_secs) as u64)
-                <= MAX_ORACLE_STEP_SECS
-            && (next
-                .payout_max_age_secs
-                .saturating_sub(self.payout_max_age_secs) as u64)
-                <= MAX_ORACLE_STEP_SECS;
-        require!(ok, ZlError::ParamsStepTooLarge);
+        let (a, b) = (self, next);
+        let fall = |x: u16, y: u16| x.saturating_sub(y) as u64;
+        let rise = |x: u16, y: u16| y.saturating_sub(x) as u64;
+        let moved = |x: u16, y: u16| x.abs_diff(y) as u64;
+        let secs_rise = |x: u32, y: u32| y.saturating_sub(x) as u64;
+        let near = |x: u64, y: u64| {
+            let (x, y) = (x as u128, y as u128);
+            let f = MAX_STEP_FACTOR as u128;
+            y <= x.max(1) * f && x <= y.max(1) * f
+        };
+        let t = MAX_THRESHOLD_STEP_BPS;
+        let c = MAX_CURVE_STEP_BPS;
+        let thresholds = fall(a.liq_ltv_bps, b.liq_ltv_bps) <= t
+            && fall(a.full_ltv_bps, b.full_ltv_bps) <= t
+            && fall(a.target_ltv_bps, b.target_ltv_bps) <= t
+            && rise(a.max_ltv_bps, b.max_ltv_bps) <= t
+            && rise(a.penalty_bps, b.penalty_bps) <= t
+            && rise(a.min_bonus_bps, b.min_bonus_bps) <= t
+            && rise(a.max_bonus_bps, b.max_bonus_bps) <= t
+            && rise(a.reserve_factor_bps, b.reserve_factor_bps) <= t
+            && rise(a.oracle_max_conf_bps, b.oracle_max_conf_bps) <= t
+            && rise(a.breaker_divergence_bps, b.breaker_divergence_bps) <= t
+            && rise(a.breaker_conf_bps, b.breaker_conf_bps) <= t
+            && moved(a.buffer_min_bps, b.buffer_min_bps) <= t
+            && moved(a.buffer_max_bps, b.buffer_max_bps) <= t
+            && rise(a.auction_max_discount_bps, b.auction_max_discount_bps)
+                <= MAX_DISCOUNT_STEP_BPS;
+        let curves = rise(a.base_rate_bps, b.base_rate_bps) <= c
+            && rise(a.slope1_bps, b.slope1_bps) <= c
+            && rise(a.slope2_bps, b.slope2_bps) <= c
+            && fall(a.kink_bps, b.kink_bps) <= c
+            && moved(a.auction_buf_bps, b.auction_buf_bps) <= c
+            && moved(a.auction_cut_bps, b.auction_cut_bps) <= c
+            && moved(a.auction_cusp_bps, b.auction_cusp_bps) <= c;
+        let timing = secs_rise(b.breach_persist_secs, a.breach_persist_secs)
+            <= MAX_ORACLE_STEP_SECS
+            && secs_rise(a.payout_max_age_secs, b.payout_max_age_secs) <= MAX_ORACLE_STEP_SECS
+            && secs_rise(a.oracle_max_age_secs, b.oracle_max_age_secs) <= MAX_ORACLE_STEP_SECS;
+        let scaled = [
+            (a.vol_z_x1e4 as u64, b.vol_z_x1e4 as u64),
+            (a.recovery_secs as u64, b.recovery_secs as u64),
+            (a.vol_window_secs as u64, b.vol_window_secs as u64),
+            (a.oracle_conf_k_x1e4 as u64, b.oracle_conf_k_x1e4 as u64),
+            (a.budget_capacity, b.budget_capacity),
+            (a.budget_refill_per_sec, b.budget_refill_per_sec),
+            (a.min_position, b.min_position),
+            (a.auction_tau_secs as u64, b.auction_tau_secs as u64),
+            (a.auction_step_secs as u64, b.auction_step_secs as u64),
+            (a.auction_tail_secs as u64, b.auction_tail_secs as u64),
+            (a.auction_max_stages as u64, b.auction_max_stages as u64),
+            (a.keeper_tip, b.keeper_tip),
+            (a.keeper_chip_bps as u64, b.keeper_chip_bps as u64),
+            (a.keeper_reward_cap, b.keeper_reward_cap),
+            (
+                a.breaker_cooldown_secs as u64,
+                b.breaker_cooldown_secs as u64,
+            ),
+        ]
+        .iter()
+        .all(|&(x, y)| near(x, y));
+        // A cap binds only new deposits and borrows: it may fall at once.
+        let caps = near(a.collateral_cap, b.collateral_cap.max(a.collateral_cap))
+            && near(a.borrow_cap, b.borrow_cap.max(a.borrow_cap));
+        require!(
+            thresholds && curves && timing && scaled && caps,
+            ZlError::ParamsStepTooLarge
+        );
         Ok(())
     }
 
@@ -387,6 +464,8 @@ mod tests {
             ("discount 0", |p| p.auction_max_discount_bps = 0),
             ("stages 0", |p| p.auction_max_stages = 0),
             ("chip > 1%", |p| p.keeper_chip_bps = 101),
+            ("vol_z 0", |p| p.vol_z_x1e4 = 0),
+            ("conf_k 0", |p| p.oracle_conf_k_x1e4 = 0),
             ("tip > cap", |p| p.keeper_tip = p.keeper_reward_cap + 1),
             ("divergence 0", |p| p.breaker_divergence_bps = 0),
             ("breaker conf > oracle conf", |p| p.breaker_conf_bps = 201),
@@ -427,6 +506,235 @@ mod tests {
         let mut next = wide;
         next.payout_max_age_secs = 71;
         assert!(wide.check_step(&next).is_err(), "payout age rises 61 s");
+    }
+
+    /// Every parameter moves in bounded steps: for each, the largest move
+    /// in the harmful direction is accepted and one unit (or one second, or
+    /// one step of the factor) more is refused, from a base where both stay
+    /// within `validate()`.
+    #[test]
+    fn every_parameter_moves_in_bounded_steps() {
+        type Edit = fn(&mut RiskParams);
+        let base = RiskParams {
+            oracle_max_age_secs: 600,
+            breach_persist_secs: 900,
+            payout_max_age_secs: 60,
+            base_rate_bps: 100,
+            oracle_max_conf_bps: 500,
+            collateral_cap: 1_000_000_000_000,
+            borrow_cap: 1_000_000_000_000,
+            ..RiskParams::example()
+        };
+        base.validate().unwrap();
+        // (name, at the bound, one past it)
+        let cases: [(&str, Edit, Edit); 36] = [
+            (
+                "liq falls",
+                |p| p.liq_ltv_bps -= 200,
+                |p| p.liq_ltv_bps -= 201,
+            ),
+            (
+                "full falls",
+                |p| p.full_ltv_bps -= 200,
+                |p| p.full_ltv_bps -= 201,
+            ),
+            (
+                "target falls",
+                |p| p.target_ltv_bps -= 200,
+                |p| p.target_ltv_bps -= 201,
+            ),
+            (
+                "max_ltv rises",
+                |p| p.max_ltv_bps += 200,
+                |p| p.max_ltv_bps += 201,
+            ),
+            (
+                "penalty rises",
+                |p| p.penalty_bps += 200,
+                |p| p.penalty_bps += 201,
+            ),
+            (
+                "min bonus rises",
+                |p| p.min_bonus_bps += 200,
+                |p| p.min_bonus_bps += 201,
+            ),
+            (
+                "max bonus rises",
+                |p| p.max_bonus_bps += 200,
+                |p| p.max_bonus_bps += 201,
+            ),
+            (
+                "reserve rises",
+                |p| p.reserve_factor_bps += 200,
+                |p| p.reserve_factor_bps += 201,
+            ),
+            (
+                "conf rises",
+                |p| p.oracle_max_conf_bps += 200,
+                |p| p.oracle_max_conf_bps += 201,
+            ),
+            (
+                "divergence rises",
+                |p| p.breaker_divergence_bps += 200,
+                |p| p.breaker_divergence_bps += 201,
+            ),
+            (
+                "breaker conf rises",
+                |p| p.breaker_conf_bps += 200,
+                |p| p.breaker_conf_bps += 201,
+            ),
+            (
+                "buffer min rises",
+                |p| p.buffer_min_bps += 200,
+                |p| p.buffer_min_bps += 201,
+            ),
+            (
+                "buffer max falls",
+                |p| p.buffer_max_bps -= 200,
+                |p| p.buffer_max_bps -= 201,
+            ),
+            (
+                "discount rises",
+                |p| p.auction_max_discount_bps += 500,
+                |p| p.auction_max_discount_bps += 501,
+            ),
+            (
+                "base rate rises",
+                |p| p.base_rate_bps += 1_000,
+                |p| p.base_rate_bps += 1_001,
+            ),
+            (
+                "slope1 rises",
+                |p| p.slope1_bps += 1_000,
+                |p| p.slope1_bps += 1_001,
+            ),
+            (
+                "slope2 rises",
+                |p| p.slope2_bps += 1_000,
+                |p| p.slope2_bps += 1_001,
+            ),
+            (
+                "kink falls",
+                |p| p.kink_bps -= 1_000,
+                |p| p.kink_bps -= 1_001,
+            ),
+            (
+                "buf rises",
+                |p| p.auction_buf_bps += 1_000,
+                |p| p.auction_buf_bps += 1_001,
+            ),
+            (
+                "cut falls",
+                |p| p.auction_cut_bps -= 1_000,
+                |p| p.auction_cut_bps -= 1_001,
+            ),
+            (
+                "cusp falls",
+                |p| p.auction_cusp_bps -= 1_000,
+                |p| p.auction_cusp_bps -= 1_001,
+            ),
+            (
+                "persist falls",
+                |p| p.breach_persist_secs -= 60,
+                |p| p.breach_persist_secs -= 61,
+            ),
+            (
+                "payout age rises",
+                |p| p.payout_max_age_secs += 60,
+                |p| p.payout_max_age_secs += 61,
+            ),
+            (
+                "oracle age rises",
+                |p| p.oracle_max_age_secs += 60,
+                |p| p.oracle_max_age_secs += 61,
+            ),
+            (
+                "vol z doubles",
+                |p| p.vol_z_x1e4 *= 2,
+                |p| p.vol_z_x1e4 = p.vol_z_x1e4 * 2 + 1,
+            ),
+            (
+                "vol z halves",
+                |p| p.vol_z_x1e4 /= 2,
+                |p| p.vol_z_x1e4 = p.vol_z_x1e4 / 2 - 1,
+            ),
+            (
+                "recovery",
+                |p| p.recovery_secs *= 2,
+                |p| p.recovery_secs = p.recovery_secs * 2 + 1,
+            ),
+            (
+                "window",
+                |p| p.vol_window_secs /= 2,
+                |p| p.vol_window_secs = p.vol_window_secs / 2 - 1,
+            ),
+            (
+                "conf k",
+                |p| p.oracle_conf_k_x1e4 *= 2,
+                |p| p.oracle_conf_k_x1e4 = p.oracle_conf_k_x1e4 * 2 + 1,
+            ),
+            (
+                "collateral cap",
+                |p| p.collateral_cap *= 2,
+                |p| p.collateral_cap = p.collateral_cap * 2 + 1,
+            ),
+            (
+                "borrow cap",
+                |p| p.borrow_cap *= 2,
+                |p| p.borrow_cap = p.borrow_cap * 2 + 1,
+            ),
+            (
+                "budget",
+                |p| p.budget_capacity /= 2,
+                |p| p.budget_capacity = p.budget_capacity / 2 - 1,
+            ),
+            (
+                "min position",
+                |p| p.min_position *= 2,
+                |p| p.min_position = p.min_position * 2 + 1,
+            ),
+            (
+                "tail",
+                |p| p.auction_tail_secs /= 2,
+                |p| p.auction_tail_secs = p.auction_tail_secs / 2 - 1,
+            ),
+            (
+                "reward cap",
+                |p| p.keeper_reward_cap *= 2,
+                |p| p.keeper_reward_cap = p.keeper_reward_cap * 2 + 1,
+            ),
+            (
+                "cooldown",
+                |p| p.breaker_cooldown_secs *= 2,
+                |p| p.breaker_cooldown_secs = p.breaker_cooldown_secs * 2 + 1,
+            ),
+        ];
+        for (name, at, past) in cases {
+            let (mut ok, mut bad) = (base, base);
+            at(&mut ok);
+            past(&mut bad);
+            assert!(
+                ok.validate().is_ok() && bad.validate().is_ok(),
+                "{name}: valid"
+            );
+            assert!(base.check_step(&ok).is_ok(), "{name}: at the bound");
+            assert!(base.check_step(&bad).is_err(), "{name}: past the bound");
+        }
+        // A cap may fall at once.
+        let mut low = base;
+        low.collateral_cap = 1;
+        low.borrow_cap = 1;
+        assert!(base.check_step(&low).is_ok(), "caps fall at once");
+        // From zero, a factor-bounded amount may rise to the factor.
+        let zero_tip = RiskParams {
+            keeper_tip: 0,
+            ..base
+        };
+        let mut next = zero_tip;
+        next.keeper_tip = MAX_STEP_FACTOR;
+        assert!(zero_tip.check_step(&next).is_ok());
+        next.keeper_tip = MAX_STEP_FACTOR + 1;
+        assert!(zero_tip.check_step(&next).is_err());
     }
 
     #[test]
