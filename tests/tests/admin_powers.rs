@@ -141,13 +141,87 @@ async fn a_pause_lapses_after_a_week_unless_renewed() {
         .await;
     f.advance(1).await;
     f.env.exec(&[f.ix_borrow(&b, ONE_DEBT)], &[&b.kp]).await;
-    // Renewed by the admin, it holds for another week.
-    f.env
+    // Renewed by the admin, it holds for what the budget earned meanwhile
+    // (7 days over 30: a week earns 7 x 7 / 30 days).
+    let r = f
+        .env
         .exec(&[f.ix_set_pause(&admin.pubkey(), pause::BORROW)], &[&admin])
         .await;
+    assert_eq!(
+        r.events::<PauseSet>()[0].expires_at,
+        f.env.now() + MAX_PAUSE_SECS * 7 / 30
+    );
     f.env
         .expect_rejected(f.ix_borrow(&b, ONE_DEBT), &[&b.kp], ZlError::Paused)
         .await;
+}
+
+/// Renewing every pause the moment it lapses cannot hold the protocol
+/// paused past the budget: at most 14 days in any 30, then the renewal is
+/// refused (`admin/pause-budget`) and borrowing is open. After 30 days
+/// unpaused a pause again holds a full week; unpausing ends a pause at once.
+#[tokio::test]
+async fn renewals_cannot_pause_past_the_budget() {
+    let (mut f, _) = levered().await;
+    // A borrower with room to spare, so interest over the weeks below never
+    // stands in for the pause.
+    let b = f.borrower(100 * ONE_COLL).await;
+    let admin = f.admin.insecure_clone();
+    let start = f.env.now();
+    let mut renewals = 0;
+    loop {
+        let r = f
+            .env
+            .send(&[f.ix_set_pause(&admin.pubkey(), pause::BORROW)], &[&admin])
+            .await;
+        if r.error.is_some() {
+            assert_eq!(
+                r.custom_code(),
+                Some(zero_loss_tests::zl_code(ZlError::PauseBudgetSpent))
+            );
+            break;
+        }
+        renewals += 1;
+        let until = r.events::<PauseSet>()[0].expires_at;
+        assert!(until - f.env.now() <= MAX_PAUSE_SECS);
+        f.advance(until - f.env.now()).await;
+        assert!(renewals < 100, "the budget never ran out");
+    }
+    let paused = f.env.now() - start;
+    assert!(renewals > 2, "renewed {renewals} times");
+    assert!(
+        paused <= 14 * 86_400 && paused > 9 * 86_400,
+        "paused {paused} s"
+    );
+    f.env
+        .exec(&[f.ix_borrow(&b, 20 * ONE_DEBT)], &[&b.kp])
+        .await;
+    // Thirty days unpaused restore a full week.
+    f.advance(30 * 86_400).await;
+    let r = f
+        .env
+        .exec(&[f.ix_set_pause(&admin.pubkey(), pause::BORROW)], &[&admin])
+        .await;
+    assert_eq!(
+        r.events::<PauseSet>()[0].expires_at,
+        f.env.now() + MAX_PAUSE_SECS
+    );
+    f.env
+        .expect_rejected(f.ix_borrow(&b, 20 * ONE_DEBT), &[&b.kp], ZlError::Paused)
+        .await;
+    // Unpausing ends it at once, and spends only what ran.
+    f.advance(86_400).await;
+    f.env
+        .exec(&[f.ix_set_pause(&admin.pubkey(), 0)], &[&admin])
+        .await;
+    f.env
+        .exec(&[f.ix_borrow(&b, 20 * ONE_DEBT)], &[&b.kp])
+        .await;
+    let p = f.protocol_state().await;
+    assert_eq!(
+        p.pause_credit_secs,
+        MAX_PAUSE_SECS - 86_400 + 86_400 * 7 / 30
+    );
 }
 
 /// A kicked slice, bought until its tab is raised, with collateral left.

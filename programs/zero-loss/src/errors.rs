@@ -165,6 +165,8 @@ pub enum ZlError {
     BatchDuplicate,
     #[msg("batch/nothing-liquidated: no account of the batch can be liquidated now")]
     NothingLiquidated,
+    #[msg("admin/pause-budget: the pause budget (14 days in any 30) has no credit left")]
+    PauseBudgetSpent,
 }
 
 impl ZlError {
@@ -242,6 +244,7 @@ impl ZlError {
         ZlError::BatchSize,
         ZlError::BatchDuplicate,
         ZlError::NothingLiquidated,
+        ZlError::PauseBudgetSpent,
     ];
 }
 

@@ -14,6 +14,7 @@ pub mod health;
 pub mod held;
 pub mod interest;
 pub mod liquidation;
+pub mod pause;
 pub mod price;
 pub mod shares;
 pub mod volatility;

@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::emit_event;
 
+use crate::engine::pause::Credit;
 use crate::errors::ZlError;
 use crate::events::ProtocolInitialized;
 use crate::state::{seeds, Protocol, ACCOUNT_VERSION, DEFAULT_PARAMS_DELAY_SECS};
@@ -40,6 +41,9 @@ pub fn handler(ctx: Context<InitProtocol>) -> Result<()> {
     protocol.admin = ctx.accounts.admin.key();
     protocol.pending_admin = Pubkey::default();
     protocol.params_delay_secs = DEFAULT_PARAMS_DELAY_SECS;
+    let credit = Credit::full(Clock::get()?.unix_timestamp);
+    protocol.pause_credit_secs = credit.secs;
+    protocol.pause_credit_at = credit.at;
     protocol.invariant()?;
     emit_event!(ProtocolInitialized {
         admin: protocol.admin

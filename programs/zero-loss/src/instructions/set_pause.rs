@@ -4,11 +4,12 @@ use crate::emit_event;
 
 use crate::errors::ZlError;
 use crate::events::PauseSet;
-use crate::math::SafeMath;
-use crate::state::{pause, seeds, Protocol, MAX_PAUSE_SECS};
+use crate::state::{seeds, Protocol};
 
-/// Sets the paused instruction groups (a bitset of `state::pause`) for at
-/// most `MAX_PAUSE_SECS`; the admin must renew a longer pause.
+/// Sets the paused instruction groups (a bitset of `state::pause`) for as
+/// long as the pause budget's credit lasts, at most `MAX_PAUSE_SECS` (a
+/// week); the admin must renew a longer pause, and no 30 days hold more than
+/// 14 paused (`engine::pause`, `admin/pause-budget`). 0 unpauses.
 #[derive(Accounts)]
 pub struct SetPause<'info> {
     /// Signer: the admin.
@@ -19,15 +20,9 @@ pub struct SetPause<'info> {
 }
 
 pub fn handler(ctx: Context<SetPause>, paused: u16) -> Result<()> {
-    require!(paused & !pause::ALL == 0, ZlError::InvalidParam);
     let protocol = &mut ctx.accounts.protocol;
     let now = Clock::get()?.unix_timestamp;
-    protocol.paused = paused;
-    protocol.pause_expires_at = now.safe_add(MAX_PAUSE_SECS)?;
-    protocol.invariant()?;
-    emit_event!(PauseSet {
-        paused,
-        expires_at: protocol.pause_expires_at,
-    });
+    let expires_at = protocol.set_pause(paused, now)?;
+    emit_event!(PauseSet { paused, expires_at });
     Ok(())
 }

@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use crate::engine::pause::Credit;
 use crate::errors::ZlError;
 
 /// Pause groups: each bit freezes one group of instructions.
@@ -45,14 +46,22 @@ pub struct Protocol {
     /// day (86,400).
     pub params_delay_secs: u32,
     /// When the current pause lapses, unix seconds.
-    /// set_pause sets it to now + 7 days; the admin must renew a longer pause.
+    /// set_pause sets it to now + the pause credit, at most 7 days; the admin must renew a
+    /// longer pause, within the pause budget.
     pub pause_expires_at: i64,
-    /// Reserved for future fields (48 bytes, zero).
-    pub reserved: [u8; 48],
+    /// Pause budget: seconds of pause credit left at pause_credit_at.
+    /// At most 7 days; earns 7 days over 30 (engine::pause), so no 30 days hold more than 14
+    /// paused.
+    pub pause_credit_secs: i64,
+    /// Pause budget: when pause_credit_secs was last brought up to date, unix seconds.
+    pub pause_credit_at: i64,
+    /// Reserved for future fields (32 bytes, zero).
+    pub reserved: [u8; 32],
 }
 
-/// The longest a pause lasts without being renewed: a week.
-pub const MAX_PAUSE_SECS: i64 = 7 * 86_400;
+/// The longest a pause lasts without being renewed: a week (the pause
+/// budget's credit cap).
+pub const MAX_PAUSE_SECS: i64 = crate::engine::pause::CREDIT_CAP_SECS;
 
 /// The parameter timelock every protocol starts with: one day, time for
 /// every borrower to see a change coming and act.
@@ -77,8 +86,41 @@ impl Protocol {
         Ok(())
     }
 
+    /// The pause credit as stored.
+    pub fn pause_credit(&self) -> Credit {
+        Credit {
+            secs: self.pause_credit_secs,
+            at: self.pause_credit_at,
+        }
+    }
+
+    /// `set_pause`: brings the pause credit up to `now` (spending what the
+    /// running pause used), then pauses `paused` until the credit is spent,
+    /// at most [`MAX_PAUSE_SECS`] (`admin/pause-budget` when none is left),
+    /// or unpauses when `paused` is 0. Returns when the pause lapses.
+    pub fn set_pause(&mut self, paused: u16, now: i64) -> Result<i64> {
+        require!(paused & !pause::ALL == 0, ZlError::InvalidParam);
+        let running = (self.paused != 0).then_some(self.pause_expires_at);
+        let credit = self.pause_credit().at_time(now, running);
+        let expires_at = if paused == 0 {
+            now
+        } else {
+            credit.pause_until().ok_or(ZlError::PauseBudgetSpent)?
+        };
+        self.pause_credit_secs = credit.secs;
+        self.pause_credit_at = credit.at;
+        self.paused = paused;
+        self.pause_expires_at = expires_at;
+        self.invariant()?;
+        Ok(expires_at)
+    }
+
     pub fn invariant(&self) -> Result<()> {
         require!(self.paused & !pause::ALL == 0, ZlError::InvariantViolated);
+        require!(
+            (0..=MAX_PAUSE_SECS).contains(&self.pause_credit_secs),
+            ZlError::InvariantViolated
+        );
         require!(self.admin != Pubkey::default(), ZlError::InvariantViolated);
         Ok(())
     }

@@ -72,10 +72,19 @@ export type Protocol = {
   paramsDelaySecs: number;
   /**
    * When the current pause lapses, unix seconds.
-   * set_pause sets it to now + 7 days; the admin must renew a longer pause.
+   * set_pause sets it to now + the pause credit, at most 7 days; the admin must renew a
+   * longer pause, within the pause budget.
    */
   pauseExpiresAt: bigint;
-  /** Reserved for future fields (48 bytes, zero). */
+  /**
+   * Pause budget: seconds of pause credit left at pause_credit_at.
+   * At most 7 days; earns 7 days over 30 (engine::pause), so no 30 days hold more than 14
+   * paused.
+   */
+  pauseCreditSecs: bigint;
+  /** Pause budget: when pause_credit_secs was last brought up to date, unix seconds. */
+  pauseCreditAt: bigint;
+  /** Reserved for future fields (32 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -101,10 +110,19 @@ export type ProtocolArgs = {
   paramsDelaySecs: number;
   /**
    * When the current pause lapses, unix seconds.
-   * set_pause sets it to now + 7 days; the admin must renew a longer pause.
+   * set_pause sets it to now + the pause credit, at most 7 days; the admin must renew a
+   * longer pause, within the pause budget.
    */
   pauseExpiresAt: number | bigint;
-  /** Reserved for future fields (48 bytes, zero). */
+  /**
+   * Pause budget: seconds of pause credit left at pause_credit_at.
+   * At most 7 days; earns 7 days over 30 (engine::pause), so no 30 days hold more than 14
+   * paused.
+   */
+  pauseCreditSecs: number | bigint;
+  /** Pause budget: when pause_credit_secs was last brought up to date, unix seconds. */
+  pauseCreditAt: number | bigint;
+  /** Reserved for future fields (32 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -120,7 +138,9 @@ export function getProtocolEncoder(): FixedSizeEncoder<ProtocolArgs> {
       ['pendingAdmin', getAddressEncoder()],
       ['paramsDelaySecs', getU32Encoder()],
       ['pauseExpiresAt', getI64Encoder()],
-      ['reserved', fixEncoderSize(getBytesEncoder(), 48)],
+      ['pauseCreditSecs', getI64Encoder()],
+      ['pauseCreditAt', getI64Encoder()],
+      ['reserved', fixEncoderSize(getBytesEncoder(), 32)],
     ]),
     (value) => ({ ...value, discriminator: PROTOCOL_DISCRIMINATOR }),
   );
@@ -137,7 +157,9 @@ export function getProtocolDecoder(): FixedSizeDecoder<Protocol> {
     ['pendingAdmin', getAddressDecoder()],
     ['paramsDelaySecs', getU32Decoder()],
     ['pauseExpiresAt', getI64Decoder()],
-    ['reserved', fixDecoderSize(getBytesDecoder(), 48)],
+    ['pauseCreditSecs', getI64Decoder()],
+    ['pauseCreditAt', getI64Decoder()],
+    ['reserved', fixDecoderSize(getBytesDecoder(), 32)],
   ]);
 }
 

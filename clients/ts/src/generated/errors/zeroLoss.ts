@@ -152,6 +152,8 @@ export const ZERO_LOSS_ERROR__BATCH_SIZE = 0x17b2; // 6066
 export const ZERO_LOSS_ERROR__BATCH_DUPLICATE = 0x17b3; // 6067
 /** NothingLiquidated: batch/nothing-liquidated: no account of the batch can be liquidated now */
 export const ZERO_LOSS_ERROR__NOTHING_LIQUIDATED = 0x17b4; // 6068
+/** PauseBudgetSpent: admin/pause-budget: the pause budget (14 days in any 30) has no credit left */
+export const ZERO_LOSS_ERROR__PAUSE_BUDGET_SPENT = 0x17b5; // 6069
 
 export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__ACCOUNT_HEALTHY
@@ -204,6 +206,7 @@ export type ZeroLossError =
   | typeof ZERO_LOSS_ERROR__ORACLE_WRONG_FEED
   | typeof ZERO_LOSS_ERROR__ORACLE_WRONG_OWNER
   | typeof ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE
+  | typeof ZERO_LOSS_ERROR__PAUSE_BUDGET_SPENT
   | typeof ZERO_LOSS_ERROR__PAUSED
   | typeof ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD
   | typeof ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS
@@ -277,6 +280,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__ORACLE_WRONG_FEED]: `oracle/wrong-feed: the price account carries another feed id`,
     [ZERO_LOSS_ERROR__ORACLE_WRONG_OWNER]: `oracle/wrong-owner: the price account is not owned by the Pyth receiver`,
     [ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE]: `admin/params-step: a threshold, penalty, discount or oracle timing moves too far in one step`,
+    [ZERO_LOSS_ERROR__PAUSE_BUDGET_SPENT]: `admin/pause-budget: the pause budget (14 days in any 30) has no credit left`,
     [ZERO_LOSS_ERROR__PAUSED]: `gate/paused: this instruction group is paused by the admin`,
     [ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD]: `oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs`,
     [ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS]: `admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open`,
