@@ -11,7 +11,6 @@ use anchor_lang::AccountDeserialize;
 use solana_account::Account;
 use zero_loss::client::{decode_events, MarketKeys};
 use zero_loss::controller::{auction as rules, liquidation};
-use zero_loss::engine::auction;
 use zero_loss::engine::fixed::Fp;
 use zero_loss::engine::health::Zone;
 use zero_loss::errors::ZlError;
@@ -761,9 +760,6 @@ impl Keeper {
             .collect();
         let accounts = chain.get_accounts(&keys).await?;
         let mut all_closed_below = true;
-        let p = market.params;
-        let floor =
-            zero_loss::risk::auction_floor(market, prices).map_err(|e| anyhow::anyhow!("{e}"))?;
         for ((id, key), acc) in ids.iter().zip(&keys).zip(accounts) {
             let Some(au) = acc.as_ref().and_then(decode::<Auction>) else {
                 if all_closed_below {
@@ -787,10 +783,9 @@ impl Keeper {
                 }
                 continue;
             }
-            let elapsed = au.elapsed(now);
-            let curve = p.curve();
-            let price = auction::bid_price(au.top(), elapsed, curve, floor)
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            // The program's own quote, on the auction's own terms.
+            let rules::BidQuote { floor, price } =
+                rules::bid_quote(&au, prices, now).map_err(|e| anyhow::anyhow!("{e}"))?;
             // Bid for the largest lot that still sells at the edge.
             let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
             let profitable = |q: u64| {
@@ -835,13 +830,13 @@ impl Keeper {
                 continue;
             }
             // The program's own predicates, shared with the handlers.
-            let restart_ok = rules::restart_due(&p, &au, now).unwrap_or(false);
-            let last_stage = rules::is_last_stage(&p, &au);
-            let backstop_ok = rules::backstop_allowed(&p, &au, floor, now).unwrap_or(false);
+            let restart_ok = rules::restart_due(&au, now).unwrap_or(false);
+            let last_stage = rules::is_last_stage(&au);
+            let backstop_ok = rules::backstop_allowed(&au, floor, now).unwrap_or(false);
             // POL buys at the floor, never above spot: only when it can pay for at least
             // one unit.
             let pol_can_buy = backstop_ok
-                && zero_loss::risk::backstop_price(&pol_left, prices)
+                && zero_loss::risk::backstop_price(&au.terms, prices)
                     .ok()
                     .and_then(|price| rules::pol_affordable(&pol_left, price).ok())
                     .is_some_and(|q| q > 0);

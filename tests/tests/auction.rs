@@ -427,6 +427,72 @@ async fn restarts_wait_for_tail_then_the_last_stage_goes_to_the_backstop() {
     f.assert_conservation().await;
 }
 
+/// An auction runs on the terms of its kick: a parameter step taken while
+/// it is open (the floor's discount 20% -> 25%, the tail, the cusp, the
+/// stages, the dust limit) moves neither its floor nor its restarts, so the
+/// lot never clears under its kick-time floor; an auction kicked after the
+/// step runs on the new terms.
+#[tokio::test]
+async fn an_open_auction_keeps_the_terms_of_its_kick() {
+    let old = curve_params();
+    let mut s = setup(old, 100 * ONE_DEBT, 10_000 * ONE_DEBT).await;
+    s.f.set_prices(80.0, 80.0);
+    let (a, _) = kick(&mut s).await;
+    let f = &mut s.f;
+    let mut new = old;
+    new.auction_max_discount_bps += 500;
+    new.auction_tail_secs *= 2;
+    new.auction_cusp_bps -= 1_000;
+    new.auction_max_stages += 1;
+    new.min_position *= 2;
+    // A day's timelock: the open auction's curve has long reached its floor.
+    f.apply_params(new).await;
+    assert_eq!(f.market_state().await.params, new);
+    let au: Auction = f.env.read(a).await;
+    assert_eq!(au.terms, old.auction_terms());
+    assert_ne!(au.terms, new.auction_terms());
+    // The price sits at the kick-time floor (80% of the held price), not the
+    // new one (75%): a bidder asking for less is refused.
+    let floor = 80.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
+    let below = (floor * (1.0 - 1e-6) * 1e18) as u128;
+    f.env
+        .expect_rejected(
+            f.ix_bid(&s.bidder, a, u64::MAX, below),
+            &[&s.bidder.kp],
+            ZlError::TooExpensive,
+        )
+        .await;
+    let r = f
+        .env
+        .exec(
+            &[f.ix_bid(&s.bidder, a, u64::MAX, u128::MAX)],
+            &[&s.bidder.kp],
+        )
+        .await;
+    let bid = &r.events::<AuctionBid>()[0];
+    assert!(
+        (bid.price as f64 / 1e18 - floor).abs() / floor < 1e-9,
+        "at the kick-time floor: {} vs {floor}",
+        bid.price as f64 / 1e18
+    );
+    f.assert_conservation().await;
+    // A new auction takes the new terms.
+    let c = f.borrower(10 * ONE_COLL).await;
+    f.env
+        .exec(&[f.ix_borrow(&c, 550 * ONE_DEBT)], &[&c.kp])
+        .await;
+    f.set_prices(65.0, 65.0);
+    let a2 = f.next_auction().await;
+    f.env
+        .exec(
+            &[f.ix_start_auction(&s.keeper, c.margin, a2)],
+            &[&s.keeper.kp],
+        )
+        .await;
+    let au2: Auction = f.env.read(a2).await;
+    assert_eq!(au2.terms, new.auction_terms());
+}
+
 #[tokio::test]
 async fn a_shortfall_is_paid_by_insurance_then_pol_then_recorded_as_bad_debt() {
     let mut p = curve_params();

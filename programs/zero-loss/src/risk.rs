@@ -9,7 +9,7 @@ use crate::engine::price::divergence_ceil;
 use crate::errors::ZlError;
 use crate::math::SafeMath;
 use crate::oracle::{Action, MarketPrices};
-use crate::state::{breaker, Auction, Market};
+use crate::state::{breaker, Auction, AuctionTerms, Market};
 
 /// A position's health at the current prices.
 #[derive(Clone, Copy, Debug)]
@@ -181,13 +181,13 @@ pub fn ltv_bps(ltv: Fp) -> u64 {
     ltv.to_bps_ceil().unwrap_or(u64::MAX)
 }
 
-/// The auction floor on the held spot price: `held * (1 - max_discount)`,
-/// rounded up (the least a bidder may pay). Held, not the live reading, so a
-/// wick cannot lower it.
-pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
+/// The floor of an auction on `terms` (its own, fixed at the kick) on the
+/// held spot price: `held * (1 - max_discount)`, rounded up (the least a
+/// bidder may pay). Held, not the live reading, so a wick cannot lower it.
+pub fn auction_floor(terms: &AuctionTerms, prices: &MarketPrices) -> Result<Fp> {
     Ok(prices
         .price(Action::AuctionFloor)
-        .mul_ceil(floor_keep(market)?)?)
+        .mul_ceil(terms.floor_keep()?)?)
 }
 
 /// What POL pays in a backstop: the floor, but never more than the live
@@ -195,8 +195,8 @@ pub fn auction_floor(market: &Market, prices: &MarketPrices) -> Result<Fp> {
 /// market; POL, the buyer of last resort, buys at the market then, not
 /// above it (a borrower who kicked its own account would otherwise sell to
 /// POL over the market).
-pub fn backstop_price(market: &Market, prices: &MarketPrices) -> Result<Fp> {
-    Ok(auction_floor(market, prices)?.min(prices.price(Action::AuctionPricing)))
+pub fn backstop_price(terms: &AuctionTerms, prices: &MarketPrices) -> Result<Fp> {
+    Ok(auction_floor(terms, prices)?.min(prices.price(Action::AuctionPricing)))
 }
 
 /// What an open auction's lot is worth to an LP leaving during it: the live
@@ -206,11 +206,7 @@ pub fn backstop_price(market: &Market, prices: &MarketPrices) -> Result<Fp> {
 pub fn lot_valuation(market: &Market, prices: &MarketPrices) -> Result<Fp> {
     Ok(prices
         .price(Action::AuctionPricing)
-        .mul_floor(floor_keep(market)?)?)
-}
-
-fn floor_keep(market: &Market) -> Result<Fp> {
-    Ok(Fp::ONE.checked_sub(Fp::from_bps(market.params.auction_max_discount_bps as u64))?)
+        .mul_floor(market.params.auction_terms().floor_keep()?)?)
 }
 
 /// The keeper reward for a kick or restart of auction `au`: `tip + chip *

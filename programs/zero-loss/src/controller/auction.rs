@@ -14,8 +14,7 @@ use crate::math::{to_u64, SafeMath};
 use crate::oracle::{Action, MarketPrices};
 use crate::risk;
 use crate::state::{
-    AccountStatus, Auction, MarginAccount, Market, OwnerKind, Proceeds, RiskParams, VaultKind,
-    ACCOUNT_VERSION,
+    AccountStatus, Auction, MarginAccount, Market, OwnerKind, Proceeds, VaultKind, ACCOUNT_VERSION,
 };
 
 /// The identity of a new auction account (the handler knows the keys).
@@ -46,21 +45,22 @@ pub struct KickOutcome {
 }
 
 /// Whether a stage may be restarted: older than `tail`, or its curve price
-/// under `cusp * top`.
-pub fn restart_due(p: &RiskParams, au: &Auction, now: i64) -> Result<bool> {
+/// under `cusp * top` (the auction's own terms).
+pub fn restart_due(au: &Auction, now: i64) -> Result<bool> {
+    let t = &au.terms;
     Ok(auction::restart_allowed(
         au.top(),
         au.elapsed(now),
-        p.curve(),
-        p.auction_tail_secs as u64,
-        Fp::from_bps(p.auction_cusp_bps as u64),
+        t.curve(),
+        t.tail_secs as u64,
+        Fp::from_bps(t.cusp_bps as u64),
     )?)
 }
 
 /// Whether a borrower's auction is at its last stage (no restart left; the
 /// backstop takes over). POL's own auctions restart without limit.
-pub fn is_last_stage(p: &RiskParams, au: &Auction) -> bool {
-    au.owner_kind == OwnerKind::Margin && au.stage as u16 + 1 >= p.auction_max_stages as u16
+pub fn is_last_stage(au: &Auction) -> bool {
+    au.owner_kind == OwnerKind::Margin && au.stage as u16 + 1 >= au.terms.max_stages as u16
 }
 
 /// Collateral POL's debt asset pays for at `floor` (rounded down): the
@@ -71,12 +71,12 @@ pub fn pol_affordable(market: &Market, floor: Fp) -> Result<u64> {
 
 /// Whether POL may buy a borrower's open auction now: at its last stage once
 /// a restart would be due, or whenever the curve has reached `floor`.
-pub fn backstop_allowed(p: &RiskParams, au: &Auction, floor: Fp, now: i64) -> Result<bool> {
+pub fn backstop_allowed(au: &Auction, floor: Fp, now: i64) -> Result<bool> {
     if au.owner_kind != OwnerKind::Margin || au.is_done() {
         return Ok(false);
     }
-    let last_stage_stale = is_last_stage(p, au) && restart_due(p, au, now)?;
-    Ok(last_stage_stale || auction::at_floor(au.top(), au.elapsed(now), p.curve(), floor)?)
+    let last_stage_stale = is_last_stage(au) && restart_due(au, now)?;
+    Ok(last_stage_stale || auction::at_floor(au.top(), au.elapsed(now), au.terms.curve(), floor)?)
 }
 
 fn open_auction(
@@ -108,6 +108,7 @@ fn open_auction(
     au.initial_lot = lot;
     au.initial_tab = tab;
     au.rewards_paid = 0;
+    au.terms = market.params.auction_terms();
     au.invariant()?;
     Ok(id)
 }
@@ -167,7 +168,7 @@ pub fn kick(
     };
     require!(lot > 0, ZlError::AmountTooSmall);
     let tab = principal.safe_add(liquidation::penalty_ceil(principal, penalty_rate)?)?;
-    let top = auction::top(spot, Fp::from_bps(p.auction_buf_bps as u64))?;
+    let top = auction::top(spot, p.auction_terms().buf())?;
 
     account.debt_shares.safe_sub_assign(moved_shares)?;
     account.collateral.safe_sub_assign(lot)?;
@@ -241,7 +242,7 @@ pub fn kick_pol(
     let spot = prices.price(Action::AuctionPricing);
     let tab = to_u64(spot.mul_int_floor(lot as u128)?)?;
     require!(tab > 0, ZlError::AmountTooSmall);
-    let top = auction::top(spot, Fp::from_bps(market.params.auction_buf_bps as u64))?;
+    let top = auction::top(spot, market.params.auction_terms().buf())?;
     require!(
         lot <= market.pol_collateral_amount,
         ZlError::InsufficientPol
@@ -311,6 +312,21 @@ fn booked_fill(
     })
 }
 
+/// What a bid on `au` pays now, on the auction's own terms: the curve's
+/// price, never under the floor (`risk::auction_floor` on the held price).
+/// The one quote the `bid` handler and the keeper both use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BidQuote {
+    pub floor: Fp,
+    pub price: Fp,
+}
+
+pub fn bid_quote(au: &Auction, prices: &MarketPrices, now: i64) -> Result<BidQuote> {
+    let floor = risk::auction_floor(&au.terms, prices)?;
+    let price = auction::bid_price(au.top(), au.elapsed(now), au.terms.curve(), floor)?;
+    Ok(BidQuote { floor, price })
+}
+
 /// `bid`: buys up to `max_lot` at the curve's price (never below the floor
 /// on the held spot price), refused above `max_price`.
 pub fn bid(
@@ -323,11 +339,17 @@ pub fn bid(
 ) -> Result<FillOutcome> {
     require!(max_lot > 0, ZlError::ZeroAmount);
     require!(!au.is_done(), ZlError::AuctionDone);
-    let p = market.params;
-    let floor = risk::auction_floor(market, prices)?;
-    let price = auction::bid_price(au.top(), au.elapsed(now), p.curve(), floor)?;
+    let quote = bid_quote(au, prices, now)?;
+    let price = quote.price;
     require!(price.0 <= max_price, ZlError::TooExpensive);
-    let fill = auction::fill(au.lot, au.tab, au.principal, max_lot, price, p.min_position)?;
+    let fill = auction::fill(
+        au.lot,
+        au.tab,
+        au.principal,
+        max_lot,
+        price,
+        au.terms.min_position,
+    )?;
     booked_fill(
         market,
         au,
@@ -353,12 +375,12 @@ pub fn backstop(
         ZlError::WrongAuctionKind
     );
     require!(!au.is_done(), ZlError::AuctionDone);
-    let floor = risk::auction_floor(market, prices)?;
+    let floor = risk::auction_floor(&au.terms, prices)?;
     require!(
-        backstop_allowed(&market.params, au, floor, now)?,
+        backstop_allowed(au, floor, now)?,
         ZlError::BackstopNotAllowed
     );
-    let price = risk::backstop_price(market, prices)?;
+    let price = risk::backstop_price(&au.terms, prices)?;
     let affordable = pol_affordable(market, price)?;
     require!(affordable > 0, ZlError::InsufficientPol);
     let fill = auction::fill(au.lot, au.tab, au.principal, affordable, price, 0)?;
@@ -394,13 +416,9 @@ pub fn restart(
     now: i64,
 ) -> Result<RestartOutcome> {
     require!(!au.is_done(), ZlError::AuctionDone);
-    let p = market.params;
-    require!(restart_due(&p, au, now)?, ZlError::RestartTooEarly);
-    require!(!is_last_stage(&p, au), ZlError::MaxStagesReached);
-    let top = auction::top(
-        prices.price(Action::AuctionPricing),
-        Fp::from_bps(p.auction_buf_bps as u64),
-    )?;
+    require!(restart_due(au, now)?, ZlError::RestartTooEarly);
+    require!(!is_last_stage(au), ZlError::MaxStagesReached);
+    let top = auction::top(prices.price(Action::AuctionPricing), au.terms.buf())?;
     au.top = top.0;
     // POL's auctions restart without limit; the counter stops at 255.
     au.stage = au.stage.saturating_add(1);

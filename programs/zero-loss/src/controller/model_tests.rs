@@ -297,7 +297,7 @@ impl Model {
     fn bid(&mut self, j: usize, frac: u16) {
         let out = self.with_auction(j, |market, au, prices, now| {
             let max_lot = ((au.lot as u128 * frac as u128) / 10_000).max(1) as u64;
-            let floor = risk::auction_floor(market, prices)?;
+            let floor = risk::auction_floor(&au.terms, prices)?;
             let out = auction::bid(market, au, prices, now, max_lot, u128::MAX)?;
             assert!(out.price >= floor, "bid below the floor");
             Ok(out)

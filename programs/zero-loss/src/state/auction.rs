@@ -60,8 +60,37 @@ pub struct Auction {
     /// Keeper rewards paid for this auction so far (kick and restarts), debt-token base units.
     /// Together never more than its penalty.
     pub rewards_paid: u64,
-    /// Reserved for future fields (60 bytes, zero).
-    pub reserved: [u8; 60],
+    /// The market's auction parameters at the kick, fixed for the auction's life: a later
+    /// parameter change moves no open auction's curve, floor, restarts or dust rule.
+    pub terms: AuctionTerms,
+    /// Reserved for future fields (30 bytes, zero).
+    pub reserved: [u8; 30],
+}
+
+/// An auction's terms, copied from the market's parameters at the kick (RiskParams::auction_terms);
+/// each field is the RiskParams field of the same name with the auction_ prefix dropped.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct AuctionTerms {
+    /// The price curve's shape within a stage.
+    pub curve: AuctionCurve,
+    /// Linear curve: seconds for the price to reach zero.
+    pub tau_secs: u32,
+    /// Stair-step curve: seconds per step.
+    pub step_secs: u32,
+    /// Stair-step curve: share of the price kept at each step, basis points.
+    pub cut_bps: u16,
+    /// A stage may be restarted once it is older than this, seconds.
+    pub tail_secs: u32,
+    /// A stage may be restarted once its price is below this share of its top, basis points.
+    pub cusp_bps: u16,
+    /// A stage's top over spot at its start, basis points.
+    pub buf_bps: u16,
+    /// The floor below the held spot price, basis points.
+    pub max_discount_bps: u16,
+    /// Stages a borrower's auction may run, the first included.
+    pub max_stages: u8,
+    /// The dust limit for the remaining tab, debt-token base units.
+    pub min_position: u64,
 }
 
 impl Auction {
@@ -87,17 +116,45 @@ impl Auction {
 }
 
 impl RiskParams {
-    /// The market's auction curve.
+    /// The terms an auction kicked now runs on.
+    pub fn auction_terms(&self) -> AuctionTerms {
+        AuctionTerms {
+            curve: self.auction_curve,
+            tau_secs: self.auction_tau_secs,
+            step_secs: self.auction_step_secs,
+            cut_bps: self.auction_cut_bps,
+            tail_secs: self.auction_tail_secs,
+            cusp_bps: self.auction_cusp_bps,
+            buf_bps: self.auction_buf_bps,
+            max_discount_bps: self.auction_max_discount_bps,
+            max_stages: self.auction_max_stages,
+            min_position: self.min_position,
+        }
+    }
+}
+
+impl AuctionTerms {
+    /// The price curve.
     pub fn curve(&self) -> Curve {
-        match self.auction_curve {
+        match self.curve {
             AuctionCurve::Linear => Curve::Linear {
-                tau_secs: self.auction_tau_secs as u64,
+                tau_secs: self.tau_secs as u64,
             },
             AuctionCurve::StepExp => Curve::StepExp {
-                step_secs: self.auction_step_secs as u64,
-                cut: Fp::from_bps(self.auction_cut_bps as u64),
+                step_secs: self.step_secs as u64,
+                cut: Fp::from_bps(self.cut_bps as u64),
             },
         }
+    }
+
+    /// A stage's top over spot.
+    pub fn buf(&self) -> Fp {
+        Fp::from_bps(self.buf_bps as u64)
+    }
+
+    /// The share of the held price the floor keeps: `1 - max_discount`.
+    pub fn floor_keep(&self) -> Result<Fp> {
+        Ok(Fp::ONE.checked_sub(Fp::from_bps(self.max_discount_bps as u64))?)
     }
 }
 

@@ -43,8 +43,12 @@ import {
   type ReadonlyUint8Array,
 } from '@solana/kit';
 import {
+  getAuctionTermsDecoder,
+  getAuctionTermsEncoder,
   getOwnerKindDecoder,
   getOwnerKindEncoder,
+  type AuctionTerms,
+  type AuctionTermsArgs,
   type OwnerKind,
   type OwnerKindArgs,
 } from '../types';
@@ -97,7 +101,12 @@ export type Auction = {
    * Together never more than its penalty.
    */
   rewardsPaid: bigint;
-  /** Reserved for future fields (60 bytes, zero). */
+  /**
+   * The market's auction parameters at the kick, fixed for the auction's life: a later
+   * parameter change moves no open auction's curve, floor, restarts or dust rule.
+   */
+  terms: AuctionTerms;
+  /** Reserved for future fields (30 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -142,7 +151,12 @@ export type AuctionArgs = {
    * Together never more than its penalty.
    */
   rewardsPaid: number | bigint;
-  /** Reserved for future fields (60 bytes, zero). */
+  /**
+   * The market's auction parameters at the kick, fixed for the auction's life: a later
+   * parameter change moves no open auction's curve, floor, restarts or dust rule.
+   */
+  terms: AuctionTermsArgs;
+  /** Reserved for future fields (30 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -168,7 +182,8 @@ export function getAuctionEncoder(): FixedSizeEncoder<AuctionArgs> {
       ['initialLot', getU64Encoder()],
       ['initialTab', getU64Encoder()],
       ['rewardsPaid', getU64Encoder()],
-      ['reserved', fixEncoderSize(getBytesEncoder(), 60)],
+      ['terms', getAuctionTermsEncoder()],
+      ['reserved', fixEncoderSize(getBytesEncoder(), 30)],
     ]),
     (value) => ({ ...value, discriminator: AUCTION_DISCRIMINATOR }),
   );
@@ -195,7 +210,8 @@ export function getAuctionDecoder(): FixedSizeDecoder<Auction> {
     ['initialLot', getU64Decoder()],
     ['initialTab', getU64Decoder()],
     ['rewardsPaid', getU64Decoder()],
-    ['reserved', fixDecoderSize(getBytesDecoder(), 60)],
+    ['terms', getAuctionTermsDecoder()],
+    ['reserved', fixDecoderSize(getBytesDecoder(), 30)],
   ]);
 }
 

@@ -15,6 +15,7 @@ export * from './auctionCurve';
 export * from './auctionRestarted';
 export * from './auctionSettled';
 export * from './auctionStarted';
+export * from './auctionTerms';
 export * from './badDebtRecorded';
 export * from './borrowed';
 export * from './breakerCleared';
