@@ -334,6 +334,20 @@ impl Env {
         T::try_deserialize(&mut acc.data.as_slice()).expect("deserialize")
     }
 
+    /// Overwrites an existing Anchor account's data with `value` (to stage
+    /// states that are reachable but slow to reach), keeping its owner and
+    /// lamports.
+    pub async fn write<T: anchor_lang::AccountSerialize>(&mut self, key: Pubkey, value: &T) {
+        let mut acc = self
+            .account(key)
+            .await
+            .unwrap_or_else(|| panic!("no account {key}"));
+        let mut data = Vec::new();
+        value.try_serialize(&mut data).expect("serialize");
+        acc.data[..data.len()].copy_from_slice(&data);
+        self.set_account(&key, acc);
+    }
+
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
         self.ctx.set_account(key, &AccountSharedData::from(account));
     }

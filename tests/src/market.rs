@@ -260,12 +260,8 @@ impl MarketFixture {
     /// Overwrites the market account (to stage states such as a saturated
     /// volatility estimate that would take many refreshes to reach).
     pub async fn write_market(&mut self, m: &Market) {
-        let mut acc = self.env.account(self.market).await.expect("market");
-        let mut data = Vec::new();
-        anchor_lang::AccountSerialize::try_serialize(m, &mut data).expect("serialize market");
-        acc.data[..data.len()].copy_from_slice(&data);
         let key = self.market;
-        self.env.set_account(&key, acc);
+        self.env.write(key, m).await;
     }
 
     pub async fn protocol_state(&mut self) -> Protocol {

@@ -275,28 +275,43 @@ async fn pol_stays_while_borrower_auctions_are_open() {
         .create_token_account(f.debt_mint, admin.pubkey())
         .await;
     let pol_debt = f.vault(VaultKind::PolDebt);
-    let withdraw = |f: &MarketFixture| {
+    let withdraw = |f: &MarketFixture, amount: u64| {
         f.ix_withdraw_pol(
             &admin.pubkey(),
             pol_debt,
             admin_debt,
             PolAsset::Debt,
-            ONE_DEBT,
+            amount,
         )
     };
     // No auction open: the admin may take POL out.
-    f.env.exec(&[withdraw(&f)], &[&admin]).await;
+    f.env.exec(&[withdraw(&f, ONE_DEBT)], &[&admin]).await;
     let keeper = f.user(0, 0).await;
     let bidder = f.user(0, 100_000 * ONE_DEBT).await;
     f.set_prices(80.0, 80.0);
     let a = f.kick(&keeper, b.margin).await;
+    // What the open auction can still need (its principal) stays; the rest
+    // may leave, so a small auction (or a restart) locks no more than that.
+    let m = f.market_state().await;
+    let principal = m.auction_debt;
+    assert!(principal > 0 && principal < m.pol_debt_amount);
+    let free = m.pol_debt_amount - principal;
     f.env
-        .expect_rejected(withdraw(&f), &[&admin], ZlError::PolLockedByAuctions)
+        .expect_rejected(
+            withdraw(&f, free + 1),
+            &[&admin],
+            ZlError::PolLockedByAuctions,
+        )
+        .await;
+    f.env.exec(&[withdraw(&f, free)], &[&admin]).await;
+    assert_eq!(f.market_state().await.pol_debt_amount, principal);
+    f.env
+        .expect_rejected(withdraw(&f, 1), &[&admin], ZlError::PolLockedByAuctions)
         .await;
     // Sold and settled: POL is free again.
     f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
-    f.env.exec(&[withdraw(&f)], &[&admin]).await;
-    assert_eq!(f.env.token_balance(admin_debt).await, 2 * ONE_DEBT);
+    f.env.exec(&[withdraw(&f, ONE_DEBT)], &[&admin]).await;
+    assert_eq!(f.env.token_balance(admin_debt).await, 2 * ONE_DEBT + free);
 }
 
 /// One timelocked step cannot stretch the oracle, make rates punitive, move

@@ -151,7 +151,7 @@ pub enum ZlError {
     NoPendingParams,
     #[msg("admin/timelock: the parameter change's delay has not elapsed")]
     TimelockPending,
-    #[msg("admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open")]
+    #[msg("admin/pol-locked: POL's debt asset cannot fall under the principal open borrower auctions still owe")]
     PolLockedByAuctions,
     #[msg("oracle/required: an LP withdrawal during borrower auctions needs both price accounts")]
     OracleRequired,

@@ -342,14 +342,12 @@ pub fn bid(
     let quote = bid_quote(au, prices, now)?;
     let price = quote.price;
     require!(price.0 <= max_price, ZlError::TooExpensive);
-    let fill = auction::fill(
-        au.lot,
-        au.tab,
-        au.principal,
-        max_lot,
-        price,
-        au.terms.min_position,
-    )?;
+    // What a bid leaves is nothing, or at least the dust limit and one
+    // unit's worth at the floor (rounded up), so the last unit never sells
+    // under the floor.
+    let unit_at_floor = to_u64(quote.floor.mul_int_ceil(1)?)?;
+    let min_left = au.terms.min_position.max(unit_at_floor);
+    let fill = auction::fill(au.lot, au.tab, au.principal, max_lot, price, min_left)?;
     booked_fill(
         market,
         au,

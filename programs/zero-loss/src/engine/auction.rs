@@ -114,8 +114,12 @@ pub struct Fill {
 
 /// Fills a bid for up to `max_lot` at `price` against an auction with `lot`
 /// collateral and `tab` to raise (`principal_left` of it principal).
-/// Maker's dust rule: a fill may not leave `0 < tab < min_position` while
-/// collateral remains; it is cut to leave exactly `min_position`.
+/// Maker's dust rule, widened: a fill may not leave `0 < tab < min_left`
+/// while collateral remains (the caller's limit: the dust limit, and for a
+/// bid at least one unit's worth at the floor, so the last unit can never
+/// sell under the floor); it is cut to the whole units that leave at least
+/// `min_left`, and pays `slice * price` for them (rounded up), never more a
+/// unit than the price.
 ///
 /// The last unit: a fill that raises the whole tab receives
 /// `floor(tab / price)` collateral, but at least one unit, so a tab worth
@@ -129,7 +133,7 @@ pub fn fill(
     principal_left: u64,
     max_lot: u64,
     price: Fp,
-    min_position: u64,
+    min_left: u64,
 ) -> Result<Fill, AuctionError> {
     if lot == 0 || tab == 0 {
         return Err(AuctionError::Done);
@@ -143,12 +147,14 @@ pub fn fill(
         // Raise the tab exactly; the bidder gets what it buys, rounded down.
         owe = tab;
         slice = to_u64(price.div_int_floor(tab as u128)?)?.max(1).min(lot);
-    } else if owe < tab && slice < lot && tab - owe < min_position {
-        if tab <= min_position {
+    } else if owe < tab && slice < lot && tab - owe < min_left {
+        if tab <= min_left {
             return Err(AuctionError::Dust);
         }
-        owe = tab - min_position;
-        slice = to_u64(price.div_int_floor(owe as u128)?)?;
+        // The whole units that leave at least `min_left`, at the price:
+        // `ceil(slice * price) <= tab - min_left` as `slice * price` is.
+        slice = to_u64(price.div_int_floor((tab - min_left) as u128)?)?;
+        owe = to_u64(price.mul_int_ceil(slice as u128)?)?;
     }
     if slice == 0 || owe == 0 {
         return Err(AuctionError::ZeroBid);
@@ -239,12 +245,13 @@ mod tests {
                 principal: 140
             }
         );
-        // Would leave 2 < 5 of tab: cut to leave 5.
+        // Would leave 2 < 5 of tab: cut to the whole units that leave 5 or
+        // more, at the price (72 units for 144, leaving 6).
         assert_eq!(
             fill(100, 150, 140, 74, p, 5).unwrap(),
             Fill {
                 slice: 72,
-                owe: 145,
+                owe: 144,
                 principal: 140
             }
         );
@@ -269,12 +276,20 @@ mod tests {
         );
         assert_eq!(fill(0, 150, 140, 10, p, 5), Err(AuctionError::Done));
         // A large-unit mint: 50 debt units per unit of collateral, dust 10.
-        // A bid that would leave 5 < 10 is cut to leave 10, a tab worth a
-        // fifth of a unit: the next bid buys the last unit for it (before,
-        // floor(10 / 50) = 0 and no bid, backstop or restart could end it).
+        // A bid that would leave 5 < 10 is cut to one unit at its price (it
+        // paid 95 for it before the cut was priced), leaving 55. With the
+        // floor's unit as the limit (a bid's), what is left is worth at
+        // least one unit at the floor.
         let big = Fp::from_int(50).unwrap();
         let cut = fill(3, 105, 100, 2, big, 10).unwrap();
-        assert_eq!((cut.slice, cut.owe), (1, 95));
+        assert_eq!((cut.slice, cut.owe), (1, 50));
+        let cut = fill(3, 105, 100, 2, big, 48).unwrap();
+        assert_eq!((cut.slice, cut.owe), (1, 50));
+        assert!(105 - cut.owe >= 48);
+        // A tab worth a fifth of a unit (left by a backstop POL could not
+        // finish, or kicked so): the next bid buys the last unit for it
+        // (before, floor(10 / 50) = 0 and no bid, backstop or restart could
+        // end it).
         assert_eq!(
             fill(2, 10, 5, 1, big, 10).unwrap(),
             Fill {
@@ -323,6 +338,12 @@ mod tests {
                 prop_assert!(
                     f.owe as u128 >= price.mul_int_floor(f.slice as u128).unwrap()
                         || (f.slice == 1 && f.owe == tab)
+                );
+                // And never more a unit than the price (rounded up), but for a
+                // fill that raises the whole tab (it pays the tab for the
+                // whole units it covers, less than one unit's worth over).
+                prop_assert!(
+                    f.owe == tab || f.owe as u128 <= price.mul_int_ceil(f.slice as u128).unwrap()
                 );
                 // Dust: what remains of the tab is nothing, at least the limit, or the lot is gone.
                 let rest = tab - f.owe;

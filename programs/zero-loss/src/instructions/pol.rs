@@ -100,17 +100,20 @@ pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64)
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
     let market = &mut a.market;
-    // POL is the backstop of open borrower auctions: its debt asset stays
-    // while any of them may still need it.
-    require!(
-        asset != PolAsset::Debt || market.auction_debt == 0,
-        ZlError::PolLockedByAuctions
-    );
+    // POL is the backstop of open borrower auctions: of its debt asset, what
+    // they can still need stays (their outstanding principal, the most the
+    // waterfall can ask of it; the rest may leave, so a small auction, or a
+    // restart, cannot lock it all).
+    let locked = match asset {
+        PolAsset::Debt => market.auction_debt,
+        PolAsset::Collateral => 0,
+    };
     let (kind, held) = match asset {
         PolAsset::Debt => (VaultKind::PolDebt, &mut market.pol_debt_amount),
         PolAsset::Collateral => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),
     };
     require!(amount <= *held, ZlError::InsufficientPol);
+    require!(*held - amount >= locked, ZlError::PolLockedByAuctions);
     held.safe_sub_assign(amount)?;
     require_keys_eq!(a.pol_vault.key(), market.vault(kind), ZlError::WrongVault);
     token_ops::transfer_out(

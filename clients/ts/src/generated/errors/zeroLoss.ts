@@ -138,7 +138,7 @@ export const ZERO_LOSS_ERROR__PARAMS_STEP_TOO_LARGE = 0x17ab; // 6059
 export const ZERO_LOSS_ERROR__NO_PENDING_PARAMS = 0x17ac; // 6060
 /** TimelockPending: admin/timelock: the parameter change's delay has not elapsed */
 export const ZERO_LOSS_ERROR__TIMELOCK_PENDING = 0x17ad; // 6061
-/** PolLockedByAuctions: admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open */
+/** PolLockedByAuctions: admin/pol-locked: POL's debt asset cannot fall under the principal open borrower auctions still owe */
 export const ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS = 0x17ae; // 6062
 /** OracleRequired: oracle/required: an LP withdrawal during borrower auctions needs both price accounts */
 export const ZERO_LOSS_ERROR__ORACLE_REQUIRED = 0x17af; // 6063
@@ -283,7 +283,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__PAUSE_BUDGET_SPENT]: `admin/pause-budget: the pause budget (14 days in any 30) has no credit left`,
     [ZERO_LOSS_ERROR__PAUSED]: `gate/paused: this instruction group is paused by the admin`,
     [ZERO_LOSS_ERROR__PAYOUT_READING_TOO_OLD]: `oracle/payout-too-old: a partial liquidation pays out only at a reading within payout_max_age_secs`,
-    [ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS]: `admin/pol-locked: POL's debt asset cannot leave while borrower auctions are open`,
+    [ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS]: `admin/pol-locked: POL's debt asset cannot fall under the principal open borrower auctions still owe`,
     [ZERO_LOSS_ERROR__POOL_INSOLVENT]: `lend/no-lp-value: the pool has shares but no assets to price them`,
     [ZERO_LOSS_ERROR__RESTART_TOO_EARLY]: `auction/restart-too-early: the stage is neither past tail nor below cusp`,
     [ZERO_LOSS_ERROR__SAME_MINT]: `input/same-mint: collateral and debt mints must differ`,
