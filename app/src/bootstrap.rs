@@ -66,8 +66,8 @@ macro_rules! overrides {
 
 overrides!(
     max_ltv_bps: u16, liq_ltv_bps: u16, full_ltv_bps: u16, target_ltv_bps: u16,
-    vol_z_x1e4: u32, recovery_secs: u32, vol_window_secs: u32, buffer_min_bps: u16, buffer_max_bps: u16,
-    oracle_max_age_secs: u32, oracle_max_conf_bps: u16, oracle_conf_k_x1e4: u32,
+    vol_z_e4: u32, recovery_secs: u32, vol_window_secs: u32, buffer_min_bps: u16, buffer_max_bps: u16,
+    oracle_max_age_secs: u32, oracle_max_conf_bps: u16, oracle_conf_k_e4: u32,
     payout_max_age_secs: u32, breach_persist_secs: u32,
     base_rate_bps: u16, slope1_bps: u16, slope2_bps: u16, kink_bps: u16, reserve_factor_bps: u16,
     collateral_cap: u64, borrow_cap: u64,

@@ -466,7 +466,7 @@ impl MarketFixture {
     /// f64 from the fixtures, independently of the program: debt native
     /// units per collateral native unit.
     pub fn reference_price(&self, use_ema: bool) -> f64 {
-        let k = zero_loss::state::RiskParams::example().oracle_conf_k_x1e4 as f64 / 1e4;
+        let k = zero_loss::state::RiskParams::example().oracle_conf_k_e4 as f64 / 1e4;
         let (c, cc, d, dc) = if use_ema {
             (
                 self.collateral_price.ema_price,

@@ -360,12 +360,12 @@ async fn one_step_cannot_stretch_the_oracle_or_make_rates_punitive() {
         ),
         (
             "volatility widening off",
-            |p| p.vol_z_x1e4 = 0,
+            |p| p.vol_z_e4 = 0,
             ZlError::InvalidParam,
         ),
         (
             "confidence adjustment off",
-            |p| p.oracle_conf_k_x1e4 = 0,
+            |p| p.oracle_conf_k_e4 = 0,
             ZlError::InvalidParam,
         ),
     ];

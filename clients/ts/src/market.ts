@@ -9,7 +9,7 @@
  *
  * - The zone's liquidation test uses the **Trigger** basis: the EMA
  *   prices, the collateral at `ema_price - k * ema_conf` and the debt asset
- *   at `ema_price + k * ema_conf` (`k = oracle_conf_k_x1e4 / 1e4`).
+ *   at `ema_price + k * ema_conf` (`k = oracle_conf_k_e4 / 1e4`).
  * - The emergency test (`LTV >= full_ltv`) uses the **Held** basis: the
  *   highest confidence-adjusted spot price the market has seen over more
  *   than `breach_persist_secs` (`engine/held.rs`), or the higher of the
@@ -140,7 +140,7 @@ export function marketPrices(
   collateral: FeedReadings,
   debt: FeedReadings,
 ): MarketPrices {
-  const k = fromBps(market.params.oracleConfKX1e4);
+  const k = fromBps(market.params.oracleConfKE4);
   const spot = (f: FeedReadings): Reading => ({ price: f.price, conf: f.conf, expo: f.exponent });
   const ema = (f: FeedReadings): Reading => ({
     price: f.emaPrice,
@@ -299,7 +299,7 @@ export function volatilityBuffer(market: Pick<Market, 'params' | 'volVariance'>)
   const sigmaT = min(sqrtFloor(varT) + 1n, U128_MAX);
   let b: bigint;
   try {
-    b = mulCeil(fromBps(p.volZX1e4), sigmaT);
+    b = mulCeil(fromBps(p.volZE4), sigmaT);
   } catch {
     b = bMax;
   }

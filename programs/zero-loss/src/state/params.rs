@@ -1,7 +1,7 @@
 //! A market's risk parameters, their units, and the bounds they must meet.
 //!
 //! Ratios are basis points of one (`bps`, 10_000 = 1.0); multipliers such as
-//! `vol_z` and `oracle_conf_k` are ten-thousandths (`x1e4`); amounts are
+//! `vol_z` and `oracle_conf_k` are ten-thousandths (`e4`: a value scaled by 10^4); amounts are
 //! native units of the asset named; times are seconds.
 
 use anchor_lang::prelude::*;
@@ -45,7 +45,7 @@ pub enum AuctionCurve {
 }
 
 /// A market's risk parameters.
-/// Ratios are basis points (10,000 = 1.0); multipliers are ten-thousandths (x1e4); amounts are base
+/// Ratios are basis points (10,000 = 1.0); multipliers are ten-thousandths (e4: scaled by 10^4); amounts are base
 /// units of the asset named; times are seconds. Bounds are checked by init_market and
 /// update_market_params (docs/design.md section 11).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
@@ -65,7 +65,7 @@ pub struct RiskParams {
     // --- volatility buffer: b = clamp(z * sigma * sqrt(T), min, max) ---
     /// z of the volatility buffer, ten-thousandths (20,000 = two standard deviations).
     /// The buffer is b = clamp(z * sqrt(variance * T), buffer_min, buffer_max).
-    pub vol_z_x1e4: u32,
+    pub vol_z_e4: u32,
     /// T of the volatility buffer: the time the engine needs to unwind a position, seconds.
     pub recovery_secs: u32,
     /// Time constant W of the variance EWMA, seconds.
@@ -81,7 +81,7 @@ pub struct RiskParams {
     /// Widest accepted conf / price of each feed (spot and EMA), basis points.
     pub oracle_max_conf_bps: u16,
     /// k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths.
-    pub oracle_conf_k_x1e4: u32,
+    pub oracle_conf_k_e4: u32,
     /// Oldest reading a partial liquidation pays out at, seconds before now (at most
     /// oracle_max_age_secs): bounds the readings a liquidator may choose among.
     pub payout_max_age_secs: u32,
@@ -190,13 +190,13 @@ impl RiskParams {
         // Zero is refused where it would silently switch a defence off (an
         // encoder that writes 0 for a field it does not find): the buffer's
         // volatility term and the confidence adjustment.
-        ok(p.vol_z_x1e4 > 0 && p.vol_z_x1e4 <= 100_000)?;
+        ok(p.vol_z_e4 > 0 && p.vol_z_e4 <= 100_000)?;
         ok(p.recovery_secs > 0 && p.recovery_secs <= MAX_SECS)?;
         ok(p.vol_window_secs >= 60 && p.vol_window_secs <= MAX_SECS)?;
         // Oracle.
         ok(p.oracle_max_age_secs > 0 && p.oracle_max_age_secs <= 3_600)?;
         ok(p.oracle_max_conf_bps > 0 && p.oracle_max_conf_bps <= 2_000)?;
-        ok(p.oracle_conf_k_x1e4 > 0 && p.oracle_conf_k_x1e4 <= 50_000)?;
+        ok(p.oracle_conf_k_e4 > 0 && p.oracle_conf_k_e4 <= 50_000)?;
         ok(p.payout_max_age_secs > 0 && p.payout_max_age_secs <= p.oracle_max_age_secs)?;
         // Persistence spans more than the oldest reading the market accepts,
         // so the genuine readings one transaction may present (each within
@@ -243,13 +243,13 @@ impl RiskParams {
     }
 
     pub fn conf_k(&self) -> Fp {
-        // x1e4 is the same scale as bps.
-        Fp::from_bps(self.oracle_conf_k_x1e4 as u64)
+        // e4 is the same scale as bps.
+        Fp::from_bps(self.oracle_conf_k_e4 as u64)
     }
 
     pub fn buffer_params(&self) -> BufferParams {
         BufferParams {
-            z: Fp::from_bps(self.vol_z_x1e4 as u64),
+            z: Fp::from_bps(self.vol_z_e4 as u64),
             recovery_secs: self.recovery_secs as u64,
             b_min: Fp::from_bps(self.buffer_min_bps as u64),
             b_max: Fp::from_bps(self.buffer_max_bps as u64),
@@ -332,10 +332,10 @@ impl RiskParams {
             && secs_rise(a.payout_max_age_secs, b.payout_max_age_secs) <= MAX_ORACLE_STEP_SECS
             && secs_rise(a.oracle_max_age_secs, b.oracle_max_age_secs) <= MAX_ORACLE_STEP_SECS;
         let scaled = [
-            (a.vol_z_x1e4 as u64, b.vol_z_x1e4 as u64),
+            (a.vol_z_e4 as u64, b.vol_z_e4 as u64),
             (a.recovery_secs as u64, b.recovery_secs as u64),
             (a.vol_window_secs as u64, b.vol_window_secs as u64),
-            (a.oracle_conf_k_x1e4 as u64, b.oracle_conf_k_x1e4 as u64),
+            (a.oracle_conf_k_e4 as u64, b.oracle_conf_k_e4 as u64),
             (a.budget_capacity, b.budget_capacity),
             (a.budget_refill_per_sec, b.budget_refill_per_sec),
             (a.min_position, b.min_position),
@@ -371,14 +371,14 @@ impl RiskParams {
             liq_ltv_bps: 8_000,
             full_ltv_bps: 9_500,
             target_ltv_bps: 7_000,
-            vol_z_x1e4: 20_000,
+            vol_z_e4: 20_000,
             recovery_secs: 3_600,
             vol_window_secs: 3_600,
             buffer_min_bps: 100,
             buffer_max_bps: 1_000,
             oracle_max_age_secs: 60,
             oracle_max_conf_bps: 200,
-            oracle_conf_k_x1e4: 10_000,
+            oracle_conf_k_e4: 10_000,
             payout_max_age_secs: 10,
             breach_persist_secs: 120,
             base_rate_bps: 100,
@@ -435,7 +435,7 @@ mod tests {
             ("partial zone past full_ltv at max buffer", |p| {
                 p.buffer_max_bps = 1_600
             }),
-            ("z too large", |p| p.vol_z_x1e4 = 100_001),
+            ("z too large", |p| p.vol_z_e4 = 100_001),
             ("recovery 0", |p| p.recovery_secs = 0),
             ("window < 60", |p| p.vol_window_secs = 59),
             ("age 0", |p| p.oracle_max_age_secs = 0),
@@ -464,8 +464,8 @@ mod tests {
             ("discount 0", |p| p.auction_max_discount_bps = 0),
             ("stages 0", |p| p.auction_max_stages = 0),
             ("chip > 1%", |p| p.keeper_chip_bps = 101),
-            ("vol_z 0", |p| p.vol_z_x1e4 = 0),
-            ("conf_k 0", |p| p.oracle_conf_k_x1e4 = 0),
+            ("vol_z 0", |p| p.vol_z_e4 = 0),
+            ("conf_k 0", |p| p.oracle_conf_k_e4 = 0),
             ("tip > cap", |p| p.keeper_tip = p.keeper_reward_cap + 1),
             ("divergence 0", |p| p.breaker_divergence_bps = 0),
             ("breaker conf > oracle conf", |p| p.breaker_conf_bps = 201),
@@ -650,13 +650,13 @@ mod tests {
             ),
             (
                 "vol z doubles",
-                |p| p.vol_z_x1e4 *= 2,
-                |p| p.vol_z_x1e4 = p.vol_z_x1e4 * 2 + 1,
+                |p| p.vol_z_e4 *= 2,
+                |p| p.vol_z_e4 = p.vol_z_e4 * 2 + 1,
             ),
             (
                 "vol z halves",
-                |p| p.vol_z_x1e4 /= 2,
-                |p| p.vol_z_x1e4 = p.vol_z_x1e4 / 2 - 1,
+                |p| p.vol_z_e4 /= 2,
+                |p| p.vol_z_e4 = p.vol_z_e4 / 2 - 1,
             ),
             (
                 "recovery",
@@ -670,8 +670,8 @@ mod tests {
             ),
             (
                 "conf k",
-                |p| p.oracle_conf_k_x1e4 *= 2,
-                |p| p.oracle_conf_k_x1e4 = p.oracle_conf_k_x1e4 * 2 + 1,
+                |p| p.oracle_conf_k_e4 *= 2,
+                |p| p.oracle_conf_k_e4 = p.oracle_conf_k_e4 * 2 + 1,
             ),
             (
                 "collateral cap",

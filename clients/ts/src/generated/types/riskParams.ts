@@ -31,7 +31,7 @@ import {
 
 /**
  * A market's risk parameters.
- * Ratios are basis points (10,000 = 1.0); multipliers are ten-thousandths (x1e4); amounts are base
+ * Ratios are basis points (10,000 = 1.0); multipliers are ten-thousandths (e4: scaled by 10^4); amounts are base
  * units of the asset named; times are seconds. Bounds are checked by init_market and
  * update_market_params (docs/design.md section 11).
  */
@@ -54,7 +54,7 @@ export type RiskParams = {
    * z of the volatility buffer, ten-thousandths (20,000 = two standard deviations).
    * The buffer is b = clamp(z * sqrt(variance * T), buffer_min, buffer_max).
    */
-  volZX1e4: number;
+  volZE4: number;
   /** T of the volatility buffer: the time the engine needs to unwind a position, seconds. */
   recoverySecs: number;
   /** Time constant W of the variance EWMA, seconds. */
@@ -68,7 +68,7 @@ export type RiskParams = {
   /** Widest accepted conf / price of each feed (spot and EMA), basis points. */
   oracleMaxConfBps: number;
   /** k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths. */
-  oracleConfKX1e4: number;
+  oracleConfKE4: number;
   /**
    * Oldest reading a partial liquidation pays out at, seconds before now (at most
    * oracle_max_age_secs): bounds the readings a liquidator may choose among.
@@ -177,7 +177,7 @@ export type RiskParamsArgs = {
    * z of the volatility buffer, ten-thousandths (20,000 = two standard deviations).
    * The buffer is b = clamp(z * sqrt(variance * T), buffer_min, buffer_max).
    */
-  volZX1e4: number;
+  volZE4: number;
   /** T of the volatility buffer: the time the engine needs to unwind a position, seconds. */
   recoverySecs: number;
   /** Time constant W of the variance EWMA, seconds. */
@@ -191,7 +191,7 @@ export type RiskParamsArgs = {
   /** Widest accepted conf / price of each feed (spot and EMA), basis points. */
   oracleMaxConfBps: number;
   /** k in price -/+ k * conf (collateral lowered, debt raised), ten-thousandths. */
-  oracleConfKX1e4: number;
+  oracleConfKE4: number;
   /**
    * Oldest reading a partial liquidation pays out at, seconds before now (at most
    * oracle_max_age_secs): bounds the readings a liquidator may choose among.
@@ -287,14 +287,14 @@ export function getRiskParamsEncoder(): FixedSizeEncoder<RiskParamsArgs> {
     ['liqLtvBps', getU16Encoder()],
     ['fullLtvBps', getU16Encoder()],
     ['targetLtvBps', getU16Encoder()],
-    ['volZX1e4', getU32Encoder()],
+    ['volZE4', getU32Encoder()],
     ['recoverySecs', getU32Encoder()],
     ['volWindowSecs', getU32Encoder()],
     ['bufferMinBps', getU16Encoder()],
     ['bufferMaxBps', getU16Encoder()],
     ['oracleMaxAgeSecs', getU32Encoder()],
     ['oracleMaxConfBps', getU16Encoder()],
-    ['oracleConfKX1e4', getU32Encoder()],
+    ['oracleConfKE4', getU32Encoder()],
     ['payoutMaxAgeSecs', getU32Encoder()],
     ['breachPersistSecs', getU32Encoder()],
     ['baseRateBps', getU16Encoder()],
@@ -334,14 +334,14 @@ export function getRiskParamsDecoder(): FixedSizeDecoder<RiskParams> {
     ['liqLtvBps', getU16Decoder()],
     ['fullLtvBps', getU16Decoder()],
     ['targetLtvBps', getU16Decoder()],
-    ['volZX1e4', getU32Decoder()],
+    ['volZE4', getU32Decoder()],
     ['recoverySecs', getU32Decoder()],
     ['volWindowSecs', getU32Decoder()],
     ['bufferMinBps', getU16Decoder()],
     ['bufferMaxBps', getU16Decoder()],
     ['oracleMaxAgeSecs', getU32Decoder()],
     ['oracleMaxConfBps', getU16Decoder()],
-    ['oracleConfKX1e4', getU32Decoder()],
+    ['oracleConfKE4', getU32Decoder()],
     ['payoutMaxAgeSecs', getU32Decoder()],
     ['breachPersistSecs', getU32Decoder()],
     ['baseRateBps', getU16Decoder()],
