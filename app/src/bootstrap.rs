@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anchor_lang::prelude::Pubkey;
 use serde::Deserialize;
-use zero_loss::instructions::InitMarketArgs;
+use zero_loss::state::InitMarketArgs;
 use zero_loss::state::{seeds, AuctionCurve, RiskParams};
 
 use crate::chain::Chain;

@@ -226,7 +226,7 @@ mod tests {
             version: 1,
             bump: 2,
             status: zero_loss::state::AccountStatus::Active,
-            last_zone: zero_loss::engine::health::Zone::Healthy,
+            last_zone: zero_loss::state::Zone::Healthy,
             open_auctions: 0,
             market,
             owner: Pubkey::new_unique(),

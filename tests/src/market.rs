@@ -328,7 +328,7 @@ impl MarketFixture {
             *admin,
             collateral_mint,
             debt_mint,
-            zero_loss::instructions::InitMarketArgs {
+            zero_loss::state::InitMarketArgs {
                 collateral_feed_id,
                 debt_feed_id,
                 params,
@@ -392,7 +392,7 @@ impl MarketFixture {
         admin: &Pubkey,
         pol_vault: Pubkey,
         destination: Pubkey,
-        asset: zero_loss::instructions::PolAsset,
+        asset: zero_loss::state::PolAsset,
         amount: u64,
     ) -> Instruction {
         self.keys()

@@ -3,9 +3,9 @@
 //! leftover collateral or debt-free collateral, or take POL away from the
 //! auctions it backstops. Each refused call leaves every account unchanged.
 
-use zero_loss::engine::health::Zone;
 use zero_loss::events::{AuctionSettled, HealthChecked, MarketParamsProposed, PauseSet};
-use zero_loss::instructions::PolAsset;
+use zero_loss::state::PolAsset;
+use zero_loss::state::Zone;
 use zero_loss::state::{pause, RiskParams, VaultKind, DEFAULT_PARAMS_DELAY_SECS, MAX_PAUSE_SECS};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{Signer, ZlError};

@@ -6,7 +6,7 @@ use anchor_lang::error::ErrorCode as AnchorError;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use zero_loss::events::{AuctionRestarted, AuctionStarted, HealthChecked};
-use zero_loss::instructions::PolAsset;
+use zero_loss::state::PolAsset;
 use zero_loss::state::{RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Keypair, Signer, ZlError};

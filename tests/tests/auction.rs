@@ -3,12 +3,12 @@
 
 use anchor_lang::error::ErrorCode as AnchorError;
 use anchor_lang::prelude::Pubkey;
-use zero_loss::engine::health::Zone;
 use zero_loss::engine::Fp;
 use zero_loss::events::{
     AuctionBackstopped, AuctionBid, AuctionRestarted, AuctionSettled, AuctionStarted,
     BadDebtRecorded,
 };
+use zero_loss::state::Zone;
 use zero_loss::state::{AccountStatus, Auction, AuctionCurve, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Signer, ZlError};

@@ -6,8 +6,8 @@
 use anchor_lang::prelude::Pubkey;
 use pyth_feeder::{create_price_account_ixs, write_price_ix, FeederError, PriceArgs};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
-use zero_loss::engine::health::Zone;
 use zero_loss::state::RiskParams;
+use zero_loss::state::Zone;
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Env, Keypair, Signer, ZlError};
 

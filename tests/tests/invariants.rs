@@ -14,10 +14,10 @@
 
 use anchor_lang::prelude::Pubkey;
 use proptest::prelude::*;
-use zero_loss::engine::health::Zone;
 use zero_loss::events::{
     AuctionBid, AuctionStarted, BadDebtRecorded, HealthChecked, PartialLiquidated,
 };
+use zero_loss::state::Zone;
 use zero_loss::state::{Auction, RiskParams};
 use zero_loss_tests::market::*;
 

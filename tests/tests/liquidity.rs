@@ -1,7 +1,7 @@
 //! LP deposits and withdrawals, the insurance fund and POL.
 
 use zero_loss::events::{InsuranceFunded, LpDeposited, LpWithdrawn};
-use zero_loss::instructions::PolAsset;
+use zero_loss::state::PolAsset;
 use zero_loss::state::VaultKind;
 use zero_loss_tests::market::*;
 use zero_loss_tests::{anchor_code, Signer, ZlError};

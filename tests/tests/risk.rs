@@ -1,8 +1,8 @@
 //! The permissionless cranks: refresh_market (interest, reserves,
 //! volatility, circuit breaker) and check_health (zones).
 
-use zero_loss::engine::health::Zone;
 use zero_loss::events::{BreakerCleared, BreakerTripped, HealthChecked, MarketRefreshed};
+use zero_loss::state::Zone;
 use zero_loss::state::{breaker, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::ZlError;

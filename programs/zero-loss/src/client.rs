@@ -12,7 +12,7 @@ use anchor_lang::{
 use anchor_spl::token::spl_token;
 use base64::Engine as _;
 
-use crate::instructions::InitMarketArgs;
+use crate::state::InitMarketArgs;
 use crate::state::{seeds, RiskParams, VaultKind};
 
 fn ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
@@ -269,7 +269,7 @@ impl MarketKeys {
         admin: Pubkey,
         pol_vault: Pubkey,
         destination: Pubkey,
-        asset: crate::instructions::PolAsset,
+        asset: crate::state::PolAsset,
         amount: u64,
     ) -> Instruction {
         ix(

@@ -165,7 +165,7 @@ pub struct PolWithdrawn {
     /// Unix time of the instruction, seconds.
     pub ts: i64,
     /// Which POL vault paid: Debt or Collateral.
-    pub asset: crate::instructions::pol::PolAsset,
+    pub asset: crate::state::PolAsset,
     /// Amount withdrawn, in base units of that asset.
     pub amount: u64,
 }
@@ -360,7 +360,7 @@ pub struct HealthChecked {
     /// Top of the partial-liquidation zone, liq_ltv / (1 - buffer), basis points, rounded up.
     pub distress_ltv_bps: u64,
     /// The account's health zone.
-    pub zone: crate::engine::health::Zone,
+    pub zone: crate::state::Zone,
 }
 
 /// Part of a margin account's debt was repaid for collateral plus a bonus (liquidate_partial).

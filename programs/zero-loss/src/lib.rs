@@ -18,7 +18,7 @@ pub mod state;
 pub mod token_ops;
 
 use instructions::*;
-use state::RiskParams;
+use state::{InitMarketArgs, PolAsset, RiskParams};
 
 declare_id!("GjqhNQpeyP4vu6iFAV4pRQTyVFC9X7ixVAQQFWoBKoaz");
 

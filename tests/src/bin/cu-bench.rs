@@ -3,7 +3,7 @@
 //! builds the .so and points SBF_OUT_DIR at it); natively there is no meter
 //! and this refuses to run.
 
-use zero_loss::engine::health::Zone;
+use zero_loss::state::Zone;
 use zero_loss::state::{pause, RiskParams, VaultKind};
 use zero_loss_tests::market::*;
 use zero_loss_tests::{Signer, TxResult};

@@ -9,23 +9,12 @@ use super::fixed::Fp;
 /// An LTV that stands for "debt against worthless collateral".
 pub const LTV_INFINITE: Fp = Fp(u128::MAX);
 
-/// A health zone, one byte: Healthy (0), Buffer (1), Distressed (2), Emergency (3).
-/// Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the held spot
-/// LTV too.
-/// Stored on a margin account and in events (Borsh derives only; the engine stays free of Solana
-/// types).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    anchor_lang::AnchorSerialize,
-    anchor_lang::AnchorDeserialize,
-    anchor_lang::InitSpace,
-)]
+/// A health zone: Healthy, Buffer, Distressed, Emergency, ordered from
+/// safest to worst; judged on the EMA trigger LTV and, for Emergency, the
+/// held spot LTV too. The engine's own type (no serialization): what a
+/// margin account stores and events carry is `state::Zone`, converted with
+/// `From`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Zone {
     /// Trigger LTV at most liq_ltv (byte 0): may borrow and withdraw within max_ltv.

@@ -38,7 +38,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
     let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
     let m = &mut a.margin_account;
     let r = risk::evaluate(market, m.collateral, m.debt_shares, &prices)?;
-    m.last_zone = r.zone;
+    m.last_zone = r.zone.into();
     m.last_ltv_bps = u32::try_from(ltv_bps(r.trigger_ltv)).unwrap_or(u32::MAX);
     m.last_health_ts = now;
     emit_event!(HealthChecked {
@@ -52,7 +52,7 @@ pub fn handler(ctx: Context<CheckHealth>) -> Result<()> {
         held_ltv_bps: ltv_bps(r.held_ltv),
         buffer_bps: ltv_bps(r.buffer),
         distress_ltv_bps: ltv_bps(r.distress_ltv),
-        zone: r.zone,
+        zone: r.zone.into(),
     });
     Ok(())
 }

@@ -6,20 +6,7 @@ use anchor_spl::token::{Mint, Token, TokenAccount};
 use crate::engine::fixed::Fp;
 use crate::errors::ZlError;
 use crate::events::MarketInitialized;
-use crate::state::{seeds, Market, Protocol, RiskParams, VaultKind, ACCOUNT_VERSION};
-
-/// Arguments of `init_market`: the market's two Pyth price feeds and its risk parameters.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
-pub struct InitMarketArgs {
-    /// Pyth feed id of the collateral's USD price.
-    /// 32 bytes, non-zero.
-    pub collateral_feed_id: [u8; 32],
-    /// Pyth feed id of the debt asset's USD price.
-    /// 32 bytes, non-zero and distinct from the collateral's.
-    pub debt_feed_id: [u8; 32],
-    /// The market's initial risk parameters; must be within their bounds.
-    pub params: RiskParams,
-}
+use crate::state::{seeds, InitMarketArgs, Market, Protocol, VaultKind, ACCOUNT_VERSION};
 
 /// Creates a market for a (collateral, debt) pair with its five vaults and
 /// its LP-share mint, all owned by the market PDA.

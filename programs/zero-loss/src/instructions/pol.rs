@@ -6,20 +6,8 @@ use anchor_spl::token::{Token, TokenAccount};
 use crate::errors::ZlError;
 use crate::events::{PolFunded, PolWithdrawn};
 use crate::math::SafeMath;
-use crate::state::{pause, seeds, Market, Protocol, VaultKind};
+use crate::state::{pause, seeds, Market, PolAsset, Protocol, VaultKind};
 use crate::token_ops;
-
-/// Which POL vault withdraw_pol draws from, one byte.
-/// Debt (0): the POL debt-asset vault; Collateral (1): the POL collateral vault. Any other value is
-/// refused when the instruction is decoded.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum PolAsset {
-    /// The debt asset, from the POL debt vault (byte 0).
-    Debt,
-    /// The collateral, from the POL collateral vault (byte 1).
-    Collateral,
-}
 
 /// The admin adds the debt asset to the POL vault that backstops auctions.
 #[derive(Accounts)]

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::engine::health::Zone;
+use crate::engine::health;
 use crate::errors::ZlError;
 
 /// A margin account's status, one byte: Active (0) or InAuction (1).
@@ -12,6 +12,45 @@ pub enum AccountStatus {
     Active,
     /// At least one auction holds a slice of this account (byte 1).
     InAuction,
+}
+
+/// A health zone, one byte: Healthy (0), Buffer (1), Distressed (2), Emergency (3).
+/// Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the held spot
+/// LTV too. Stored on a margin account and in events; the engine's health::Zone converts to it.
+#[derive(
+    AnchorSerialize,
+    AnchorDeserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    InitSpace,
+)]
+#[repr(u8)]
+pub enum Zone {
+    /// Trigger LTV at most liq_ltv (byte 0): may borrow and withdraw within max_ltv.
+    Healthy,
+    /// Trigger LTV above liq_ltv, at most distress_ltv = liq_ltv / (1 - buffer) (byte 1):
+    /// partial liquidation allowed.
+    Buffer,
+    /// Trigger LTV above distress_ltv (byte 2): a slice goes to auction.
+    Distressed,
+    /// Held-spot or trigger LTV at or above full_ltv (byte 3): the whole position goes to auction.
+    Emergency,
+}
+
+impl From<health::Zone> for Zone {
+    fn from(z: health::Zone) -> Zone {
+        match z {
+            health::Zone::Healthy => Zone::Healthy,
+            health::Zone::Buffer => Zone::Buffer,
+            health::Zone::Distressed => Zone::Distressed,
+            health::Zone::Emergency => Zone::Emergency,
+        }
+    }
 }
 
 /// A borrower's position in one market, one per (market, owner).

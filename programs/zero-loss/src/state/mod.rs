@@ -5,6 +5,7 @@ pub mod auction;
 pub mod margin;
 pub mod market;
 pub mod params;
+pub mod pol;
 pub mod protocol;
 pub mod seeds;
 
@@ -12,6 +13,7 @@ pub use auction::*;
 pub use margin::*;
 pub use market::*;
 pub use params::*;
+pub use pol::*;
 pub use protocol::*;
 pub use seeds::VaultKind;
 
@@ -23,8 +25,8 @@ mod tests {
     use anchor_lang::AnchorSerialize;
 
     use super::{AccountStatus, AuctionCurve, OwnerKind};
-    use crate::engine::health::Zone;
-    use crate::instructions::PolAsset;
+    use crate::state::PolAsset;
+    use crate::state::Zone;
 
     fn byte<T: AnchorSerialize>(v: T) -> Vec<u8> {
         let mut out = Vec::new();

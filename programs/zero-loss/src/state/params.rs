@@ -165,6 +165,19 @@ pub struct RiskParams {
     pub breaker_cooldown_secs: u32,
 }
 
+/// Arguments of `init_market`: the market's two Pyth price feeds and its risk parameters.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct InitMarketArgs {
+    /// Pyth feed id of the collateral's USD price.
+    /// 32 bytes, non-zero.
+    pub collateral_feed_id: [u8; 32],
+    /// Pyth feed id of the debt asset's USD price.
+    /// 32 bytes, non-zero and distinct from the collateral's.
+    pub debt_feed_id: [u8; 32],
+    /// The market's initial risk parameters; must be within their bounds.
+    pub params: RiskParams,
+}
+
 /// Longest accepted duration for the time parameters: 30 days.
 const MAX_SECS: u32 = 30 * 24 * 3_600;
 

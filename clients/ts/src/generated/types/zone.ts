@@ -18,9 +18,7 @@ import {
 /**
  * A health zone, one byte: Healthy (0), Buffer (1), Distressed (2), Emergency (3).
  * Ordered from safest to worst; judged on the EMA trigger LTV and, for Emergency, the held spot
- * LTV too.
- * Stored on a margin account and in events (Borsh derives only; the engine stays free of Solana
- * types).
+ * LTV too. Stored on a margin account and in events; the engine's health::Zone converts to it.
  */
 export enum Zone {
   Healthy,
