@@ -22,27 +22,33 @@ async fn trigger_ltv_bps(f: &mut MarketFixture, margin: Pubkey) -> u64 {
 // --- finding 7: a full collateral cap must not stop a borrower topping up ---
 
 /// A whale fills the collateral cap exactly. A newcomer who owes nothing is
-/// refused (the cap binds), but a borrower with debt, and one whose whole
-/// position sits in an auction, can still add collateral.
+/// refused (the cap binds); an indebted account may pass the cap, but only by
+/// what brings it back to the target LTV on the conservative price (read from
+/// the price accounts the deposit then needs): a distressed borrower can top
+/// up, while an account owing 20 USDC cannot pour 10 SOL into the full cap
+/// (issue: 1,000 SOL into a 20-SOL cap), nor one already under the target, nor
+/// one whose whole position sits in an auction.
 #[tokio::test]
 async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up() {
     let mut p = RiskParams::example();
     p.collateral_cap = 100 * ONE_COLL;
     let mut f = MarketFixture::with_params(p).await;
     f.lp(100_000 * ONE_DEBT).await;
-    // Two borrowers at ~69% LTV, each with spare collateral in its wallet.
+    // Two borrowers at ~69% LTV, each with spare collateral in its wallet,
+    // and one owing 20 USDC on 1 SOL with 10 SOL to spare.
     let b = f.borrower(10 * ONE_COLL).await;
     let c = f.borrower(10 * ONE_COLL).await;
-    for u in [&b, &c] {
+    let small = f.borrower(ONE_COLL).await;
+    for (u, debt) in [(&b, 690), (&c, 690), (&small, 20)] {
         f.env
-            .mint_to(f.collateral_mint, u.collateral_ata, 5 * ONE_COLL)
+            .mint_to(f.collateral_mint, u.collateral_ata, 10 * ONE_COLL)
             .await;
         f.env
-            .exec(&[f.ix_borrow(u, 690 * ONE_DEBT)], &[&u.kp])
+            .exec(&[f.ix_borrow(u, debt * ONE_DEBT)], &[&u.kp])
             .await;
     }
     // The whale fills the cap to the last unit.
-    let whale = f.borrower(80 * ONE_COLL).await;
+    let whale = f.borrower(79 * ONE_COLL).await;
     f.env
         .mint_to(f.collateral_mint, whale.collateral_ata, ONE_COLL)
         .await;
@@ -58,29 +64,63 @@ async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up(
             .expect_rejected(f.ix_deposit(u, 1), &[&u.kp], ZlError::CollateralCapExceeded)
             .await;
     }
-
-    // The indebted borrower tops up past the cap, and its LTV falls.
-    let ltv_before = trigger_ltv_bps(&mut f, b.margin).await;
+    // A small debt does not open the cap, and neither does an LTV already
+    // under the target (b: ~69% against 70%).
     f.env
-        .exec(&[f.ix_deposit(&b, 5 * ONE_COLL)], &[&b.kp])
+        .expect_rejected(
+            f.ix_deposit(&small, 10 * ONE_COLL),
+            &[&small.kp],
+            ZlError::CollateralCapExceeded,
+        )
+        .await;
+    f.env
+        .expect_rejected(
+            f.ix_deposit(&b, 1),
+            &[&b.kp],
+            ZlError::CollateralCapExceeded,
+        )
+        .await;
+
+    // At $85 b is past the threshold (~81%): it may top up to the target,
+    // 690 / (0.7 x ~$84.96) ~ 11.60 SOL, and not beyond.
+    f.set_prices(85.0, 85.0);
+    let ltv_before = trigger_ltv_bps(&mut f, b.margin).await;
+    assert!((8_100..8_200).contains(&ltv_before), "{ltv_before}");
+    f.env
+        .expect_rejected(
+            f.ix_deposit(&b, 17 * ONE_COLL / 10),
+            &[&b.kp],
+            ZlError::CollateralCapExceeded,
+        )
+        .await;
+    // Without the price accounts the program cannot size it.
+    let ix = replace_account(
+        f.ix_deposit(&b, ONE_COLL),
+        f.collateral_oracle,
+        zero_loss::ID,
+    );
+    let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
+    f.env
+        .expect_rejected(ix, &[&b.kp], ZlError::OracleRequired)
+        .await;
+    f.env
+        .exec(&[f.ix_deposit(&b, 16 * ONE_COLL / 10)], &[&b.kp])
         .await;
     let ltv_after = trigger_ltv_bps(&mut f, b.margin).await;
     assert!(
-        ltv_after < ltv_before,
-        "LTV {ltv_before} -> {ltv_after} bps"
+        (7_000..7_100).contains(&ltv_after),
+        "LTV {ltv_before} -> {ltv_after} bps: back at the target"
     );
-    // 690 / (10 x ~$99.9) ~ 69.1%, then 690 / (15 x ~$99.9) ~ 46.1%.
-    assert!(
-        (6_900..7_000).contains(&ltv_before) && (4_600..4_700).contains(&ltv_after),
-        "LTV {ltv_before} -> {ltv_after} bps"
+    assert_eq!(f.margin_state(&b).await.collateral, 116 * ONE_COLL / 10);
+    assert_eq!(
+        f.market_state().await.total_collateral,
+        1_016 * ONE_COLL / 10
     );
-    assert_eq!(f.margin_state(&b).await.collateral, 15 * ONE_COLL);
-    assert_eq!(f.market_state().await.total_collateral, 105 * ONE_COLL);
     f.assert_conservation().await;
 
     // An emergency kick (spot held past full_ltv) moves c's whole position
-    // into an auction: c owes no debt shares but has an auction open, and
-    // may still deposit.
+    // into an auction: it owes no debt shares, and nothing it deposits now
+    // would restore anything; past the cap it is refused.
     f.set_prices(90.0, 70.0);
     f.hold_spot().await;
     let auction = f.next_auction().await;
@@ -96,10 +136,12 @@ async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up(
     let m = f.margin_state(&c).await;
     assert_eq!((m.debt_shares, m.open_auctions), (0, 1));
     f.env
-        .exec(&[f.ix_deposit(&c, 5 * ONE_COLL)], &[&c.kp])
+        .expect_rejected(
+            f.ix_deposit(&c, 1),
+            &[&c.kp],
+            ZlError::CollateralCapExceeded,
+        )
         .await;
-    assert_eq!(f.margin_state(&c).await.collateral, 5 * ONE_COLL);
-    f.assert_conservation().await;
 
     // The cap still binds the debt-free.
     f.env

@@ -339,6 +339,8 @@ impl MarketKeys {
                 collateral_vault: self.vault(VaultKind::Collateral),
                 source,
                 token_program: spl_token::ID,
+                collateral_oracle: Some(self.collateral_oracle),
+                debt_oracle: Some(self.debt_oracle),
             },
             crate::instruction::DepositCollateral { amount },
         )

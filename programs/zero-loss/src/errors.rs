@@ -153,7 +153,7 @@ pub enum ZlError {
     TimelockPending,
     #[msg("admin/pol-locked: POL's debt asset cannot fall under the principal open borrower auctions still owe")]
     PolLockedByAuctions,
-    #[msg("oracle/required: an LP withdrawal during borrower auctions needs both price accounts")]
+    #[msg("oracle/required: this call needs both price accounts (an LP withdrawal during borrower auctions, a deposit past the collateral cap)")]
     OracleRequired,
     #[msg("auth/not-upgrade-authority: only the program's upgrade authority can initialize")]
     NotUpgradeAuthority,

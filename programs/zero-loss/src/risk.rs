@@ -181,6 +181,24 @@ pub fn ltv_bps(ltv: Fp) -> u64 {
     ltv.to_bps_ceil().unwrap_or(u64::MAX)
 }
 
+/// The most collateral an indebted account may hold once a deposit takes the
+/// market past `collateral_cap`: what brings `debt_shares`' debt (rounded
+/// up) to the target LTV on the conservative price (`Action::Borrow`),
+/// `ceil(debt / (target * price))`, rounded up so the account can reach the
+/// target.
+pub fn collateral_for_target(
+    market: &Market,
+    debt_shares: u64,
+    prices: &MarketPrices,
+) -> Result<u64> {
+    let debt = market.debt_of(debt_shares)?;
+    let per_unit = prices
+        .price(Action::Borrow)
+        .mul_floor(Fp::from_bps(market.params.target_ltv_bps as u64))?;
+    require!(per_unit > Fp::ZERO, ZlError::OracleNonPositive);
+    crate::math::to_u64(per_unit.div_int_ceil(debt as u128)?)
+}
+
 /// The floor of an auction on `terms` (its own, fixed at the kick) on the
 /// held spot price: `held * (1 - max_discount)`, rounded up (the least a
 /// bidder may pay). Held, not the live reading, so a wick cannot lower it.

@@ -8,6 +8,7 @@ use crate::events::CollateralDeposited;
 use crate::math::SafeMath;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
 use crate::token_ops;
+use crate::{oracle, risk};
 
 /// Adds collateral to a margin account. Anyone may deposit into any
 /// account: it only makes the account safer.
@@ -44,6 +45,14 @@ pub struct DepositCollateral<'info> {
     pub source: Box<Account<'info, TokenAccount>>,
     /// The SPL Token program.
     pub token_program: Program<'info, Token>,
+    /// Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+    /// Required when an indebted account's deposit would take the market past collateral_cap.
+    /// CHECK: validated by `oracle::load_prices` when used.
+    pub collateral_oracle: Option<UncheckedAccount<'info>>,
+    /// Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+    /// Required with collateral_oracle.
+    /// CHECK: validated by `oracle::load_prices` when used.
+    pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 
 pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
@@ -52,11 +61,24 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
     a.protocol.require_not_paused(pause::DEPOSIT)?;
     let market = &mut a.market;
     let m = &mut a.margin_account;
+    let now = Clock::get()?.unix_timestamp;
     let total = market.total_collateral.safe_add(amount)?;
-    require!(
-        m.owes_something() || total <= market.params.collateral_cap,
-        ZlError::CollateralCapExceeded
-    );
+    if total > market.params.collateral_cap {
+        // Past the cap only an indebted account, and only by what brings it
+        // back to the target LTV: a whale at the cap cannot stop a distressed
+        // borrower topping up, nor can a small debt open the cap to anyone.
+        require!(m.debt_shares > 0, ZlError::CollateralCapExceeded);
+        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
+            return err!(ZlError::OracleRequired);
+        };
+        market.accrue_interest(now)?;
+        let prices = oracle::load_prices(market, co, dor, now)?;
+        let room = risk::collateral_for_target(market, m.debt_shares, &prices)?;
+        require!(
+            m.collateral.safe_add(amount)? <= room,
+            ZlError::CollateralCapExceeded
+        );
+    }
     market.total_collateral = total;
     m.collateral.safe_add_assign(amount)?;
     m.invariant()?;
@@ -68,7 +90,6 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         a.depositor.to_account_info(),
         amount,
     )?;
-    let now = Clock::get()?.unix_timestamp;
     emit_event!(CollateralDeposited {
         market: market.key(),
         ts: now,

@@ -104,8 +104,8 @@ pub struct RiskParams {
 
     // --- caps ---
     /// Collateral cap: most total_collateral a deposit may leave, collateral-token base units.
-    /// Binds only deposits into accounts that owe nothing: an account with debt or an open auction
-    /// may always add collateral, even past the cap.
+    /// An account with debt may pass it only by what brings it back to target_ltv on the
+    /// conservative price (the deposit then needs the two price accounts).
     pub collateral_cap: u64,
     /// Most total debt of the margin accounts a borrow may leave, debt-token base units.
     pub borrow_cap: u64,

@@ -140,7 +140,7 @@ export const ZERO_LOSS_ERROR__NO_PENDING_PARAMS = 0x17ac; // 6060
 export const ZERO_LOSS_ERROR__TIMELOCK_PENDING = 0x17ad; // 6061
 /** PolLockedByAuctions: admin/pol-locked: POL's debt asset cannot fall under the principal open borrower auctions still owe */
 export const ZERO_LOSS_ERROR__POL_LOCKED_BY_AUCTIONS = 0x17ae; // 6062
-/** OracleRequired: oracle/required: an LP withdrawal during borrower auctions needs both price accounts */
+/** OracleRequired: oracle/required: this call needs both price accounts (an LP withdrawal during borrower auctions, a deposit past the collateral cap) */
 export const ZERO_LOSS_ERROR__ORACLE_REQUIRED = 0x17af; // 6063
 /** NotUpgradeAuthority: auth/not-upgrade-authority: only the program's upgrade authority can initialize */
 export const ZERO_LOSS_ERROR__NOT_UPGRADE_AUTHORITY = 0x17b0; // 6064
@@ -273,7 +273,7 @@ if (process.env.NODE_ENV !== 'production') {
     [ZERO_LOSS_ERROR__ORACLE_INVALID_ACCOUNT]: `oracle/invalid-account: the price account is not a PriceUpdateV2`,
     [ZERO_LOSS_ERROR__ORACLE_NON_POSITIVE]: `oracle/non-positive: the price is not positive`,
     [ZERO_LOSS_ERROR__ORACLE_OUT_OF_RANGE]: `oracle/out-of-range: exponents and decimals put the price out of range`,
-    [ZERO_LOSS_ERROR__ORACLE_REQUIRED]: `oracle/required: an LP withdrawal during borrower auctions needs both price accounts`,
+    [ZERO_LOSS_ERROR__ORACLE_REQUIRED]: `oracle/required: this call needs both price accounts (an LP withdrawal during borrower auctions, a deposit past the collateral cap)`,
     [ZERO_LOSS_ERROR__ORACLE_STALE]: `oracle/stale: the price is older than the market's max age`,
     [ZERO_LOSS_ERROR__ORACLE_SUPERSEDED]: `oracle/superseded: the market has already used a newer reading of this feed`,
     [ZERO_LOSS_ERROR__ORACLE_UNVERIFIED]: `oracle/unverified: the price update is not fully verified`,

@@ -54,6 +54,8 @@ export type DepositCollateralInstruction<
   TAccountSource extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+  TAccountCollateralOracle extends string | AccountMeta<string> = string,
+  TAccountDebtOracle extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -74,6 +76,10 @@ export type DepositCollateralInstruction<
       TAccountTokenProgram extends string
         ? ReadonlyAccount<TAccountTokenProgram>
         : TAccountTokenProgram,
+      TAccountCollateralOracle extends string
+        ? ReadonlyAccount<TAccountCollateralOracle>
+        : TAccountCollateralOracle,
+      TAccountDebtOracle extends string ? ReadonlyAccount<TAccountDebtOracle> : TAccountDebtOracle,
       ...TRemainingAccounts,
     ]
   >;
@@ -120,6 +126,8 @@ export type DepositCollateralAsyncInput<
   TAccountCollateralVault extends string = string,
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountCollateralOracle extends string = string,
+  TAccountDebtOracle extends string = string,
 > = {
   /** Signer: the depositor (anyone); authority of the source account. */
   depositor: TransactionSigner<TAccountDepositor>;
@@ -144,6 +152,16 @@ export type DepositCollateralAsyncInput<
   source: Address<TAccountSource>;
   /** The SPL Token program. */
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+   * Required when an indebted account's deposit would take the market past collateral_cap.
+   */
+  collateralOracle?: Address<TAccountCollateralOracle>;
+  /**
+   * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+   * Required with collateral_oracle.
+   */
+  debtOracle?: Address<TAccountDebtOracle>;
   amount: DepositCollateralInstructionDataArgs['amount'];
 };
 
@@ -155,6 +173,8 @@ export async function getDepositCollateralInstructionAsync<
   TAccountCollateralVault extends string,
   TAccountSource extends string,
   TAccountTokenProgram extends string,
+  TAccountCollateralOracle extends string,
+  TAccountDebtOracle extends string,
   TProgramAddress extends Address = typeof ZERO_LOSS_PROGRAM_ADDRESS,
 >(
   input: DepositCollateralAsyncInput<
@@ -164,7 +184,9 @@ export async function getDepositCollateralInstructionAsync<
     TAccountMarginAccount,
     TAccountCollateralVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralOracle,
+    TAccountDebtOracle
   >,
   config?: { programAddress?: TProgramAddress },
 ): Promise<
@@ -176,7 +198,9 @@ export async function getDepositCollateralInstructionAsync<
     TAccountMarginAccount,
     TAccountCollateralVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralOracle,
+    TAccountDebtOracle
   >
 > {
   // Program address.
@@ -191,6 +215,8 @@ export async function getDepositCollateralInstructionAsync<
     collateralVault: { value: input.collateralVault ?? null, isWritable: true },
     source: { value: input.source ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    collateralOracle: { value: input.collateralOracle ?? null, isWritable: false },
+    debtOracle: { value: input.debtOracle ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<keyof typeof originalAccounts, ResolvedAccount>;
 
@@ -216,6 +242,8 @@ export async function getDepositCollateralInstructionAsync<
       getAccountMeta(accounts.collateralVault),
       getAccountMeta(accounts.source),
       getAccountMeta(accounts.tokenProgram),
+      getAccountMeta(accounts.collateralOracle),
+      getAccountMeta(accounts.debtOracle),
     ],
     data: getDepositCollateralInstructionDataEncoder().encode(
       args as DepositCollateralInstructionDataArgs,
@@ -229,7 +257,9 @@ export async function getDepositCollateralInstructionAsync<
     TAccountMarginAccount,
     TAccountCollateralVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralOracle,
+    TAccountDebtOracle
   >);
 }
 
@@ -241,6 +271,8 @@ export type DepositCollateralInput<
   TAccountCollateralVault extends string = string,
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountCollateralOracle extends string = string,
+  TAccountDebtOracle extends string = string,
 > = {
   /** Signer: the depositor (anyone); authority of the source account. */
   depositor: TransactionSigner<TAccountDepositor>;
@@ -265,6 +297,16 @@ export type DepositCollateralInput<
   source: Address<TAccountSource>;
   /** The SPL Token program. */
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+   * Required when an indebted account's deposit would take the market past collateral_cap.
+   */
+  collateralOracle?: Address<TAccountCollateralOracle>;
+  /**
+   * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+   * Required with collateral_oracle.
+   */
+  debtOracle?: Address<TAccountDebtOracle>;
   amount: DepositCollateralInstructionDataArgs['amount'];
 };
 
@@ -276,6 +318,8 @@ export function getDepositCollateralInstruction<
   TAccountCollateralVault extends string,
   TAccountSource extends string,
   TAccountTokenProgram extends string,
+  TAccountCollateralOracle extends string,
+  TAccountDebtOracle extends string,
   TProgramAddress extends Address = typeof ZERO_LOSS_PROGRAM_ADDRESS,
 >(
   input: DepositCollateralInput<
@@ -285,7 +329,9 @@ export function getDepositCollateralInstruction<
     TAccountMarginAccount,
     TAccountCollateralVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralOracle,
+    TAccountDebtOracle
   >,
   config?: { programAddress?: TProgramAddress },
 ): DepositCollateralInstruction<
@@ -296,7 +342,9 @@ export function getDepositCollateralInstruction<
   TAccountMarginAccount,
   TAccountCollateralVault,
   TAccountSource,
-  TAccountTokenProgram
+  TAccountTokenProgram,
+  TAccountCollateralOracle,
+  TAccountDebtOracle
 > {
   // Program address.
   const programAddress = config?.programAddress ?? ZERO_LOSS_PROGRAM_ADDRESS;
@@ -310,6 +358,8 @@ export function getDepositCollateralInstruction<
     collateralVault: { value: input.collateralVault ?? null, isWritable: true },
     source: { value: input.source ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    collateralOracle: { value: input.collateralOracle ?? null, isWritable: false },
+    debtOracle: { value: input.debtOracle ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<keyof typeof originalAccounts, ResolvedAccount>;
 
@@ -332,6 +382,8 @@ export function getDepositCollateralInstruction<
       getAccountMeta(accounts.collateralVault),
       getAccountMeta(accounts.source),
       getAccountMeta(accounts.tokenProgram),
+      getAccountMeta(accounts.collateralOracle),
+      getAccountMeta(accounts.debtOracle),
     ],
     data: getDepositCollateralInstructionDataEncoder().encode(
       args as DepositCollateralInstructionDataArgs,
@@ -345,7 +397,9 @@ export function getDepositCollateralInstruction<
     TAccountMarginAccount,
     TAccountCollateralVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralOracle,
+    TAccountDebtOracle
   >);
 }
 
@@ -378,6 +432,16 @@ export type ParsedDepositCollateralInstruction<
     source: TAccountMetas[5];
     /** The SPL Token program. */
     tokenProgram: TAccountMetas[6];
+    /**
+     * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
+     * Required when an indebted account's deposit would take the market past collateral_cap.
+     */
+    collateralOracle?: TAccountMetas[7] | undefined;
+    /**
+     * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
+     * Required with collateral_oracle.
+     */
+    debtOracle?: TAccountMetas[8] | undefined;
   };
   data: DepositCollateralInstructionData;
 };
@@ -390,7 +454,7 @@ export function parseDepositCollateralInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedDepositCollateralInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 7) {
+  if (instruction.accounts.length < 9) {
     // TODO: Coded error.
     throw new Error('Not enough accounts');
   }
@@ -399,6 +463,10 @@ export function parseDepositCollateralInstruction<
     const accountMeta = (instruction.accounts as TAccountMetas)[accountIndex]!;
     accountIndex += 1;
     return accountMeta;
+  };
+  const getNextOptionalAccount = () => {
+    const accountMeta = getNextAccount();
+    return accountMeta.address === ZERO_LOSS_PROGRAM_ADDRESS ? undefined : accountMeta;
   };
   return {
     programAddress: instruction.programAddress,
@@ -410,6 +478,8 @@ export function parseDepositCollateralInstruction<
       collateralVault: getNextAccount(),
       source: getNextAccount(),
       tokenProgram: getNextAccount(),
+      collateralOracle: getNextOptionalAccount(),
+      debtOracle: getNextOptionalAccount(),
     },
     data: getDepositCollateralInstructionDataDecoder().decode(instruction.data),
   };

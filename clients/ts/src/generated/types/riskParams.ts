@@ -92,8 +92,8 @@ export type RiskParams = {
   reserveFactorBps: number;
   /**
    * Collateral cap: most total_collateral a deposit may leave, collateral-token base units.
-   * Binds only deposits into accounts that owe nothing: an account with debt or an open auction
-   * may always add collateral, even past the cap.
+   * An account with debt may pass it only by what brings it back to target_ltv on the
+   * conservative price (the deposit then needs the two price accounts).
    */
   collateralCap: bigint;
   /** Most total debt of the margin accounts a borrow may leave, debt-token base units. */
@@ -215,8 +215,8 @@ export type RiskParamsArgs = {
   reserveFactorBps: number;
   /**
    * Collateral cap: most total_collateral a deposit may leave, collateral-token base units.
-   * Binds only deposits into accounts that owe nothing: an account with debt or an open auction
-   * may always add collateral, even past the cap.
+   * An account with debt may pass it only by what brings it back to target_ltv on the
+   * conservative price (the deposit then needs the two price accounts).
    */
   collateralCap: number | bigint;
   /** Most total debt of the margin accounts a borrow may leave, debt-token base units. */
