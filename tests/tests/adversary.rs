@@ -566,6 +566,61 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
     }
 }
 
+/// The other side of finding 3 (round 2): an LP depositing during a visible
+/// shortfall was priced at par and absorbed about half of a loss already on
+/// the books. A deposit is now priced on the same net assets (lots at the
+/// held floor, which a low reading cannot deepen), needs the price accounts
+/// then, and the newcomer's stake survives the settlement at about its
+/// deposit.
+#[tokio::test]
+async fn a_new_lp_does_not_absorb_a_shortfall_already_in_sight() {
+    let mut f = MarketFixture::new().await;
+    let first = f.lp(1_000 * ONE_DEBT).await;
+    let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
+    let keeper = f.user(0, 0).await;
+    let bidder = f.user(0, 100_000 * ONE_DEBT).await;
+    // $50: the whole position goes; at the $40 floor its lot covers ~400 of
+    // ~690 principal, and nothing backstops it.
+    f.set_prices(50.0, 50.0);
+    let a = f.kick(&keeper, b.margin).await;
+    let newcomer = f.user(0, 1_000 * ONE_DEBT).await;
+    let ix = f.ix_lp_deposit(&newcomer, 1_000 * ONE_DEBT);
+    let ix = replace_account(ix, f.collateral_oracle, zero_loss::ID);
+    let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
+    f.env
+        .expect_rejected(ix, &[&newcomer.kp], ZlError::OracleRequired)
+        .await;
+    let before = f.market_state().await;
+    f.env
+        .exec(
+            &[f.ix_lp_deposit(&newcomer, 1_000 * ONE_DEBT)],
+            &[&newcomer.kp],
+        )
+        .await;
+    let minted = f.env.token_balance(newcomer.lp_ata).await;
+    // More shares than par: the first LP's assets are marked down by the
+    // shortfall in sight.
+    assert!(
+        (minted as u128) * (before.lp_assets().unwrap() as u128)
+            > (1_000 * ONE_DEBT as u128) * (before.lp_shares as u128),
+        "minted {minted} at par or worse"
+    );
+    // The lot sells at the floor and settles; the bad debt is written off.
+    f.advance(4 * 3_600).await;
+    f.set_prices(50.0, 50.0);
+    f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
+    let m = f.market_state().await;
+    assert!(m.recorded_bad_debt > 0, "a real shortfall");
+    let assets = m.lp_assets().unwrap() as u128;
+    let newcomer_worth = assets * minted as u128 / m.lp_shares as u128;
+    assert!(
+        newcomer_worth * 1_000 >= 999 * 1_000 * ONE_DEBT as u128,
+        "the newcomer holds {newcomer_worth} of its 1,000 deposit"
+    );
+    f.assert_conservation().await;
+    let _ = first;
+}
+
 // --- finding 10: auction principal is frozen at the kick (a decision) ---
 
 /// An auction's principal and tab do not grow while it runs, though the

@@ -227,6 +227,16 @@ pub fn lot_valuation(market: &Market, prices: &MarketPrices) -> Result<Fp> {
         .mul_floor(market.params.auction_terms().floor_keep()?)?)
 }
 
+/// What an open auction's lot is worth to an LP depositing during it: the
+/// held spot price less the discount, rounded up (`held >= spot`, and a wick
+/// cannot lower the held price): a depositor cannot present a low reading to
+/// deepen the mark-down and buy shares cheap.
+pub fn lot_valuation_high(market: &Market, prices: &MarketPrices) -> Result<Fp> {
+    Ok(prices
+        .price(Action::AuctionFloor)
+        .mul_ceil(market.params.auction_terms().floor_keep()?)?)
+}
+
 /// The keeper reward for a kick or restart of auction `au`: `tip + chip *
 /// tab`, capped by `keeper_reward_cap`, by what the fund holds, and by the
 /// penalty still to be raised less the rewards this auction has already

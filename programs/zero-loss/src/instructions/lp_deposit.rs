@@ -10,6 +10,7 @@ use crate::math::to_u64;
 use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
+use crate::{oracle, risk};
 
 /// The accounts of `lp_deposit` and `lp_withdraw`: an LP, its debt-asset
 /// account, its LP-share account, and the market's liquidity vault and mint.
@@ -46,11 +47,11 @@ pub struct LpLiquidity<'info> {
     /// The SPL Token program.
     pub token_program: Program<'info, Token>,
     /// Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
-    /// Required by lp_withdraw while borrower auctions are open; unused by lp_deposit.
+    /// Required by lp_withdraw and lp_deposit while borrower auctions are open.
     /// CHECK: validated by `oracle::load_prices` when used.
     pub collateral_oracle: Option<UncheckedAccount<'info>>,
     /// Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
-    /// Required by lp_withdraw while borrower auctions are open; unused by lp_deposit.
+    /// Required by lp_withdraw and lp_deposit while borrower auctions are open.
     /// CHECK: validated by `oracle::load_prices` when used.
     pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
@@ -66,7 +67,18 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
 
     // The program's own count, not the mint's supply: see Market::lp_shares.
     let supply = market.lp_shares;
-    let assets = market.lp_assets()?;
+    // While borrower auctions are open, priced net of the shortfall in sight
+    // (lots at the held floor: the depositor cannot deepen it with a low
+    // reading), so a new LP does not absorb a loss already on the books.
+    let assets = if market.auction_debt > 0 {
+        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
+            return err!(ZlError::OracleRequired);
+        };
+        let prices = oracle::load_prices(market, co, dor, now)?;
+        market.lp_assets_net(risk::lot_valuation_high(market, &prices)?)?
+    } else {
+        market.lp_assets()?
+    };
     require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
     let minted = to_u64(shares::lp_shares_for_deposit_floor(
         amount as u128,

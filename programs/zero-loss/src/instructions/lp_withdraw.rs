@@ -30,15 +30,15 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     market.accrue_interest(now)?;
 
-    let mut assets = market.lp_assets()?;
-    if market.auction_debt > 0 {
+    let assets = if market.auction_debt > 0 {
         let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
             return err!(ZlError::OracleRequired);
         };
         let prices = oracle::load_prices(market, co, dor, now)?;
-        let worth = risk::lot_valuation(market, &prices)?;
-        assets = assets.saturating_sub(market.uncovered_auction_shortfall(worth)?);
-    }
+        market.lp_assets_net(risk::lot_valuation(market, &prices)?)?
+    } else {
+        market.lp_assets()?
+    };
     let amount = to_u64(shares::lp_amount_for_withdraw_floor(
         shares_in as u128,
         assets as u128,

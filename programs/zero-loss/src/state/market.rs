@@ -439,6 +439,17 @@ impl Market {
             .saturating_sub(backstops))
     }
 
+    /// The LPs' assets less the visible uncovered auction shortfall with the
+    /// lots valued at `worth` (`risk::lot_valuation` for an exit,
+    /// `risk::lot_valuation_high` for a deposit): the one price both an LP
+    /// exit and an LP deposit take while borrower auctions are open, so no
+    /// LP who moves shifts a loss already in sight onto the others.
+    pub fn lp_assets_net(&self, worth: Fp) -> Result<u64> {
+        Ok(self
+            .lp_assets()?
+            .saturating_sub(self.uncovered_auction_shortfall(worth)?))
+    }
+
     /// Maker's dust rule on a position: its debt is zero or at least
     /// `min_position`.
     pub fn require_not_dust(&self, debt: u64) -> Result<()> {
