@@ -66,6 +66,36 @@ async fn kick(s: &mut Setup) -> (Pubkey, AuctionStarted) {
     (a, ev.remove(0))
 }
 
+/// Once auction `a`'s price sits at `floor` (USD per collateral unit, in
+/// debt units per native unit): a bid asking for less is refused, and a bid
+/// for the whole lot at any price clears at the floor. Returns that bid.
+async fn buy_all_at_the_floor(
+    f: &mut MarketFixture,
+    bidder: &User,
+    a: Pubkey,
+    floor: f64,
+) -> AuctionBid {
+    let below = (floor * (1.0 - 1e-6) * 1e18) as u128;
+    f.env
+        .expect_rejected(
+            f.ix_bid(bidder, a, u64::MAX, below),
+            &[&bidder.kp],
+            ZlError::TooExpensive,
+        )
+        .await;
+    let r = f
+        .env
+        .exec(&[f.ix_bid(bidder, a, u64::MAX, u128::MAX)], &[&bidder.kp])
+        .await;
+    let bid = r.events::<AuctionBid>().remove(0);
+    assert!(
+        (bid.price as f64 / 1e18 - floor).abs() / floor < 1e-9,
+        "at the floor: {} vs {floor}",
+        bid.price as f64 / 1e18
+    );
+    bid
+}
+
 #[tokio::test]
 async fn a_distressed_kick_moves_a_slice_and_pays_the_keeper() {
     let mut s = setup(curve_params(), 100 * ONE_DEBT, 0).await;
@@ -330,26 +360,7 @@ async fn no_bid_clears_below_the_floor_and_dust_is_never_left() {
     // bidder asking for less is refused.
     f.advance(20_000).await;
     let floor = 80.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
-    let below = (floor * (1.0 - 1e-6) * 1e18) as u128;
-    f.env
-        .expect_rejected(
-            f.ix_bid(&s.bidder, a, u64::MAX, below),
-            &[&s.bidder.kp],
-            ZlError::TooExpensive,
-        )
-        .await;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_bid(&s.bidder, a, u64::MAX, u128::MAX)],
-            &[&s.bidder.kp],
-        )
-        .await;
-    let last = &r.events::<AuctionBid>()[0];
-    assert!(
-        (last.price as f64 / 1e18 - floor).abs() / floor < 1e-9,
-        "at the floor"
-    );
+    let last = buy_all_at_the_floor(f, &s.bidder, a, floor).await;
     assert_eq!(last.tab_left, 0);
     f.assert_conservation().await;
 }
@@ -454,27 +465,7 @@ async fn an_open_auction_keeps_the_terms_of_its_kick() {
     // The price sits at the kick-time floor (80% of the held price), not the
     // new one (75%): a bidder asking for less is refused.
     let floor = 80.0 * 0.9995 / 1.0005 * FLOOR_KEEP * 1e-3;
-    let below = (floor * (1.0 - 1e-6) * 1e18) as u128;
-    f.env
-        .expect_rejected(
-            f.ix_bid(&s.bidder, a, u64::MAX, below),
-            &[&s.bidder.kp],
-            ZlError::TooExpensive,
-        )
-        .await;
-    let r = f
-        .env
-        .exec(
-            &[f.ix_bid(&s.bidder, a, u64::MAX, u128::MAX)],
-            &[&s.bidder.kp],
-        )
-        .await;
-    let bid = &r.events::<AuctionBid>()[0];
-    assert!(
-        (bid.price as f64 / 1e18 - floor).abs() / floor < 1e-9,
-        "at the kick-time floor: {} vs {floor}",
-        bid.price as f64 / 1e18
-    );
+    buy_all_at_the_floor(f, &s.bidder, a, floor).await;
     f.assert_conservation().await;
     // A new auction takes the new terms.
     let c = f.borrower(10 * ONE_COLL).await;

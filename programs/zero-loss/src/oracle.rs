@@ -213,6 +213,21 @@ pub fn load_prices(
     Ok(prices)
 }
 
+/// [`load_prices`] from the price accounts an instruction takes as optional
+/// accounts, when its rule needs prices: both are then required
+/// (`oracle/required`).
+pub fn load_required_prices(
+    market: &mut Market,
+    collateral_oracle: Option<&AccountInfo>,
+    debt_oracle: Option<&AccountInfo>,
+    now: i64,
+) -> Result<MarketPrices> {
+    let (Some(co), Some(dor)) = (collateral_oracle, debt_oracle) else {
+        return err!(ZlError::OracleRequired);
+    };
+    load_prices(market, co, dor, now)
+}
+
 /// [`load_prices`] without recording: what the market would accept now
 /// and the prices it would derive, held price included (the keeper's view).
 pub fn read_prices(

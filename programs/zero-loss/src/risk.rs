@@ -228,13 +228,12 @@ pub fn lot_valuation(market: &Market, prices: &MarketPrices) -> Result<Fp> {
 }
 
 /// What an open auction's lot is worth to an LP depositing during it: the
-/// held spot price less the discount, rounded up (`held >= spot`, and a wick
-/// cannot lower the held price): a depositor cannot present a low reading to
-/// deepen the mark-down and buy shares cheap.
+/// auction floor on the market's current terms, the held spot price less the
+/// discount, rounded up (`held >= spot`, and a wick cannot lower the held
+/// price): a depositor cannot present a low reading to deepen the mark-down
+/// and buy shares cheap.
 pub fn lot_valuation_high(market: &Market, prices: &MarketPrices) -> Result<Fp> {
-    Ok(prices
-        .price(Action::AuctionFloor)
-        .mul_ceil(market.params.auction_terms().floor_keep()?)?)
+    auction_floor(&market.params.auction_terms(), prices)
 }
 
 /// The keeper reward for a kick or restart of auction `au`: `tip + chip *

@@ -68,11 +68,13 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         // back to the target LTV: a whale at the cap cannot stop a distressed
         // borrower topping up, nor can a small debt open the cap to anyone.
         require!(m.debt_shares > 0, ZlError::CollateralCapExceeded);
-        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
-            return err!(ZlError::OracleRequired);
-        };
         market.accrue_interest(now)?;
-        let prices = oracle::load_prices(market, co, dor, now)?;
+        let prices = oracle::load_required_prices(
+            market,
+            a.collateral_oracle.as_deref(),
+            a.debt_oracle.as_deref(),
+            now,
+        )?;
         let room = risk::collateral_for_target(market, m.debt_shares, &prices)?;
         require!(
             m.collateral.safe_add(amount)? <= room,

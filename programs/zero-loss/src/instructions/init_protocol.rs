@@ -41,9 +41,7 @@ pub fn handler(ctx: Context<InitProtocol>) -> Result<()> {
     protocol.admin = ctx.accounts.admin.key();
     protocol.pending_admin = Pubkey::default();
     protocol.params_delay_secs = DEFAULT_PARAMS_DELAY_SECS;
-    let credit = Credit::full(Clock::get()?.unix_timestamp);
-    protocol.pause_credit_secs = credit.secs;
-    protocol.pause_credit_at = credit.at;
+    protocol.store_pause_credit(Credit::full(Clock::get()?.unix_timestamp));
     protocol.invariant()?;
     emit_event!(ProtocolInitialized {
         admin: protocol.admin

@@ -3,11 +3,13 @@ use anchor_lang::prelude::*;
 use crate::emit_event;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
+use crate::engine::fixed::Fp;
 use crate::engine::shares;
 use crate::errors::ZlError;
 use crate::events::LpDeposited;
 use crate::math::to_u64;
 use crate::math::SafeMath;
+use crate::oracle::MarketPrices;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
 use crate::token_ops;
 use crate::{oracle, risk};
@@ -56,6 +58,24 @@ pub struct LpLiquidity<'info> {
     pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 
+/// The LPs' assets an LP deposit or exit is priced on: while borrower
+/// auctions are open, net of the shortfall in sight with the lots valued by
+/// `worth` (`Market::lp_assets_net`; the price accounts are then required),
+/// else the plain assets.
+pub(crate) fn lp_assets_priced(
+    market: &mut Market,
+    collateral_oracle: Option<&AccountInfo>,
+    debt_oracle: Option<&AccountInfo>,
+    now: i64,
+    worth: fn(&Market, &MarketPrices) -> Result<Fp>,
+) -> Result<u64> {
+    if market.auction_debt == 0 {
+        return market.lp_assets();
+    }
+    let prices = oracle::load_required_prices(market, collateral_oracle, debt_oracle, now)?;
+    market.lp_assets_net(worth(market, &prices)?)
+}
+
 /// Deposits `amount` of the debt asset for LP shares (rounded down).
 pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
     require!(amount > 0, ZlError::ZeroAmount);
@@ -67,18 +87,15 @@ pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
 
     // The program's own count, not the mint's supply: see Market::lp_shares.
     let supply = market.lp_shares;
-    // While borrower auctions are open, priced net of the shortfall in sight
-    // (lots at the held floor: the depositor cannot deepen it with a low
-    // reading), so a new LP does not absorb a loss already on the books.
-    let assets = if market.auction_debt > 0 {
-        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
-            return err!(ZlError::OracleRequired);
-        };
-        let prices = oracle::load_prices(market, co, dor, now)?;
-        market.lp_assets_net(risk::lot_valuation_high(market, &prices)?)?
-    } else {
-        market.lp_assets()?
-    };
+    // Lots at the held floor: the depositor cannot deepen the mark-down with
+    // a low reading, so a new LP does not absorb a loss already on the books.
+    let assets = lp_assets_priced(
+        market,
+        a.collateral_oracle.as_deref(),
+        a.debt_oracle.as_deref(),
+        now,
+        risk::lot_valuation_high,
+    )?;
     require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
     let minted = to_u64(shares::lp_shares_for_deposit_floor(
         amount as u128,

@@ -2,15 +2,15 @@ use anchor_lang::prelude::*;
 
 use crate::emit_event;
 
-use super::lp_deposit::LpLiquidity;
+use super::lp_deposit::{lp_assets_priced, LpLiquidity};
 use crate::engine::shares;
 use crate::errors::ZlError;
 use crate::events::LpWithdrawn;
 use crate::math::to_u64;
 use crate::math::SafeMath;
+use crate::risk;
 use crate::state::pause;
 use crate::token_ops;
-use crate::{oracle, risk};
 
 /// Burns `shares` LP shares for the debt asset (rounded down). Refused while
 /// the circuit breaker is tripped, and beyond the liquidity not lent out.
@@ -18,8 +18,9 @@ use crate::{oracle, risk};
 /// shortfall their lots visibly leave at the auction floor beyond what
 /// insurance and POL hold (`Market::uncovered_auction_shortfall`, on the
 /// oracle accounts, which are then required): an LP who leaves ahead of the
-/// loss bears its share of it. Deposits stay at face value, so neither way
-/// in or out moves a visible loss onto the LPs who stay.
+/// loss bears its share of it. Deposits are priced on the same net assets
+/// (`lp_deposit`), so neither way in or out moves a visible loss onto the
+/// LPs who stay.
 pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     require!(shares_in > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
@@ -30,15 +31,13 @@ pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     market.accrue_interest(now)?;
 
-    let assets = if market.auction_debt > 0 {
-        let (Some(co), Some(dor)) = (a.collateral_oracle.as_ref(), a.debt_oracle.as_ref()) else {
-            return err!(ZlError::OracleRequired);
-        };
-        let prices = oracle::load_prices(market, co, dor, now)?;
-        market.lp_assets_net(risk::lot_valuation(market, &prices)?)?
-    } else {
-        market.lp_assets()?
-    };
+    let assets = lp_assets_priced(
+        market,
+        a.collateral_oracle.as_deref(),
+        a.debt_oracle.as_deref(),
+        now,
+        risk::lot_valuation,
+    )?;
     let amount = to_u64(shares::lp_amount_for_withdraw_floor(
         shares_in as u128,
         assets as u128,

@@ -92,13 +92,18 @@ pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64)
     // they can still need stays (their outstanding principal, the most the
     // waterfall can ask of it; the rest may leave, so a small auction, or a
     // restart, cannot lock it all).
-    let locked = match asset {
-        PolAsset::Debt => market.auction_debt,
-        PolAsset::Collateral => 0,
-    };
-    let (kind, held) = match asset {
-        PolAsset::Debt => (VaultKind::PolDebt, &mut market.pol_debt_amount),
-        PolAsset::Collateral => (VaultKind::PolCollateral, &mut market.pol_collateral_amount),
+    let auction_debt = market.auction_debt;
+    let (kind, held, locked) = match asset {
+        PolAsset::Debt => (
+            VaultKind::PolDebt,
+            &mut market.pol_debt_amount,
+            auction_debt,
+        ),
+        PolAsset::Collateral => (
+            VaultKind::PolCollateral,
+            &mut market.pol_collateral_amount,
+            0,
+        ),
     };
     require!(amount <= *held, ZlError::InsufficientPol);
     require!(*held - amount >= locked, ZlError::PolLockedByAuctions);

@@ -94,6 +94,12 @@ impl Protocol {
         }
     }
 
+    /// Stores the pause credit.
+    pub fn store_pause_credit(&mut self, credit: Credit) {
+        self.pause_credit_secs = credit.secs;
+        self.pause_credit_at = credit.at;
+    }
+
     /// `set_pause`: brings the pause credit up to `now` (spending what the
     /// running pause used), then pauses `paused` until the credit is spent,
     /// at most [`MAX_PAUSE_SECS`] (`admin/pause-budget` when none is left),
@@ -107,8 +113,7 @@ impl Protocol {
         } else {
             credit.pause_until().ok_or(ZlError::PauseBudgetSpent)?
         };
-        self.pause_credit_secs = credit.secs;
-        self.pause_credit_at = credit.at;
+        self.store_pause_credit(credit);
         self.paused = paused;
         self.pause_expires_at = expires_at;
         self.invariant()?;
