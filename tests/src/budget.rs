@@ -8,7 +8,7 @@ use zero_loss::instruction as ix;
 /// Every keeper-path instruction.
 pub const KEEPER_CU: u32 = 60_000;
 /// Every user and admin instruction.
-pub const USER_CU: u32 = 40_000;
+pub const USER_CU: u32 = 45_000;
 /// Market creation (a market, five vaults and a mint; one-off, admin).
 pub const INIT_MARKET_CU: u32 = 100_000;
 

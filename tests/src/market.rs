@@ -703,8 +703,10 @@ impl MarketFixture {
         .expect("a valid spot reading");
         let t = self.collateral_price.publish_time;
         m.held_prev_max = spot.0;
+        m.held_prev_min = spot.0;
         m.held_prev_start = t - m.params.breach_persist_secs as i64 - 1;
         m.held_cur_max = spot.0;
+        m.held_cur_min = spot.0;
         m.held_cur_start = t;
         self.write_market(&m).await;
     }

@@ -94,15 +94,8 @@ async fn a_whale_at_the_collateral_cap_cannot_stop_indebted_accounts_topping_up(
         )
         .await;
     // Without the price accounts the program cannot size it.
-    let ix = replace_account(
-        f.ix_deposit(&b, ONE_COLL),
-        f.collateral_oracle,
-        zero_loss::ID,
-    );
-    let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
-    f.env
-        .expect_rejected(ix, &[&b.kp], ZlError::OracleRequired)
-        .await;
+    let ix = f.ix_deposit(&b, ONE_COLL);
+    expect_prices_required(&mut f, ix, &b.kp).await;
     f.env
         .exec(&[f.ix_deposit(&b, 16 * ONE_COLL / 10)], &[&b.kp])
         .await;
@@ -502,16 +495,66 @@ async fn an_auction_with_a_tab_below_one_unit_can_still_be_finished() {
     }
 }
 
-// --- finding 3: no LP exits at par ahead of a visible shortfall ---
+// --- findings 3, 20, 21: no LP exits ahead of a loss in sight, nor on a reading it picks ---
 
-/// Two LPs of equal size; a borrower's whole position goes to auction after
-/// a crash that leaves its lot, at the floor, short of the principal, with
-/// no insurance or POL to cover it. The first LP out is paid on the assets
-/// marked down by that visible shortfall, and the LP who stays ends no worse
-/// than the one who left, whatever the auction then fetches.
-#[tokio::test]
-async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
-    // The spot at sale: the floor as at the exit ($50 x 0.8), or above it.
+/// `ix` without its two price accounts (the program's id in their place:
+/// Anchor's "none" for an optional account) is refused (`oracle/required`).
+async fn expect_prices_required(f: &mut MarketFixture, ix: Instruction, signer: &Keypair) {
+    let ix = replace_account(ix, f.collateral_oracle, zero_loss::ID);
+    let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
+    f.env
+        .expect_rejected(ix, &[signer], ZlError::OracleRequired)
+        .await;
+}
+
+/// `lp` withdraws all its shares, first refused without the price accounts;
+/// returns what it was paid.
+async fn exit_all_priced(f: &mut MarketFixture, lp: &User) -> u64 {
+    let shares = f.env.token_balance(lp.lp_ata).await;
+    let ix = f.ix_lp_withdraw(lp, shares);
+    expect_prices_required(f, ix, &lp.kp).await;
+    let r = f.env.exec(&[f.ix_lp_withdraw(lp, shares)], &[&lp.kp]).await;
+    r.events::<zero_loss::events::LpWithdrawn>()[0].amount
+}
+
+/// After a sale at `sale_spot` settled with bad debt, the LP who stayed
+/// (holding every share) holds no less than `paid`, what the one who left
+/// was paid.
+async fn assert_the_stayer_no_worse(
+    f: &mut MarketFixture,
+    stayer: &User,
+    paid: u64,
+    sale_spot: f64,
+) {
+    let m = f.market_state().await;
+    assert!(m.recorded_bad_debt > 0, "a real shortfall");
+    assert_eq!(m.lp_shares, f.env.token_balance(stayer.lp_ata).await);
+    let left = m.lp_assets().unwrap();
+    assert!(
+        left >= paid * 99_999 / 100_000,
+        "sale at {sale_spot}: the LP who stayed holds {left} against {paid} paid to the one who left"
+    );
+    f.assert_conservation().await;
+}
+
+/// The LP exit price at a conf-adjusted spot of `spot_usd`: the LPs' assets
+/// less the account's shortfall with its collateral at the exit floor,
+/// halved (two LPs of equal size, no backstops).
+fn fair_exit(assets: u64, debt: u64, collateral: u64, spot_usd: f64) -> f64 {
+    let floor = spot_usd * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP;
+    let worth = collateral as f64 / ONE_COLL as f64 * floor;
+    let shortfall = (debt as f64 / 1e6 - worth).max(0.0);
+    (assets as f64 / 1e6 - shortfall) / 2.0
+}
+
+/// Two LPs of equal size and a borrower at 69% LTV; the price falls to $50
+/// (spot LTV ~138%) with nothing in insurance or POL. The first LP leaves,
+/// after the keeper's kick of the whole position (`kicked_first`) or ahead
+/// of it, and is paid on the assets marked down by the shortfall in sight:
+/// the lot, or the account, at the $40 exit floor covers ~400 of ~690. The
+/// lot then sells at `sale_spot` (the exit floor, or above it) and settles,
+/// and the LP who stays ends no worse than the one who left.
+async fn an_lp_leaves_in_a_crash(kicked_first: bool) {
     for sale_spot in [50.0, 60.0] {
         let mut f = MarketFixture::new().await;
         let first = f.lp(1_000 * ONE_DEBT).await;
@@ -519,51 +562,86 @@ async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
         let b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
         let keeper = f.user(0, 0).await;
         let bidder = f.user(0, 100_000 * ONE_DEBT).await;
-        // $50: spot LTV ~138%, the whole position goes; at the $40 floor the
-        // lot covers ~400 of ~690 principal.
         f.set_prices(50.0, 50.0);
-        let a = f.kick(&keeper, b.margin).await;
-        let m = f.market_state().await;
-        assert!(m.auction_debt > 0 && m.auction_lots == 10 * ONE_COLL);
+        let debt = f.market_state().await.total_debt().unwrap();
+        let kicked = if kicked_first {
+            let a = f.kick(&keeper, b.margin).await;
+            let m = f.market_state().await;
+            assert!(m.auction_debt > 0 && m.auction_lots == 10 * ONE_COLL);
+            Some(a)
+        } else {
+            None
+        };
         // Without the price accounts the withdrawal cannot be priced.
-        let shares = f.env.token_balance(first.lp_ata).await;
-        let ix = f.ix_lp_withdraw(&first, shares);
-        let ix = replace_account(ix, f.collateral_oracle, zero_loss::ID);
-        let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
-        f.env
-            .expect_rejected(ix, &[&first.kp], ZlError::OracleRequired)
-            .await;
-        let r = f
-            .env
-            .exec(&[f.ix_lp_withdraw(&first, shares)], &[&first.kp])
-            .await;
-        let paid = r.events::<zero_loss::events::LpWithdrawn>()[0].amount;
-        // Par would be ~1,000; the visible uncovered shortfall is ~290,
-        // half of it the first LP's.
-        let m = f.market_state().await;
-        let floor = 50.0 * 0.9995 / 1.0005 * zero_loss_tests::market::FLOOR_KEEP;
-        let shortfall = m.auction_debt as f64 / 1e6 - 10.0 * floor;
-        let fair = (2_000.0 - shortfall) / 2.0;
+        let paid = exit_all_priced(&mut f, &first).await;
+        // Par would be ~1,000; the shortfall in sight is ~290, half of it
+        // the first LP's.
+        let assets = f.market_state().await.lp_assets().unwrap() + paid;
+        let fair = fair_exit(assets, debt, 10 * ONE_COLL, 50.0);
         assert!(
             (paid as f64 / 1e6 - fair).abs() < 1.0,
-            "paid {} against a fair {fair}",
+            "paid {} against a fair {fair} (kicked first: {kicked_first})",
             paid as f64 / 1e6
         );
-        // Hours on, the curve is at the floor; the auction sells there and
-        // settles; the bad debt is written off against the LP who stayed.
+        // The keeper kicks (if it has not); hours on, the curve is at the
+        // floor, the lot sells and settles, and the bad debt is written off
+        // against the LP who stayed.
+        let a = match kicked {
+            Some(a) => a,
+            None => f.kick(&keeper, b.margin).await,
+        };
         f.advance(4 * 3_600).await;
         f.set_prices(sale_spot, sale_spot);
         f.buy_and_settle(&bidder, &keeper, a, b.margin).await;
-        let m = f.market_state().await;
-        assert!(m.recorded_bad_debt > 0, "a real shortfall");
-        let left = m.lp_assets().unwrap();
-        assert_eq!(m.lp_shares, f.env.token_balance(second.lp_ata).await);
-        assert!(
-            left >= paid * 99_999 / 100_000,
-            "sale at {sale_spot}: the LP who stayed holds {left} against {paid} paid to the one who left"
-        );
-        f.assert_conservation().await;
+        assert_the_stayer_no_worse(&mut f, &second, paid, sale_spot).await;
     }
+}
+
+/// Finding 3: an LP exit during an open auction with a visible shortfall.
+#[tokio::test]
+async fn an_lp_cannot_exit_at_par_ahead_of_a_visible_shortfall() {
+    an_lp_leaves_in_a_crash(true).await;
+}
+
+/// Finding 20 (round 2): the account is underwater on spot and not yet
+/// kicked (issue: the first LP out was paid 1.000000 a share and the one
+/// who stayed carried all of the bad debt); the underwater book marks the
+/// exit down as an open auction would.
+#[tokio::test]
+async fn an_lp_cannot_exit_ahead_of_the_kick() {
+    an_lp_leaves_in_a_crash(false).await;
+}
+
+/// An exit values collateral at the lowest reading the market recorded over
+/// its held window, this one included (issue: the exit took the reading the
+/// LP presented, so a higher one lightened the mark-down). A reading at $45
+/// is recorded by a refresh; the LP then presents a newer one at $50 and is
+/// paid as at $45.
+#[tokio::test]
+async fn an_lp_exit_cannot_pick_a_higher_reading() {
+    let mut f = MarketFixture::new().await;
+    let first = f.lp(1_000 * ONE_DEBT).await;
+    let _second = f.lp(1_000 * ONE_DEBT).await;
+    let _b = f.levered_borrower(10 * ONE_COLL, 690 * ONE_DEBT).await;
+    f.set_prices(45.0, 45.0);
+    f.env.exec(&[f.ix_refresh()], &[]).await;
+    f.advance(5).await;
+    f.set_prices(50.0, 50.0);
+    let debt = f.market_state().await.total_debt().unwrap();
+    let paid_units = exit_all_priced(&mut f, &first).await;
+    let paid = paid_units as f64 / 1e6;
+    let assets = f.market_state().await.lp_assets().unwrap() + paid_units;
+    let at_low = fair_exit(assets, debt, 10 * ONE_COLL, 45.0);
+    let at_presented = fair_exit(assets, debt, 10 * ONE_COLL, 50.0);
+    assert!(
+        at_presented - at_low > 15.0,
+        "the readings differ enough to tell"
+    );
+    assert!(
+        (paid - at_low).abs() < 1.0,
+        "paid {paid}: as at $45 {at_low}, as at the presented $50 {at_presented}"
+    );
+    f.assert_conservation().await;
 }
 
 /// The other side of finding 3 (round 2): an LP depositing during a visible
@@ -585,11 +663,7 @@ async fn a_new_lp_does_not_absorb_a_shortfall_already_in_sight() {
     let a = f.kick(&keeper, b.margin).await;
     let newcomer = f.user(0, 1_000 * ONE_DEBT).await;
     let ix = f.ix_lp_deposit(&newcomer, 1_000 * ONE_DEBT);
-    let ix = replace_account(ix, f.collateral_oracle, zero_loss::ID);
-    let ix = replace_account(ix, f.debt_oracle, zero_loss::ID);
-    f.env
-        .expect_rejected(ix, &[&newcomer.kp], ZlError::OracleRequired)
-        .await;
+    expect_prices_required(&mut f, ix, &newcomer.kp).await;
     let before = f.market_state().await;
     f.env
         .exec(

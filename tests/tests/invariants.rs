@@ -75,6 +75,9 @@ struct World {
     replays_refused: u32,
     /// LP withdrawals made while a borrower auction was open.
     lp_exits_in_auction: u32,
+    /// LP withdrawals made while a margin account owed more than its
+    /// collateral at the exit floor (kicked or not).
+    lp_exits_underwater: u32,
     /// How many times each deep path ran: partial, kick, bid, backstop, settle.
     ran: [u32; 5],
 }
@@ -105,6 +108,7 @@ impl World {
             history: vec![],
             replays_refused: 0,
             lp_exits_in_auction: 0,
+            lp_exits_underwater: 0,
             ran: [0; 5],
         }
     }
@@ -321,14 +325,23 @@ impl World {
             Action::LpExit(frac) => {
                 // No withdrawal leaves the LPs who stay with a lower share
                 // price, the visible uncovered shortfall marked, than an
-                // equal split of it would.
+                // equal split of it would: open auctions' principal beyond
+                // their lots, and each margin account's debt beyond its
+                // collateral (kicked or not), both at the exit floor.
+                let before = f.market_state().await;
+                let mut unkicked = 0.0;
+                for b in &self.borrowers {
+                    let acc = f.margin_state(b).await;
+                    let debt = before.debt_of(acc.debt_shares).unwrap() as f64;
+                    unkicked += (debt - acc.collateral as f64 * floor).max(0.0);
+                }
                 let marked = |m: &zero_loss::state::Market| {
                     let backing = m.auction_lots as f64 * floor;
                     let backstops = (m.insurance_amount + m.pol_debt_amount) as f64;
-                    let uncovered = (m.auction_debt as f64 - backing - backstops).max(0.0);
+                    let in_auction = (m.auction_debt as f64 - backing).max(0.0);
+                    let uncovered = (in_auction + unkicked - backstops).max(0.0);
                     (m.lp_assets().unwrap() as f64 - uncovered) / m.lp_shares as f64
                 };
-                let before = f.market_state().await;
                 let shares = f.env.token_balance(self.lp.lp_ata).await * frac as u64 / 10_000;
                 if shares > 0 {
                     let r = f
@@ -337,6 +350,7 @@ impl World {
                         .await;
                     if r.error.is_none() {
                         self.lp_exits_in_auction += (before.auction_debt > 0) as u32;
+                        self.lp_exits_underwater += (unkicked > 0.0) as u32;
                         let after = f.market_state().await;
                         assert!(
                             marked(&after) >= marked(&before) * (1.0 - 1e-6),
@@ -399,7 +413,7 @@ impl World {
 
 /// Runs the sequence, checking the invariants after each step; returns how
 /// often each deep path ran, and how many superseded replays were refused.
-fn run(actions: Vec<Action>) -> ([u32; 5], u32, u32) {
+fn run(actions: Vec<Action>) -> ([u32; 5], u32, u32, u32) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -425,7 +439,12 @@ fn run(actions: Vec<Action>) -> ([u32; 5], u32, u32) {
             }
             share_price = sp;
         }
-        (w.ran, w.replays_refused, w.lp_exits_in_auction)
+        (
+            w.ran,
+            w.replays_refused,
+            w.lp_exits_in_auction,
+            w.lp_exits_underwater,
+        )
     })
 }
 
@@ -462,6 +481,8 @@ fn invariants_hold_through_a_crash() {
     }
     seq.extend([
         Price(-3_000),
+        // An LP leaves after the crash, ahead of the keeper's kicks.
+        LpExit(1_000),
         Keep,
         LpExit(2_000),
         Advance(1_801),
@@ -475,9 +496,13 @@ fn invariants_hold_through_a_crash() {
         Settle,
     ]);
     seq.extend([Advance(20_000), Bid(10_000), Backstop, Settle, Refresh]);
-    let ([partial, kicks, bids, backstops, settles], refused, exits) = run(seq);
+    let ([partial, kicks, bids, backstops, settles], refused, exits, underwater) = run(seq);
     assert!(refused > 0, "the superseded replay must be tried");
     assert!(exits > 0, "an LP must leave while an auction is open");
+    assert!(
+        underwater > 0,
+        "an LP must leave while an account is underwater"
+    );
     assert!(
         partial > 0 && kicks > 0 && bids > 0 && backstops > 0 && settles > 0,
         "the crash must reach every path: {partial} {kicks} {bids} {backstops} {settles}"

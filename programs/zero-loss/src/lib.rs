@@ -96,13 +96,16 @@ pub mod zero_loss {
     // --- liquidity ---
     /// Deposits `amount` of the debt asset and mints LP shares (rounded down).
     /// Signer: the LP. Paused with LP. Refused when shares exist but the pool's assets are zero.
+    /// While the market has debt, both oracle accounts are required and the shortfall in sight
+    /// (open auctions and the underwater book, collateral at the held floor) is deducted.
     pub fn lp_deposit(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
         lp_deposit::handler(ctx, amount)
     }
     /// Burns `shares` LP shares and pays out the debt asset they are worth (rounded down).
     /// Signer: owner or delegate of the LP-share account. Paused with LP; refused while the circuit
-    /// breaker is tripped and beyond the liquidity not lent out. With borrower auctions open, both
-    /// oracle accounts are required and the visible auction shortfall is deducted.
+    /// breaker is tripped and beyond the liquidity not lent out. While the market has debt, both
+    /// oracle accounts are required and the shortfall in sight (open auctions and the underwater
+    /// book, collateral at the window's low less the discount) is deducted.
     pub fn lp_withdraw(ctx: Context<LpLiquidity>, shares: u64) -> Result<()> {
         lp_withdraw::handler(ctx, shares)
     }
@@ -130,8 +133,9 @@ pub mod zero_loss {
         open_margin_account::handler(ctx)
     }
     /// Deposits `amount` of collateral into a margin account.
-    /// Signer: anyone, into any account of the market. Paused with DEPOSIT. The collateral cap
-    /// binds only deposits into accounts that owe nothing.
+    /// Signer: anyone, into any account of the market. Paused with DEPOSIT. Past the collateral
+    /// cap, only into an indebted account and only up to what restores its target LTV (the oracle
+    /// accounts are then required).
     pub fn deposit_collateral(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         deposit_collateral::handler(ctx, amount)
     }

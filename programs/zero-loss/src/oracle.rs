@@ -34,6 +34,8 @@ pub enum Action {
     PartialPayout,
     /// An auction's floor (bids and the backstop clear at or above it).
     AuctionFloor,
+    /// What an LP exit values collateral at (open lots, the underwater book).
+    LpExit,
 }
 
 /// Which reading of the two feeds an action uses.
@@ -52,6 +54,9 @@ pub enum Basis {
     /// spot reading over more than `breach_persist_secs`, or the higher of
     /// `Trigger` and `Spot` until the market has seen readings that long.
     Held,
+    /// The low over the same window: the lowest confidence-adjusted spot
+    /// reading, this one included (so never above `Spot`).
+    Low,
 }
 
 /// The price table: every action and the reading it uses. Opening risk
@@ -67,8 +72,10 @@ pub enum Basis {
 /// with: in a fall a lagging EMA would pay the liquidator less than the
 /// collateral's worth and no one would take it; the reading it pays at may
 /// be at most `payout_max_age_secs` old, which bounds the readings a
-/// liquidator can choose among.
-pub const PRICE_TABLE: [(Action, Basis); 7] = [
+/// liquidator can choose among. An LP exit values collateral at the low of
+/// the window, so an exit cannot present an older, higher reading to
+/// lighten its mark-down while a lower one was recorded.
+pub const PRICE_TABLE: [(Action, Basis); 8] = [
     (Action::Borrow, Basis::Conservative),
     (Action::WithdrawCollateral, Basis::Conservative),
     (Action::LiquidationTrigger, Basis::Trigger),
@@ -76,6 +83,7 @@ pub const PRICE_TABLE: [(Action, Basis); 7] = [
     (Action::AuctionPricing, Basis::Spot),
     (Action::PartialPayout, Basis::SpotMid),
     (Action::AuctionFloor, Basis::Held),
+    (Action::LpExit, Basis::Low),
 ];
 
 pub const fn basis_for(action: Action) -> Basis {
@@ -114,6 +122,8 @@ pub struct MarketPrices {
     pub ema_mid: Fp,
     /// The held spot price (see [`Basis::Held`]).
     pub held: Fp,
+    /// The low over the held window (see [`Basis::Low`]).
+    pub low: Fp,
     /// The wider `conf / price` of the two feeds' spot readings.
     pub conf_ratio: Fp,
     /// Publish time of the collateral feed's reading, never past the clock.
@@ -130,6 +140,7 @@ impl MarketPrices {
             Basis::Conservative => self.trigger.min(self.spot),
             Basis::SpotMid => self.spot_mid,
             Basis::Held => self.held,
+            Basis::Low => self.low,
         }
     }
 
@@ -210,6 +221,7 @@ pub fn load_prices(
     market.collateral_publish_time = prices.collateral_time;
     market.debt_publish_time = prices.debt_time;
     market.set_held_window(window);
+    market.anchor_book(prices.spot)?;
     Ok(prices)
 }
 
@@ -286,6 +298,7 @@ fn read(
         spot_mid: quote(c.spot, d.spot, Fp::ZERO)?,
         ema_mid: quote(c.ema, d.ema, Fp::ZERO)?,
         held: window.held().unwrap_or(trigger.max(spot)),
+        low: window.low().unwrap_or(spot).min(spot),
         conf_ratio,
         collateral_time: c_time,
         debt_time: d_time,
@@ -307,6 +320,7 @@ mod tests {
             Action::AuctionPricing,
             Action::PartialPayout,
             Action::AuctionFloor,
+            Action::LpExit,
         ];
         for a in actions {
             assert!(PRICE_TABLE.iter().any(|(x, _)| *x == a), "{a:?}");
@@ -317,6 +331,7 @@ mod tests {
         assert_eq!(basis_for(Action::PartialPayout), Basis::SpotMid);
         assert_eq!(basis_for(Action::Emergency), Basis::Held);
         assert_eq!(basis_for(Action::AuctionFloor), Basis::Held);
+        assert_eq!(basis_for(Action::LpExit), Basis::Low);
     }
 
     #[test]
@@ -327,6 +342,7 @@ mod tests {
             spot_mid: Fp::ZERO,
             ema_mid: Fp::ZERO,
             held: Fp::ZERO,
+            low: Fp::ZERO,
             conf_ratio: Fp::ZERO,
             collateral_time: 0,
             debt_time: 0,

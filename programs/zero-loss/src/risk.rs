@@ -130,16 +130,31 @@ impl HealthReport {
     }
 }
 
-/// After a borrow or withdrawal: within `max_ltv * (1 - buffer)` on the
-/// conservative price (a volatile market lends less: the volatility buffer
-/// on the borrow side, mechanism v2's lever 1) and still in the healthy zone.
-pub fn require_opening_risk_ok(market: &Market, report: &HealthReport) -> Result<()> {
-    require!(
-        report.opening_ltv <= max_ltv_eff(market, report.buffer)?,
-        ZlError::MaxLtvExceeded
-    );
-    require!(report.zone == Zone::Healthy, ZlError::Unhealthy);
-    Ok(())
+/// What opening risk read: the debt (rounded up) and its LTV on the
+/// conservative price.
+#[derive(Clone, Copy, Debug)]
+pub struct Opening {
+    pub debt: u64,
+    pub ltv: Fp,
+}
+
+/// After a borrow or withdrawal, `collateral` against `debt_shares`: within
+/// `max_ltv * (1 - buffer)` on the conservative price (a volatile market
+/// lends less: the volatility buffer on the borrow side, mechanism v2's
+/// lever 1) and still in the healthy zone. Computes only the zone and the
+/// opening LTV (each LTV is a division), not a whole [`HealthReport`].
+pub fn require_opening_risk_ok(
+    market: &Market,
+    collateral: u64,
+    debt_shares: u64,
+    prices: &MarketPrices,
+) -> Result<Opening> {
+    let buffer = market.buffer()?;
+    let s = standing(market, buffer, collateral, debt_shares, prices)?;
+    let ltv = health::ltv_ceil(s.debt as u128, collateral, prices.price(Action::Borrow))?;
+    require!(ltv <= max_ltv_eff(market, buffer)?, ZlError::MaxLtvExceeded);
+    require!(s.zone == Zone::Healthy, ZlError::Unhealthy);
+    Ok(Opening { debt: s.debt, ltv })
 }
 
 /// The borrow limit in force: `max_ltv * (1 - buffer)`, rounded down (a
@@ -217,13 +232,15 @@ pub fn backstop_price(terms: &AuctionTerms, prices: &MarketPrices) -> Result<Fp>
     Ok(auction_floor(terms, prices)?.min(prices.price(Action::AuctionPricing)))
 }
 
-/// What an open auction's lot is worth to an LP leaving during it: the live
-/// spot less the discount, rounded down (`spot <= held`, so never more than
-/// the floor): an LP who leaves in a fall does not push an understated
-/// shortfall onto those who stay.
+/// What collateral (an open auction's lot, an account in the underwater
+/// book) is worth to an LP leaving: the low of the held window less the
+/// discount, rounded down (`low <= spot <= held`, so never more than the
+/// floor): an LP who leaves in a fall does not push an understated
+/// shortfall onto those who stay, and cannot lighten it by presenting an
+/// older, higher reading.
 pub fn lot_valuation(market: &Market, prices: &MarketPrices) -> Result<Fp> {
     Ok(prices
-        .price(Action::AuctionPricing)
+        .price(Action::LpExit)
         .mul_floor(market.params.auction_terms().floor_keep()?)?)
 }
 

@@ -170,8 +170,10 @@ pub fn kick(
     let tab = principal.safe_add(liquidation::penalty_ceil(principal, penalty_rate)?)?;
     let top = auction::top(spot, p.auction_terms().buf())?;
 
+    let before = account.position();
     account.debt_shares.safe_sub_assign(moved_shares)?;
     account.collateral.safe_sub_assign(lot)?;
+    market.rebook(before, account.position())?;
     account.open_auctions.safe_add_assign(1)?;
     account.status = AccountStatus::InAuction;
     market.total_debt_shares.safe_sub_assign(moved_shares)?;
@@ -469,7 +471,9 @@ pub fn settle(
         (OwnerKind::Margin, Some((m, key))) => {
             require_keys_eq!(key, au.owner, ZlError::WrongAuctionOwner);
             // Leftover collateral stays in the collateral vault, back on the account.
+            let before = m.position();
             m.collateral.safe_add_assign(lot)?;
+            market.rebook(before, m.position())?;
             market.auction_lots.safe_sub_assign(lot)?;
             m.open_auctions.safe_sub_assign(1)?;
             if m.open_auctions == 0 {

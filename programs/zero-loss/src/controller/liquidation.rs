@@ -184,8 +184,10 @@ fn book_partial(
     plan: PartialPlan,
 ) -> Result<PartialOutcome> {
     market.book_retirement(plan.retired_shares, plan.repaid)?;
+    let before = account.position();
     account.debt_shares.safe_sub_assign(plan.retired_shares)?;
     account.collateral.safe_sub_assign(plan.collateral_out)?;
+    market.rebook(before, account.position())?;
     market
         .total_collateral
         .safe_sub_assign(plan.collateral_out)?;

@@ -63,6 +63,7 @@ struct Model {
 impl Model {
     fn new(sizes: &[(u64, u16)]) -> Model {
         let mut market: Market = zeroed(Market::INIT_SPACE);
+        market.open_book();
         market.params = params();
         market.borrow_index = Fp::ONE.0;
         market.budget_level = market.params.budget_capacity;
@@ -86,6 +87,7 @@ impl Model {
         m.deposit(VaultKind::Liquidity, 1_000_000_000_000);
         m.deposit(VaultKind::Insurance, 1_000_000_000);
         m.deposit(VaultKind::PolDebt, 2_000_000_000);
+        m.market.anchor_book(m.spot).unwrap();
         for &(coll, ltv) in sizes {
             let debt = bps(ltv as u64).mul_int_floor(coll as u128).unwrap() as u64;
             let mut acc: MarginAccount = zeroed(MarginAccount::INIT_SPACE);
@@ -99,6 +101,7 @@ impl Model {
             m.market.liquidity_amount -= debt;
             m.vaults[VaultKind::Liquidity as usize] -= debt;
             m.outside_debt += debt;
+            m.market.rebook((0, 0), acc.position()).unwrap();
             m.accounts.push((Pubkey::new_unique(), acc));
         }
         m
@@ -124,6 +127,7 @@ impl Model {
             ema_mid: self.ema,
             // As if every reading had held: the model explores any price.
             held: self.spot,
+            low: self.spot,
             conf_ratio: Fp::ZERO,
             collateral_time: self.now,
             debt_time: self.now,
@@ -391,6 +395,14 @@ impl Model {
         assert_eq!(coll, mk.total_collateral, "collateral by owner");
         let shares: u64 = self.accounts.iter().map(|(_, a)| a.debt_shares).sum();
         assert_eq!(shares, mk.total_debt_shares);
+        // The underwater book holds every account where its position puts it.
+        let mut book: Market = zeroed(Market::INIT_SPACE);
+        book.open_book();
+        book.book_anchor = mk.book_anchor;
+        for (_, a) in &self.accounts {
+            book.rebook((0, 0), a.position()).unwrap();
+        }
+        assert_eq!(book.book, mk.book, "the underwater book");
         let margin = || {
             self.auctions
                 .iter()

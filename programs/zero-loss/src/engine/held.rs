@@ -19,13 +19,20 @@
 //! borrower, whose account it protects). A silence longer than `persist`
 //! (no reading the market saw) is no evidence that a breach held: the
 //! window starts again from the next reading.
+//!
+//! Each bucket also keeps its lowest reading: [`Window::low`], the lowest
+//! reading over the same span, is what an LP exit values collateral at, so
+//! an exit cannot present an older, higher reading to lighten its
+//! mark-down while a lower one sits in the window.
 
 use super::fixed::Fp;
 
-/// One bucket: the highest price seen since `start` (0 when empty).
+/// One bucket: the highest and lowest prices seen since `start` (0 when
+/// empty).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bucket {
     pub max: Fp,
+    pub min: Fp,
     pub start: i64,
 }
 
@@ -51,6 +58,7 @@ impl Window {
         let persist = persist as i64;
         let fresh = Bucket {
             max: price,
+            min: price,
             start: time,
         };
         if self.cur.is_empty() || time.saturating_sub(self.last) > persist {
@@ -71,6 +79,7 @@ impl Window {
             prev: self.prev,
             cur: Bucket {
                 max: self.cur.max.max(price),
+                min: self.cur.min.min(price),
                 start: self.cur.start,
             },
             last: time,
@@ -85,6 +94,19 @@ impl Window {
             return None;
         }
         Some(self.prev.max.max(self.cur.max))
+    }
+
+    /// The lowest reading since the previous bucket's start (the current
+    /// bucket's alone while there is no previous one); `None` before any
+    /// reading.
+    pub fn low(&self) -> Option<Fp> {
+        if self.cur.is_empty() {
+            return None;
+        }
+        if self.prev.is_empty() {
+            return Some(self.cur.min);
+        }
+        Some(self.prev.min.min(self.cur.min))
     }
 }
 
@@ -181,6 +203,12 @@ mod tests {
                     let since = seen.iter().filter(|(s, _)| *s >= w.prev.start).map(|r| r.1).max().unwrap();
                     prop_assert_eq!(h, p(since));
                 }
+                // The low: the lowest reading over the same span, never
+                // above the newest reading (what an exit presents).
+                let start = if w.prev.is_empty() { w.cur.start } else { w.prev.start };
+                let lowest = seen.iter().filter(|(s, _)| *s >= start).map(|r| r.1).min().unwrap();
+                prop_assert_eq!(w.low(), Some(p(lowest)));
+                prop_assert!(w.low().unwrap() <= p(x));
             }
         }
     }

@@ -7,6 +7,7 @@
 //! rates) are [`Fp`] fractions; times are unix seconds.
 
 pub mod auction;
+pub mod book;
 pub mod budget;
 pub mod error;
 pub mod fixed;

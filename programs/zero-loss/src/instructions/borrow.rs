@@ -79,11 +79,12 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
         market.total_debt()? <= market.params.borrow_cap,
         ZlError::BorrowCapExceeded
     );
-    let report = risk::evaluate(market, m.collateral, account_shares, &prices)?;
-    risk::require_opening_risk_ok(market, &report)?;
+    let report = risk::require_opening_risk_ok(market, m.collateral, account_shares, &prices)?;
     market.require_not_dust(report.debt)?;
 
+    let before = m.position();
     m.debt_shares = account_shares;
+    market.rebook(before, m.position())?;
     market.liquidity_amount.safe_sub_assign(amount)?;
     m.invariant()?;
     market.invariant()?;
@@ -101,7 +102,7 @@ pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
         margin_account: m.key(),
         amount,
         debt: report.debt,
-        ltv_bps: risk::ltv_bps(report.opening_ltv),
+        ltv_bps: risk::ltv_bps(report.ltv),
     });
     Ok(())
 }

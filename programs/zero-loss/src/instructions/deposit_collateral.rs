@@ -82,7 +82,9 @@ pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
         );
     }
     market.total_collateral = total;
+    let before = m.position();
     m.collateral.safe_add_assign(amount)?;
+    market.rebook(before, m.position())?;
     m.invariant()?;
 
     token_ops::transfer_in(

@@ -97,6 +97,7 @@ pub fn handler(ctx: Context<InitMarket>, args: InitMarketArgs) -> Result<()> {
 
     let m = &mut ctx.accounts.market;
     m.version = ACCOUNT_VERSION;
+    m.open_book();
     m.bump = b.market;
     m.vault_bumps = [
         b.collateral_vault,

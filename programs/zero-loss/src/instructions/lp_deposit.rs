@@ -49,18 +49,19 @@ pub struct LpLiquidity<'info> {
     /// The SPL Token program.
     pub token_program: Program<'info, Token>,
     /// Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
-    /// Required by lp_withdraw and lp_deposit while borrower auctions are open.
+    /// Required by lp_withdraw and lp_deposit while the market has debt.
     /// CHECK: validated by `oracle::load_prices` when used.
     pub collateral_oracle: Option<UncheckedAccount<'info>>,
     /// Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
-    /// Required by lp_withdraw and lp_deposit while borrower auctions are open.
+    /// Required by lp_withdraw and lp_deposit while the market has debt.
     /// CHECK: validated by `oracle::load_prices` when used.
     pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 
-/// The LPs' assets an LP deposit or exit is priced on: while borrower
-/// auctions are open, net of the shortfall in sight with the lots valued by
-/// `worth` (`Market::lp_assets_net`; the price accounts are then required),
+/// The LPs' assets an LP deposit or exit is priced on: while the market has
+/// debt (margin accounts' or open borrower auctions'), net of the shortfall
+/// in sight with collateral valued by `worth` (`Market::lp_assets_net`: open
+/// lots and the underwater book; the price accounts are then required),
 /// else the plain assets.
 pub(crate) fn lp_assets_priced(
     market: &mut Market,
@@ -69,7 +70,7 @@ pub(crate) fn lp_assets_priced(
     now: i64,
     worth: fn(&Market, &MarketPrices) -> Result<Fp>,
 ) -> Result<u64> {
-    if market.auction_debt == 0 {
+    if market.auction_debt == 0 && market.total_debt_shares == 0 {
         return market.lp_assets();
     }
     let prices = oracle::load_required_prices(market, collateral_oracle, debt_oracle, now)?;

@@ -14,11 +14,12 @@ use crate::token_ops;
 
 /// Burns `shares` LP shares for the debt asset (rounded down). Refused while
 /// the circuit breaker is tripped, and beyond the liquidity not lent out.
-/// While borrower auctions are open, the LPs' assets are marked down by the
-/// shortfall their lots visibly leave at the auction floor beyond what
-/// insurance and POL hold (`Market::uncovered_auction_shortfall`, on the
-/// oracle accounts, which are then required): an LP who leaves ahead of the
-/// loss bears its share of it. Deposits are priced on the same net assets
+/// While the market has debt, the LPs' assets are marked down by the
+/// shortfall in sight beyond what insurance and POL hold
+/// (`Market::uncovered_shortfall`: open lots and the underwater book, the
+/// collateral at the window's low less the discount, on the oracle
+/// accounts, which are then required): an LP who leaves ahead of the loss,
+/// or ahead of the kick that would show it, bears its share of it. Deposits are priced on the same net assets
 /// (`lp_deposit`), so neither way in or out moves a visible loss onto the
 /// LPs who stay.
 pub fn handler(ctx: Context<LpLiquidity>, shares_in: u64) -> Result<()> {

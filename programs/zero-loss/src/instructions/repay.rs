@@ -48,7 +48,9 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
     let debt = market.debt_of(m.debt_shares)?;
     let (retired, paid) = market.retire_debt(m.debt_shares, amount)?;
     market.require_not_dust(debt.safe_sub(paid)?)?;
+    let before = m.position();
     m.debt_shares.safe_sub_assign(retired)?;
+    market.rebook(before, m.position())?;
     m.invariant()?;
     market.invariant()?;
 

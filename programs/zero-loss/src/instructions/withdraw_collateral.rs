@@ -74,11 +74,12 @@ pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
         market.accrue_interest(now)?;
         let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
         risk::require_breaker_clear_now(market, &prices)?;
-        let report = risk::evaluate(market, remaining, m.debt_shares, &prices)?;
-        risk::require_opening_risk_ok(market, &report)?;
+        risk::require_opening_risk_ok(market, remaining, m.debt_shares, &prices)?;
     }
 
+    let before = m.position();
     m.collateral = remaining;
+    market.rebook(before, m.position())?;
     market.total_collateral.safe_sub_assign(amount)?;
     m.invariant()?;
     market.invariant()?;

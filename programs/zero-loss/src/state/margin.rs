@@ -89,6 +89,12 @@ pub struct MarginAccount {
 impl MarginAccount {
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// `(collateral, debt_shares)`: what places the account in the market's
+    /// underwater book (`Market::rebook`).
+    pub fn position(&self) -> (u64, u64) {
+        (self.collateral, self.debt_shares)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.collateral == 0 && self.debt_shares == 0 && self.open_auctions == 0
     }

@@ -5,7 +5,7 @@ use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
 use crate::engine::auction::Fill;
 use crate::engine::fixed::Fp;
-use crate::engine::{budget, held, interest, shares, volatility};
+use crate::engine::{book, budget, held, interest, shares, volatility};
 use crate::errors::ZlError;
 use crate::math::{to_u64, SafeMath};
 
@@ -159,8 +159,27 @@ pub struct Market {
     /// Collateral publish time of the current bucket's first reading, unix seconds.
     pub held_cur_start: i64,
 
-    /// Reserved for future fields (125 bytes, zero).
-    pub reserved: [u8; 125],
+    /// Lowest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point;
+    /// 0 while empty. With held_cur_min, the low an LP exit values collateral at.
+    pub held_prev_min: u128,
+    /// Lowest conf-adjusted spot price of the current held-price bucket, 1e18 fixed point;
+    /// 0 while empty.
+    pub held_cur_min: u128,
+
+    // --- underwater book (see engine::book) ---
+    /// The book's anchor: the power of two at or below the share price (conf-adjusted spot /
+    /// borrow index, 1e18 fixed point) at the first reading the market recorded; 0 before it.
+    /// Never changes after.
+    pub book_anchor: u128,
+    /// The underwater book's 96 buckets (keyed by debt_shares / collateral), 1,536 bytes:
+    /// bucket k is the little-endian u64 debt shares at 16k and u64 collateral at 16k + 8 of
+    /// the indebted margin accounts in it; the shares sum to total_debt_shares. Bytes in a
+    /// vector: Borsh copies them at once, onto the heap, not the 4 KB SBF stack frame.
+    #[max_len(1536)]
+    pub book: Vec<u8>,
+
+    /// Reserved for future fields (73 bytes, zero).
+    pub reserved: [u8; 73],
 }
 
 /// The signer seeds of a market PDA, built once per handler.
@@ -303,10 +322,12 @@ impl Market {
         held::Window {
             prev: held::Bucket {
                 max: Fp(self.held_prev_max),
+                min: Fp(self.held_prev_min),
                 start: self.held_prev_start,
             },
             cur: held::Bucket {
                 max: Fp(self.held_cur_max),
+                min: Fp(self.held_cur_min),
                 start: self.held_cur_start,
             },
             last: self.collateral_publish_time,
@@ -315,9 +336,60 @@ impl Market {
 
     pub fn set_held_window(&mut self, w: held::Window) {
         self.held_prev_max = w.prev.max.0;
+        self.held_prev_min = w.prev.min.0;
         self.held_prev_start = w.prev.start;
         self.held_cur_max = w.cur.max.0;
+        self.held_cur_min = w.cur.min.0;
         self.held_cur_start = w.cur.start;
+    }
+
+    /// Anchors the underwater book at the share price of `price` (the first
+    /// reading the market records; later calls change nothing, so every
+    /// account leaves the bucket it entered).
+    pub fn anchor_book(&mut self, price: Fp) -> Result<()> {
+        if self.book_anchor == 0 {
+            self.book_anchor = book::anchor_for(price.div_floor(self.index())?).0;
+        }
+        Ok(())
+    }
+
+    /// Opens the underwater book: every bucket empty (at `init_market`).
+    pub fn open_book(&mut self) {
+        self.book = vec![0; book::BYTES];
+    }
+
+    /// Moves an account in the underwater book from its position `before`
+    /// to `after`, each `(collateral, debt_shares)`: the one call every
+    /// change of an account's collateral or debt shares makes, so the
+    /// buckets' shares always sum to `total_debt_shares`.
+    pub fn rebook(&mut self, before: (u64, u64), after: (u64, u64)) -> Result<()> {
+        if before == after {
+            return Ok(());
+        }
+        require!(self.book.len() == book::BYTES, ZlError::InvariantViolated);
+        let anchor = Fp(self.book_anchor);
+        if let Some(k) = book::bucket_of(anchor, before.1, before.0)? {
+            let (s, c) = book::entry(&self.book, k);
+            let out = (s.safe_sub(before.1)?, c.safe_sub(before.0)?);
+            book::set_entry(&mut self.book, k, out);
+        }
+        if let Some(k) = book::bucket_of(anchor, after.1, after.0)? {
+            // An account enters the book only after a reading anchored it.
+            require!(self.book_anchor != 0, ZlError::InvariantViolated);
+            let (s, c) = book::entry(&self.book, k);
+            let with = (s.safe_add(after.1)?, c.safe_add(after.0)?);
+            book::set_entry(&mut self.book, k, with);
+        }
+        Ok(())
+    }
+
+    /// What the margin accounts not in auction visibly owe beyond their
+    /// collateral valued at `worth` (an upper bound, `engine::book`),
+    /// debt-token units.
+    pub fn book_shortfall(&self, worth: Fp) -> Result<u64> {
+        require!(self.book.len() == book::BYTES, ZlError::InvariantViolated);
+        let s = book::shortfall_ceil(Fp(self.book_anchor), &self.book, self.index(), worth)?;
+        Ok(s.min(u64::MAX as u128) as u64)
     }
 
     /// The volatility buffer `b` in force.
@@ -421,14 +493,16 @@ impl Market {
         })
     }
 
-    /// The part of open borrower auctions' principal that their lots,
-    /// valued at `floor` (rounded down), do not cover and that insurance and
-    /// POL could not pay: a loss everyone can see coming, which an LP leaving
-    /// now must not shift onto those who stay. Lots are valued together, so
-    /// one auction's surplus offsets another's shortfall (a lower bound).
-    pub fn uncovered_auction_shortfall(&self, floor: Fp) -> Result<u64> {
+    /// The loss in sight that insurance and POL could not pay, with
+    /// collateral valued at `worth` (rounded down): open borrower auctions'
+    /// principal beyond their lots (valued together, so one auction's
+    /// surplus offsets another's shortfall) plus what the margin accounts
+    /// not yet kicked owe beyond their collateral (`Market::book_shortfall`,
+    /// an upper bound). A loss everyone can see coming, which an LP leaving
+    /// now must not shift onto those who stay.
+    pub fn uncovered_shortfall(&self, worth: Fp) -> Result<u64> {
         let backing = to_u64(
-            floor
+            worth
                 .mul_int_floor(self.auction_lots as u128)?
                 .min(u64::MAX as u128),
         )?;
@@ -436,18 +510,19 @@ impl Market {
         Ok(self
             .auction_debt
             .saturating_sub(backing)
+            .saturating_add(self.book_shortfall(worth)?)
             .saturating_sub(backstops))
     }
 
-    /// The LPs' assets less the visible uncovered auction shortfall with the
-    /// lots valued at `worth` (`risk::lot_valuation` for an exit,
+    /// The LPs' assets less the uncovered shortfall in sight with collateral
+    /// valued at `worth` (`risk::lot_valuation` for an exit,
     /// `risk::lot_valuation_high` for a deposit): the one price both an LP
-    /// exit and an LP deposit take while borrower auctions are open, so no
-    /// LP who moves shifts a loss already in sight onto the others.
+    /// exit and an LP deposit take while the market has debt, so no LP who
+    /// moves shifts a loss already in sight onto the others.
     pub fn lp_assets_net(&self, worth: Fp) -> Result<u64> {
         Ok(self
             .lp_assets()?
-            .saturating_sub(self.uncovered_auction_shortfall(worth)?))
+            .saturating_sub(self.uncovered_shortfall(worth)?))
     }
 
     /// Maker's dust rule on a position: its debt is zero or at least
@@ -497,4 +572,4 @@ impl Market {
     }
 }
 
-const _: () = assert!(Market::SIZE == 1_024);
+const _: () = assert!(Market::SIZE == 2_560);

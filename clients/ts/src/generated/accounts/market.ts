@@ -7,6 +7,8 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   assertAccountExists,
   assertAccountsExist,
   combineCodec,
@@ -36,12 +38,12 @@ import {
   transformEncoder,
   type Account,
   type Address,
+  type Codec,
+  type Decoder,
   type EncodedAccount,
+  type Encoder,
   type FetchAccountConfig,
   type FetchAccountsConfig,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
   type MaybeAccount,
   type MaybeEncodedAccount,
   type ReadonlyUint8Array,
@@ -199,7 +201,30 @@ export type Market = {
   heldCurMax: bigint;
   /** Collateral publish time of the current bucket's first reading, unix seconds. */
   heldCurStart: bigint;
-  /** Reserved for future fields (125 bytes, zero). */
+  /**
+   * Lowest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point;
+   * 0 while empty. With held_cur_min, the low an LP exit values collateral at.
+   */
+  heldPrevMin: bigint;
+  /**
+   * Lowest conf-adjusted spot price of the current held-price bucket, 1e18 fixed point;
+   * 0 while empty.
+   */
+  heldCurMin: bigint;
+  /**
+   * The book's anchor: the power of two at or below the share price (conf-adjusted spot /
+   * borrow index, 1e18 fixed point) at the first reading the market recorded; 0 before it.
+   * Never changes after.
+   */
+  bookAnchor: bigint;
+  /**
+   * The underwater book's 96 buckets (keyed by debt_shares / collateral), 1,536 bytes:
+   * bucket k is the little-endian u64 debt shares at 16k and u64 collateral at 16k + 8 of
+   * the indebted margin accounts in it; the shares sum to total_debt_shares. Bytes in a
+   * vector: Borsh copies them at once, onto the heap, not the 4 KB SBF stack frame.
+   */
+  book: ReadonlyUint8Array;
+  /** Reserved for future fields (73 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
@@ -342,12 +367,35 @@ export type MarketArgs = {
   heldCurMax: number | bigint;
   /** Collateral publish time of the current bucket's first reading, unix seconds. */
   heldCurStart: number | bigint;
-  /** Reserved for future fields (125 bytes, zero). */
+  /**
+   * Lowest conf-adjusted spot price of the previous held-price bucket, 1e18 fixed point;
+   * 0 while empty. With held_cur_min, the low an LP exit values collateral at.
+   */
+  heldPrevMin: number | bigint;
+  /**
+   * Lowest conf-adjusted spot price of the current held-price bucket, 1e18 fixed point;
+   * 0 while empty.
+   */
+  heldCurMin: number | bigint;
+  /**
+   * The book's anchor: the power of two at or below the share price (conf-adjusted spot /
+   * borrow index, 1e18 fixed point) at the first reading the market recorded; 0 before it.
+   * Never changes after.
+   */
+  bookAnchor: number | bigint;
+  /**
+   * The underwater book's 96 buckets (keyed by debt_shares / collateral), 1,536 bytes:
+   * bucket k is the little-endian u64 debt shares at 16k and u64 collateral at 16k + 8 of
+   * the indebted margin accounts in it; the shares sum to total_debt_shares. Bytes in a
+   * vector: Borsh copies them at once, onto the heap, not the 4 KB SBF stack frame.
+   */
+  book: ReadonlyUint8Array;
+  /** Reserved for future fields (73 bytes, zero). */
   reserved: ReadonlyUint8Array;
 };
 
 /** Gets the encoder for {@link MarketArgs} account data. */
-export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
+export function getMarketEncoder(): Encoder<MarketArgs> {
   return transformEncoder(
     getStructEncoder([
       ['discriminator', fixEncoderSize(getBytesEncoder(), 8)],
@@ -395,14 +443,18 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ['heldPrevStart', getI64Encoder()],
       ['heldCurMax', getU128Encoder()],
       ['heldCurStart', getI64Encoder()],
-      ['reserved', fixEncoderSize(getBytesEncoder(), 125)],
+      ['heldPrevMin', getU128Encoder()],
+      ['heldCurMin', getU128Encoder()],
+      ['bookAnchor', getU128Encoder()],
+      ['book', addEncoderSizePrefix(getBytesEncoder(), getU32Encoder())],
+      ['reserved', fixEncoderSize(getBytesEncoder(), 73)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
 }
 
 /** Gets the decoder for {@link Market} account data. */
-export function getMarketDecoder(): FixedSizeDecoder<Market> {
+export function getMarketDecoder(): Decoder<Market> {
   return getStructDecoder([
     ['discriminator', fixDecoderSize(getBytesDecoder(), 8)],
     ['version', getU8Decoder()],
@@ -449,12 +501,16 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ['heldPrevStart', getI64Decoder()],
     ['heldCurMax', getU128Decoder()],
     ['heldCurStart', getI64Decoder()],
-    ['reserved', fixDecoderSize(getBytesDecoder(), 125)],
+    ['heldPrevMin', getU128Decoder()],
+    ['heldCurMin', getU128Decoder()],
+    ['bookAnchor', getU128Decoder()],
+    ['book', addDecoderSizePrefix(getBytesDecoder(), getU32Decoder())],
+    ['reserved', fixDecoderSize(getBytesDecoder(), 73)],
   ]);
 }
 
 /** Gets the codec for {@link Market} account data. */
-export function getMarketCodec(): FixedSizeCodec<MarketArgs, Market> {
+export function getMarketCodec(): Codec<MarketArgs, Market> {
   return combineCodec(getMarketEncoder(), getMarketDecoder());
 }
 
@@ -506,8 +562,4 @@ export async function fetchAllMaybeMarket(
 ): Promise<MaybeAccount<Market>[]> {
   const maybeAccounts = await fetchEncodedAccounts(rpc, addresses, config);
   return maybeAccounts.map((maybeAccount) => decodeMarket(maybeAccount));
-}
-
-export function getMarketSize(): number {
-  return 1024;
 }

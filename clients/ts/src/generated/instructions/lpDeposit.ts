@@ -152,12 +152,12 @@ export type LpDepositAsyncInput<
   tokenProgram?: Address<TAccountTokenProgram>;
   /**
    * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
-   * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+   * Required by lp_withdraw and lp_deposit while the market has debt.
    */
   collateralOracle?: Address<TAccountCollateralOracle>;
   /**
    * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
-   * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+   * Required by lp_withdraw and lp_deposit while the market has debt.
    */
   debtOracle?: Address<TAccountDebtOracle>;
   amount: LpDepositInstructionDataArgs['amount'];
@@ -307,12 +307,12 @@ export type LpDepositInput<
   tokenProgram?: Address<TAccountTokenProgram>;
   /**
    * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
-   * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+   * Required by lp_withdraw and lp_deposit while the market has debt.
    */
   collateralOracle?: Address<TAccountCollateralOracle>;
   /**
    * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
-   * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+   * Required by lp_withdraw and lp_deposit while the market has debt.
    */
   debtOracle?: Address<TAccountDebtOracle>;
   amount: LpDepositInstructionDataArgs['amount'];
@@ -451,12 +451,12 @@ export type ParsedLpDepositInstruction<
     tokenProgram: TAccountMetas[7];
     /**
      * Optional: the collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id).
-     * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+     * Required by lp_withdraw and lp_deposit while the market has debt.
      */
     collateralOracle?: TAccountMetas[8] | undefined;
     /**
      * Optional: the debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id).
-     * Required by lp_withdraw and lp_deposit while borrower auctions are open.
+     * Required by lp_withdraw and lp_deposit while the market has debt.
      */
     debtOracle?: TAccountMetas[9] | undefined;
   };
