@@ -137,7 +137,7 @@ describe("the program's oracle reader on captured mainnet PriceUpdateV2 accounts
 
     test(`${label}: refresh_market reports the documented spot and EMA prices`, async () => {
       const { f, real } = await setup(c);
-      const r = await f.env.exec([f.ixRefresh()]);
+      const r = await f.env.exec([await f.ixRefresh()]);
       assert.deepEqual(
         r.events.map((e) => e.name),
         ['MarketRefreshed'],
@@ -234,7 +234,7 @@ describe("the program's oracle reader on captured mainnet PriceUpdateV2 accounts
       const { f, real, writeOther } = await setup(c);
       f.env.advance(60n); // now - publish_time = 65 > 60
       writeOther(); // the synthetic side stays fresh: the real one is the stale one
-      const r = await f.env.expectRefused(f.ixRefresh(), ZERO_LOSS_ERROR__ORACLE_STALE);
+      const r = await f.env.expectRefused(await f.ixRefresh(), ZERO_LOSS_ERROR__ORACLE_STALE);
       assert.equal(r.error?.program?.name, 'OracleStale');
       const m = f.marketState();
       const feed = c.side === 'collateral' ? m.collateralFeedId : m.debtFeedId;

@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use anchor_lang_idl::build::IdlBuilder;
 use anchor_lang_idl::types::{
     Idl, IdlArrayLen, IdlDefinedFields, IdlField, IdlGenericArg, IdlInstruction,
-    IdlInstructionAccount, IdlInstructionAccountItem, IdlSeed, IdlType, IdlTypeDef, IdlTypeDefTy,
+    IdlInstructionAccount, IdlInstructionAccountItem, IdlPda, IdlSeed, IdlSeedAccount,
+    IdlSeedConst, IdlType, IdlTypeDef, IdlTypeDefTy,
 };
+use zero_loss::state::{seeds, VaultKind};
 
 /// Where everything is.
 pub struct Paths {
@@ -49,7 +51,7 @@ pub fn build_idl_json(paths: &Paths) -> Result<String, String> {
     // same either way, so let the child resolve it again.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     std::env::set_var("CARGO_TARGET_DIR", paths.root.join("target/idl"));
-    let idl = IdlBuilder::new()
+    let mut idl = IdlBuilder::new()
         .program_path(paths.program.clone())
         .resolution(true)
         .skip_lint(false)
@@ -57,10 +59,72 @@ pub fn build_idl_json(paths: &Paths) -> Result<String, String> {
         .cargo_args(vec!["--locked".into(), "--lib".into()])
         .build()
         .map_err(|e| format!("building the IDL: {e}"))?;
+    add_market_pda_seeds(&mut idl);
     let mut json = anchor_lang_idl::serde_json::to_string_pretty(&idl)
         .map_err(|e| format!("serializing the IDL: {e}"))?;
     json.push('\n');
     Ok(json)
+}
+
+/// The seeds of an account the program checks against the address stored on
+/// the market (`address = market.vault(kind)`, `market.lp_mint`), by its
+/// name in the instruction: the market's vaults and LP mint, created by
+/// `init_market` as PDAs of exactly these seeds (state/seeds.rs). A stored
+/// address costs the program nothing to check, where a `seeds` constraint
+/// would derive a PDA per account per instruction; the IDL carries the seeds
+/// so that Anchor's `.accounts()` and Codama's async builders derive them.
+/// (`withdraw_pol`'s `pol_vault` is either POL vault, by its argument, and
+/// keeps none.)
+fn market_pda_seeds(name: &str) -> Option<Vec<IdlSeed>> {
+    let market = IdlSeed::Account(IdlSeedAccount {
+        path: "market".into(),
+        account: None,
+    });
+    let constant = |value: &[u8]| {
+        IdlSeed::Const(IdlSeedConst {
+            value: value.to_vec(),
+        })
+    };
+    let vault = |kind: VaultKind| {
+        Some(vec![
+            constant(seeds::VAULT),
+            market.clone(),
+            constant(&kind.seed()),
+        ])
+    };
+    match name {
+        "collateral_vault" => vault(VaultKind::Collateral),
+        "liquidity_vault" => vault(VaultKind::Liquidity),
+        "insurance_vault" => vault(VaultKind::Insurance),
+        "pol_debt_vault" => vault(VaultKind::PolDebt),
+        "pol_collateral_vault" => vault(VaultKind::PolCollateral),
+        "lp_mint" => Some(vec![constant(seeds::LP_MINT), market.clone()]),
+        _ => None,
+    }
+}
+
+/// Adds [`market_pda_seeds`] to every such account of an instruction that
+/// names the `market` and carries no address or seeds of its own.
+pub fn add_market_pda_seeds(idl: &mut Idl) {
+    for ix in &mut idl.instructions {
+        if !flat_accounts(&ix.accounts)
+            .iter()
+            .any(|a| a.name == "market")
+        {
+            continue;
+        }
+        for acc in flat_accounts_mut(&mut ix.accounts) {
+            if acc.pda.is_some() || acc.address.is_some() {
+                continue;
+            }
+            if let Some(seeds) = market_pda_seeds(&acc.name) {
+                acc.pda = Some(IdlPda {
+                    seeds,
+                    program: None,
+                });
+            }
+        }
+    }
 }
 
 pub fn load_idl(path: &Path) -> Result<Idl, String> {
@@ -98,6 +162,19 @@ pub fn missing_docs(idl: &Idl) -> Vec<String> {
         missing.push(format!("error {}", e.name));
     }
     missing
+}
+
+fn flat_accounts_mut(items: &mut [IdlInstructionAccountItem]) -> Vec<&mut IdlInstructionAccount> {
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            IdlInstructionAccountItem::Single(a) => out.push(a),
+            IdlInstructionAccountItem::Composite(c) => {
+                out.extend(flat_accounts_mut(&mut c.accounts))
+            }
+        }
+    }
+    out
 }
 
 fn flat_accounts(items: &[IdlInstructionAccountItem]) -> Vec<&IdlInstructionAccount> {
@@ -725,6 +802,57 @@ mod tests {
             "{:?}",
             init.shared
         );
+    }
+
+    /// Every vault and LP-mint account in the IDL carries seeds, and the
+    /// seeds derive the address the program's own helpers derive for a
+    /// market (the addresses `init_market` creates and stores).
+    #[test]
+    fn every_market_vault_carries_seeds_that_derive_its_address() {
+        use zero_loss::state::seeds::{lp_mint_address, vault_address};
+        let idl = load_idl(&paths().idl).expect("idl");
+        let program = zero_loss::ID;
+        let market = anchor_lang_idl::types::IdlSeedAccount {
+            path: "market".into(),
+            account: None,
+        };
+        let market_key = zero_loss::ID; // any key: the seeds, not the key, are checked
+        let mut seen = 0;
+        for ix in &idl.instructions {
+            for acc in flat_accounts(&ix.accounts) {
+                let expected = match acc.name.as_str() {
+                    "collateral_vault" => {
+                        vault_address(&program, &market_key, VaultKind::Collateral)
+                    }
+                    "liquidity_vault" => vault_address(&program, &market_key, VaultKind::Liquidity),
+                    "insurance_vault" => vault_address(&program, &market_key, VaultKind::Insurance),
+                    "pol_debt_vault" => vault_address(&program, &market_key, VaultKind::PolDebt),
+                    "pol_collateral_vault" => {
+                        vault_address(&program, &market_key, VaultKind::PolCollateral)
+                    }
+                    "lp_mint" => lp_mint_address(&program, &market_key),
+                    _ => continue,
+                };
+                let pda = acc
+                    .pda
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}.{} has no seeds", ix.name, acc.name));
+                let bytes: Vec<Vec<u8>> = pda
+                    .seeds
+                    .iter()
+                    .map(|s| match s {
+                        IdlSeed::Const(c) => c.value.clone(),
+                        IdlSeed::Account(a) if *a == market => market_key.to_bytes().to_vec(),
+                        other => panic!("{}.{}: unexpected seed {other:?}", ix.name, acc.name),
+                    })
+                    .collect();
+                let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+                let derived = anchor_lang::prelude::Pubkey::find_program_address(&refs, &program);
+                assert_eq!(derived, expected, "{}.{}", ix.name, acc.name);
+                seen += 1;
+            }
+        }
+        assert!(seen >= 30, "only {seen} vault accounts seen");
     }
 
     #[test]

@@ -33,7 +33,7 @@ import {
   getLpDepositInstructionAsync,
   getLpWithdrawInstructionAsync,
   getOpenMarginAccountInstructionAsync,
-  getRefreshMarketInstruction,
+  getRefreshMarketInstructionAsync,
   getSettleAuctionInstructionAsync,
   getStartAuctionInstructionAsync,
 } from '../../src';
@@ -192,11 +192,6 @@ export class MarketFixture {
           admin,
           collateralMint,
           debtMint,
-          collateralVault: addrs.collateralVault,
-          liquidityVault: addrs.liquidityVault,
-          insuranceVault: addrs.insuranceVault,
-          polDebtVault: addrs.polDebtVault,
-          polCollateralVault: addrs.polCollateralVault,
           collateralFeedId: feeds.collateral,
           debtFeedId: feeds.debt,
           params: opts.params ?? EXAMPLE_PARAMS,
@@ -269,6 +264,9 @@ export class MarketFixture {
   }
 
   // --- instruction builders (the generated client) ---
+  // No vault or LP-mint address is passed: the async builders derive them
+  // from the IDL's seeds (["vault", market, [kind]], ["lp_mint", market]),
+  // so every test below also checks that derivation against the program.
 
   private oracles() {
     return { collateralOracle: this.collateralOracle, debtOracle: this.debtOracle };
@@ -279,8 +277,6 @@ export class MarketFixture {
     return {
       lp: u.kp,
       market: this.market,
-      liquidityVault: this.addrs.liquidityVault,
-      lpMint: this.lpMint,
       lpToken: u.debtAta,
       lpShares: u.lpAta,
       ...this.oracles(),
@@ -304,7 +300,6 @@ export class MarketFixture {
       depositor: u.kp,
       market: this.market,
       marginAccount: u.margin,
-      collateralVault: this.addrs.collateralVault,
       source: u.collateralAta,
       amount,
     });
@@ -315,7 +310,6 @@ export class MarketFixture {
       owner: u.kp,
       market: this.market,
       marginAccount: u.margin,
-      liquidityVault: this.addrs.liquidityVault,
       destination: u.debtAta,
       ...this.oracles(),
       amount,
@@ -326,17 +320,14 @@ export class MarketFixture {
     return getFundInsuranceInstructionAsync({
       funder,
       market: this.market,
-      insuranceVault: this.addrs.insuranceVault,
       source,
       amount,
     });
   }
 
-  ixRefresh(): Instruction {
-    return getRefreshMarketInstruction({
+  ixRefresh(): Promise<Instruction> {
+    return getRefreshMarketInstructionAsync({
       market: this.market,
-      liquidityVault: this.addrs.liquidityVault,
-      insuranceVault: this.addrs.insuranceVault,
       ...this.oracles(),
     });
   }
@@ -360,7 +351,6 @@ export class MarketFixture {
       market: this.market,
       marginAccount: margin,
       auction,
-      insuranceVault: this.addrs.insuranceVault,
       kickerDebt: kicker.debtAta,
       ...this.oracles(),
     });
@@ -373,11 +363,6 @@ export class MarketFixture {
       auction,
       kicker,
       marginAccount: margin,
-      liquidityVault: this.addrs.liquidityVault,
-      insuranceVault: this.addrs.insuranceVault,
-      polDebtVault: this.addrs.polDebtVault,
-      collateralVault: this.addrs.collateralVault,
-      polCollateralVault: this.addrs.polCollateralVault,
     });
   }
 }

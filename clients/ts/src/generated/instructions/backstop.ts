@@ -30,9 +30,16 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import {
+  findCollateralVaultPda,
+  findInsuranceVaultPda,
+  findLiquidityVaultPda,
+  findPolCollateralVaultPda,
+  findPolDebtVaultPda,
+  findProtocolPda,
+} from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const BACKSTOP_DISCRIMINATOR = new Uint8Array([208, 127, 153, 19, 132, 252, 146, 249]);
 
@@ -143,27 +150,27 @@ export type BackstopAsyncInput<
    * The market's POL debt-asset vault, which pays for the lot.
    * Must be the vault recorded on the market, PDA ["vault", market, [3]].
    */
-  polDebtVault: Address<TAccountPolDebtVault>;
+  polDebtVault?: Address<TAccountPolDebtVault>;
   /**
    * The market's POL collateral vault, which receives the collateral.
    * Must be the vault recorded on the market, PDA ["vault", market, [4]].
    */
-  polCollateralVault: Address<TAccountPolCollateralVault>;
+  polCollateralVault?: Address<TAccountPolCollateralVault>;
   /**
    * The market's liquidity vault, which receives the principal.
    * Must be the vault recorded on the market, PDA ["vault", market, [1]].
    */
-  liquidityVault: Address<TAccountLiquidityVault>;
+  liquidityVault?: Address<TAccountLiquidityVault>;
   /**
    * The market's insurance vault, which receives the penalty.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The market's collateral vault, which pays the collateral out.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /** The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id). */
   collateralOracle: Address<TAccountCollateralOracle>;
   /** The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id). */
@@ -242,6 +249,31 @@ export async function getBackstopInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.polDebtVault.value) {
+    accounts.polDebtVault.value = await findPolDebtVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.polCollateralVault.value) {
+    accounts.polCollateralVault.value = await findPolCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -34,9 +34,15 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import {
+  findCollateralVaultPda,
+  findInsuranceVaultPda,
+  findLiquidityVaultPda,
+  findPolDebtVaultPda,
+  findProtocolPda,
+} from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const BID_DISCRIMINATOR = new Uint8Array([199, 56, 85, 38, 146, 243, 37, 158]);
 
@@ -162,22 +168,22 @@ export type BidAsyncInput<
    * The market's liquidity vault, which receives a borrower auction's principal.
    * Must be the vault recorded on the market, PDA ["vault", market, [1]].
    */
-  liquidityVault: Address<TAccountLiquidityVault>;
+  liquidityVault?: Address<TAccountLiquidityVault>;
   /**
    * The market's insurance vault, which receives a borrower auction's penalty.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The market's POL debt-asset vault, which receives a POL auction's proceeds.
    * Must be the vault recorded on the market, PDA ["vault", market, [3]].
    */
-  polDebtVault: Address<TAccountPolDebtVault>;
+  polDebtVault?: Address<TAccountPolDebtVault>;
   /**
    * The market's collateral vault, which pays the collateral out.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /**
    * The bidder's debt-asset account that pays.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -275,6 +281,26 @@ export async function getBidInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.polDebtVault.value) {
+    accounts.polDebtVault.value = await findPolDebtVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findLiquidityVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const BORROW_DISCRIMINATOR = new Uint8Array([228, 253, 131, 202, 207, 116, 89, 18]);
 
@@ -138,7 +138,7 @@ export type BorrowAsyncInput<
    * The market's liquidity vault, which pays the loan.
    * Must be the vault recorded on the market, PDA ["vault", market, [1]].
    */
-  liquidityVault: Address<TAccountLiquidityVault>;
+  liquidityVault?: Address<TAccountLiquidityVault>;
   /**
    * Debt-asset account that receives the loan.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -214,6 +214,11 @@ export async function getBorrowInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findCollateralVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const DEPOSIT_COLLATERAL_DISCRIMINATOR = new Uint8Array([
   156, 131, 142, 116, 146, 247, 162, 120,
@@ -144,7 +144,7 @@ export type DepositCollateralAsyncInput<
    * The market's collateral vault, which receives the deposit.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /**
    * The depositor's collateral account that pays.
    * Must hold the market's collateral mint and must not be one of the market's vaults.
@@ -226,6 +226,11 @@ export async function getDepositCollateralInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

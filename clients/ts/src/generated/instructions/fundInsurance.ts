@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findInsuranceVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const FUND_INSURANCE_DISCRIMINATOR = new Uint8Array([58, 216, 37, 162, 201, 50, 20, 66]);
 
@@ -124,7 +124,7 @@ export type FundInsuranceAsyncInput<
    * The market's insurance vault, which receives the funds.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The funder's debt-asset account that pays.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -184,6 +184,11 @@ export async function getFundInsuranceInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

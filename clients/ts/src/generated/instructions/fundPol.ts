@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findPolDebtVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const FUND_POL_DISCRIMINATOR = new Uint8Array([234, 15, 89, 2, 246, 155, 195, 73]);
 
@@ -121,7 +121,7 @@ export type FundPolAsyncInput<
    * The market's POL debt-asset vault, which receives the funds.
    * Must be the vault recorded on the market, PDA ["vault", market, [3]].
    */
-  polDebtVault: Address<TAccountPolDebtVault>;
+  polDebtVault?: Address<TAccountPolDebtVault>;
   /**
    * The admin's debt-asset account that pays.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -181,6 +181,11 @@ export async function getFundPolInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.polDebtVault.value) {
+    accounts.polDebtVault.value = await findPolDebtVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findLiquidityVaultPda, findLpMintPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const LP_WITHDRAW_DISCRIMINATOR = new Uint8Array([205, 206, 130, 170, 173, 51, 11, 169]);
 
@@ -135,9 +135,9 @@ export type LpWithdrawAsyncInput<
    * The market's liquidity vault, which receives deposits and pays withdrawals.
    * Must be the vault recorded on the market, PDA ["vault", market, [1]].
    */
-  liquidityVault: Address<TAccountLiquidityVault>;
+  liquidityVault?: Address<TAccountLiquidityVault>;
   /** The market's LP-share mint, PDA ["lp_mint", market]; must be the market's. */
-  lpMint: Address<TAccountLpMint>;
+  lpMint?: Address<TAccountLpMint>;
   /**
    * The LP's debt-asset account, source on deposit and destination on withdrawal.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -228,6 +228,14 @@ export async function getLpWithdrawInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.lpMint.value) {
+    accounts.lpMint.value = await findLpMintPda({ market: expectAddress(accounts.market.value) });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -27,8 +27,9 @@ import {
   type ReadonlyUint8Array,
   type WritableAccount,
 } from '@solana/kit';
+import { findInsuranceVaultPda, findLiquidityVaultPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const REFRESH_MARKET_DISCRIMINATOR = new Uint8Array([76, 37, 172, 33, 240, 82, 61, 152]);
 
@@ -91,6 +92,119 @@ export function getRefreshMarketInstructionDataCodec(): FixedSizeCodec<
     getRefreshMarketInstructionDataEncoder(),
     getRefreshMarketInstructionDataDecoder(),
   );
+}
+
+export type RefreshMarketAsyncInput<
+  TAccountMarket extends string = string,
+  TAccountLiquidityVault extends string = string,
+  TAccountInsuranceVault extends string = string,
+  TAccountCollateralOracle extends string = string,
+  TAccountDebtOracle extends string = string,
+  TAccountTokenProgram extends string = string,
+> = {
+  /**
+   * The market, PDA ["market", collateral_mint, debt_mint].
+   * Its interest, volatility, budget and breaker state are updated.
+   */
+  market: Address<TAccountMarket>;
+  /**
+   * The market's liquidity vault, which pays the reserve sweep.
+   * Must be the vault recorded on the market, PDA ["vault", market, [1]].
+   */
+  liquidityVault?: Address<TAccountLiquidityVault>;
+  /**
+   * The market's insurance vault, which receives the reserve sweep.
+   * Must be the vault recorded on the market, PDA ["vault", market, [2]].
+   */
+  insuranceVault?: Address<TAccountInsuranceVault>;
+  /** The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id). */
+  collateralOracle: Address<TAccountCollateralOracle>;
+  /** The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id). */
+  debtOracle: Address<TAccountDebtOracle>;
+  /** The SPL Token program. */
+  tokenProgram?: Address<TAccountTokenProgram>;
+};
+
+export async function getRefreshMarketInstructionAsync<
+  TAccountMarket extends string,
+  TAccountLiquidityVault extends string,
+  TAccountInsuranceVault extends string,
+  TAccountCollateralOracle extends string,
+  TAccountDebtOracle extends string,
+  TAccountTokenProgram extends string,
+  TProgramAddress extends Address = typeof ZERO_LOSS_PROGRAM_ADDRESS,
+>(
+  input: RefreshMarketAsyncInput<
+    TAccountMarket,
+    TAccountLiquidityVault,
+    TAccountInsuranceVault,
+    TAccountCollateralOracle,
+    TAccountDebtOracle,
+    TAccountTokenProgram
+  >,
+  config?: { programAddress?: TProgramAddress },
+): Promise<
+  RefreshMarketInstruction<
+    TProgramAddress,
+    TAccountMarket,
+    TAccountLiquidityVault,
+    TAccountInsuranceVault,
+    TAccountCollateralOracle,
+    TAccountDebtOracle,
+    TAccountTokenProgram
+  >
+> {
+  // Program address.
+  const programAddress = config?.programAddress ?? ZERO_LOSS_PROGRAM_ADDRESS;
+
+  // Original accounts.
+  const originalAccounts = {
+    market: { value: input.market ?? null, isWritable: true },
+    liquidityVault: { value: input.liquidityVault ?? null, isWritable: true },
+    insuranceVault: { value: input.insuranceVault ?? null, isWritable: true },
+    collateralOracle: { value: input.collateralOracle ?? null, isWritable: false },
+    debtOracle: { value: input.debtOracle ?? null, isWritable: false },
+    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+  };
+  const accounts = originalAccounts as Record<keyof typeof originalAccounts, ResolvedAccount>;
+
+  // Resolve default values.
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.tokenProgram.value) {
+    accounts.tokenProgram.value =
+      'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA' as Address<'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'>;
+  }
+
+  const getAccountMeta = getAccountMetaFactory(programAddress, 'programId');
+  return Object.freeze({
+    accounts: [
+      getAccountMeta(accounts.market),
+      getAccountMeta(accounts.liquidityVault),
+      getAccountMeta(accounts.insuranceVault),
+      getAccountMeta(accounts.collateralOracle),
+      getAccountMeta(accounts.debtOracle),
+      getAccountMeta(accounts.tokenProgram),
+    ],
+    data: getRefreshMarketInstructionDataEncoder().encode({}),
+    programAddress,
+  } as RefreshMarketInstruction<
+    TProgramAddress,
+    TAccountMarket,
+    TAccountLiquidityVault,
+    TAccountInsuranceVault,
+    TAccountCollateralOracle,
+    TAccountDebtOracle,
+    TAccountTokenProgram
+  >);
 }
 
 export type RefreshMarketInput<

@@ -32,8 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
+import { findLiquidityVaultPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const REPAY_DISCRIMINATOR = new Uint8Array([234, 103, 67, 82, 208, 234, 219, 166]);
 
@@ -99,6 +100,121 @@ export function getRepayInstructionDataCodec(): FixedSizeCodec<
   RepayInstructionData
 > {
   return combineCodec(getRepayInstructionDataEncoder(), getRepayInstructionDataDecoder());
+}
+
+export type RepayAsyncInput<
+  TAccountPayer extends string = string,
+  TAccountMarket extends string = string,
+  TAccountMarginAccount extends string = string,
+  TAccountLiquidityVault extends string = string,
+  TAccountSource extends string = string,
+  TAccountTokenProgram extends string = string,
+> = {
+  /** Signer: the payer (anyone); authority of the source account. */
+  payer: TransactionSigner<TAccountPayer>;
+  /**
+   * The market, PDA ["market", collateral_mint, debt_mint].
+   * Interest accrues and the repayment joins liquidity.
+   */
+  market: Address<TAccountMarket>;
+  /**
+   * The margin account whose debt is repaid (any owner).
+   * Must belong to the market.
+   */
+  marginAccount: Address<TAccountMarginAccount>;
+  /**
+   * The market's liquidity vault, which receives the repayment.
+   * Must be the vault recorded on the market, PDA ["vault", market, [1]].
+   */
+  liquidityVault?: Address<TAccountLiquidityVault>;
+  /**
+   * The payer's debt-asset account that pays.
+   * Must hold the market's debt mint and must not be one of the market's vaults.
+   */
+  source: Address<TAccountSource>;
+  /** The SPL Token program. */
+  tokenProgram?: Address<TAccountTokenProgram>;
+  amount: RepayInstructionDataArgs['amount'];
+};
+
+export async function getRepayInstructionAsync<
+  TAccountPayer extends string,
+  TAccountMarket extends string,
+  TAccountMarginAccount extends string,
+  TAccountLiquidityVault extends string,
+  TAccountSource extends string,
+  TAccountTokenProgram extends string,
+  TProgramAddress extends Address = typeof ZERO_LOSS_PROGRAM_ADDRESS,
+>(
+  input: RepayAsyncInput<
+    TAccountPayer,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountLiquidityVault,
+    TAccountSource,
+    TAccountTokenProgram
+  >,
+  config?: { programAddress?: TProgramAddress },
+): Promise<
+  RepayInstruction<
+    TProgramAddress,
+    TAccountPayer,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountLiquidityVault,
+    TAccountSource,
+    TAccountTokenProgram
+  >
+> {
+  // Program address.
+  const programAddress = config?.programAddress ?? ZERO_LOSS_PROGRAM_ADDRESS;
+
+  // Original accounts.
+  const originalAccounts = {
+    payer: { value: input.payer ?? null, isWritable: false },
+    market: { value: input.market ?? null, isWritable: true },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
+    liquidityVault: { value: input.liquidityVault ?? null, isWritable: true },
+    source: { value: input.source ?? null, isWritable: true },
+    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+  };
+  const accounts = originalAccounts as Record<keyof typeof originalAccounts, ResolvedAccount>;
+
+  // Original args.
+  const args = { ...input };
+
+  // Resolve default values.
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.tokenProgram.value) {
+    accounts.tokenProgram.value =
+      'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA' as Address<'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'>;
+  }
+
+  const getAccountMeta = getAccountMetaFactory(programAddress, 'programId');
+  return Object.freeze({
+    accounts: [
+      getAccountMeta(accounts.payer),
+      getAccountMeta(accounts.market),
+      getAccountMeta(accounts.marginAccount),
+      getAccountMeta(accounts.liquidityVault),
+      getAccountMeta(accounts.source),
+      getAccountMeta(accounts.tokenProgram),
+    ],
+    data: getRepayInstructionDataEncoder().encode(args as RepayInstructionDataArgs),
+    programAddress,
+  } as RepayInstruction<
+    TProgramAddress,
+    TAccountPayer,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountLiquidityVault,
+    TAccountSource,
+    TAccountTokenProgram
+  >);
 }
 
 export type RepayInput<

@@ -30,9 +30,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findInsuranceVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const RESTART_AUCTION_DISCRIMINATOR = new Uint8Array([45, 55, 82, 25, 42, 254, 218, 182]);
 
@@ -129,7 +129,7 @@ export type RestartAuctionAsyncInput<
    * The market's insurance vault, which pays the keeper reward.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The keeper's debt-asset account that receives the keeper reward.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -201,6 +201,11 @@ export async function getRestartAuctionInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

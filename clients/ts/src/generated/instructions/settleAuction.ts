@@ -30,9 +30,16 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import {
+  findCollateralVaultPda,
+  findInsuranceVaultPda,
+  findLiquidityVaultPda,
+  findPolCollateralVaultPda,
+  findPolDebtVaultPda,
+  findProtocolPda,
+} from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const SETTLE_AUCTION_DISCRIMINATOR = new Uint8Array([246, 196, 183, 98, 222, 139, 46, 133]);
 
@@ -156,27 +163,27 @@ export type SettleAuctionAsyncInput<
    * The market's liquidity vault, which receives the shortfall cover from insurance and POL.
    * Must be the vault recorded on the market, PDA ["vault", market, [1]].
    */
-  liquidityVault: Address<TAccountLiquidityVault>;
+  liquidityVault?: Address<TAccountLiquidityVault>;
   /**
    * The market's insurance vault, which pays shortfall cover first.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The market's POL debt-asset vault, which pays shortfall cover after insurance.
    * Must be the vault recorded on the market, PDA ["vault", market, [3]].
    */
-  polDebtVault: Address<TAccountPolDebtVault>;
+  polDebtVault?: Address<TAccountPolDebtVault>;
   /**
    * The market's collateral vault, which pays a POL auction's leftover lot back to POL.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /**
    * The market's POL collateral vault, which receives a POL auction's leftover lot.
    * Must be the vault recorded on the market, PDA ["vault", market, [4]].
    */
-  polCollateralVault: Address<TAccountPolCollateralVault>;
+  polCollateralVault?: Address<TAccountPolCollateralVault>;
   /** The SPL Token program. */
   tokenProgram?: Address<TAccountTokenProgram>;
 };
@@ -251,6 +258,31 @@ export async function getSettleAuctionInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.liquidityVault.value) {
+    accounts.liquidityVault.value = await findLiquidityVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.polDebtVault.value) {
+    accounts.polDebtVault.value = await findPolDebtVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.polCollateralVault.value) {
+    accounts.polCollateralVault.value = await findPolCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -30,9 +30,9 @@ import {
   type WritableAccount,
   type WritableSignerAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findInsuranceVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const START_AUCTION_DISCRIMINATOR = new Uint8Array([255, 2, 149, 136, 148, 125, 65, 195]);
 
@@ -141,7 +141,7 @@ export type StartAuctionAsyncInput<
    * The market's insurance vault, which pays the keeper reward.
    * Must be the vault recorded on the market, PDA ["vault", market, [2]].
    */
-  insuranceVault: Address<TAccountInsuranceVault>;
+  insuranceVault?: Address<TAccountInsuranceVault>;
   /**
    * The kicker's debt-asset account that receives the keeper reward.
    * Must hold the market's debt mint and must not be one of the market's vaults.
@@ -223,6 +223,11 @@ export async function getStartAuctionInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.insuranceVault.value) {
+    accounts.insuranceVault.value = await findInsuranceVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -32,9 +32,9 @@ import {
   type WritableAccount,
   type WritableSignerAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findCollateralVaultPda, findPolCollateralVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const START_POL_AUCTION_DISCRIMINATOR = new Uint8Array([119, 200, 147, 239, 39, 0, 103, 14]);
 
@@ -144,12 +144,12 @@ export type StartPolAuctionAsyncInput<
    * The market's POL collateral vault, which pays the lot.
    * Must be the vault recorded on the market, PDA ["vault", market, [4]].
    */
-  polCollateralVault: Address<TAccountPolCollateralVault>;
+  polCollateralVault?: Address<TAccountPolCollateralVault>;
   /**
    * The market's collateral vault, which holds the lot while it sells.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /** The collateral's Pyth PriceUpdateV2 account (the market's collateral_feed_id). */
   collateralOracle: Address<TAccountCollateralOracle>;
   /** The debt asset's Pyth PriceUpdateV2 account (the market's debt_feed_id). */
@@ -226,6 +226,16 @@ export async function getStartPolAuctionInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.polCollateralVault.value) {
+    accounts.polCollateralVault.value = await findPolCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

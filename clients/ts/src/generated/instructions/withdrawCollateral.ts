@@ -32,9 +32,9 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from '@solana/kit';
-import { findProtocolPda } from '../pdas';
+import { findCollateralVaultPda, findProtocolPda } from '../pdas';
 import { ZERO_LOSS_PROGRAM_ADDRESS } from '../programs';
-import { getAccountMetaFactory, type ResolvedAccount } from '../shared';
+import { expectAddress, getAccountMetaFactory, type ResolvedAccount } from '../shared';
 
 export const WITHDRAW_COLLATERAL_DISCRIMINATOR = new Uint8Array([
   115, 135, 168, 106, 139, 214, 138, 150,
@@ -146,7 +146,7 @@ export type WithdrawCollateralAsyncInput<
    * The market's collateral vault, which pays the withdrawal.
    * Must be the vault recorded on the market, PDA ["vault", market, [0]].
    */
-  collateralVault: Address<TAccountCollateralVault>;
+  collateralVault?: Address<TAccountCollateralVault>;
   /**
    * Collateral account that receives the withdrawal.
    * Must hold the market's collateral mint and must not be one of the market's vaults.
@@ -228,6 +228,11 @@ export async function getWithdrawCollateralInstructionAsync<
   // Resolve default values.
   if (!accounts.protocol.value) {
     accounts.protocol.value = await findProtocolPda();
+  }
+  if (!accounts.collateralVault.value) {
+    accounts.collateralVault.value = await findCollateralVaultPda({
+      market: expectAddress(accounts.market.value),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
