@@ -72,6 +72,9 @@ export type TxResult = {
 };
 
 export class Env {
+  /** Every instruction of the program in a transaction that succeeded, in order. */
+  readonly executed: Instruction[] = [];
+
   private constructor(
     readonly svm: LiteSVM,
     readonly payer: KeyPairSigner,
@@ -177,6 +180,8 @@ export class Env {
         }
       }
       out.error = error;
+    } else {
+      this.executed.push(...ixs.filter((ix) => ix.programAddress === ZERO_LOSS_PROGRAM_ADDRESS));
     }
     return out;
   }

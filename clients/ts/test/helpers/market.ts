@@ -6,6 +6,7 @@
  */
 import {
   type Address,
+  AccountRole,
   type Instruction,
   type KeyPairSigner,
   address,
@@ -15,27 +16,44 @@ import {
 import {
   AuctionCurve,
   type MarketAddresses,
+  PolAsset,
   type PriceUpdateV2,
   type RiskParamsArgs,
   decodeAuction,
   decodeMarginAccount,
   decodeMarket,
+  decodeProtocol,
   deriveMarketAddresses,
   findAuctionPda,
   findLpMintPda,
   findMarginAccountPda,
+  getAcceptAdminInstructionAsync,
+  getBackstopInstructionAsync,
   getBorrowInstructionAsync,
   getCheckHealthInstruction,
+  getCloseMarginAccountInstruction,
   getDepositCollateralInstructionAsync,
+  getExecuteMarketParamsInstruction,
   getFundInsuranceInstructionAsync,
+  getFundPolInstructionAsync,
   getInitMarketInstructionAsync,
   getInitProtocolInstructionAsync,
+  getLiquidateBatchInstructionAsync,
+  getLiquidatePartialInstructionAsync,
   getLpDepositInstructionAsync,
   getLpWithdrawInstructionAsync,
   getOpenMarginAccountInstructionAsync,
+  getProposeAdminInstructionAsync,
   getRefreshMarketInstructionAsync,
+  getRepayInstructionAsync,
+  getRestartAuctionInstructionAsync,
+  getSetPauseInstructionAsync,
   getSettleAuctionInstructionAsync,
   getStartAuctionInstructionAsync,
+  getStartPolAuctionInstructionAsync,
+  getUpdateMarketParamsInstructionAsync,
+  getWithdrawCollateralInstructionAsync,
+  getWithdrawPolInstructionAsync,
 } from '../../src';
 import { Env } from './env';
 
@@ -251,6 +269,12 @@ export class MarketFixture {
     return decodeMarginAccount(a).data;
   }
 
+  protocolState() {
+    const a = this.env.svm.getAccount(this.addrs.protocol);
+    if (!a.exists) throw new Error('no protocol');
+    return decodeProtocol(a).data;
+  }
+
   /** A funded user with token accounts for both assets and the LP share. */
   async user(coll: bigint, debt: bigint): Promise<User> {
     const kp = await this.env.newUser();
@@ -261,6 +285,28 @@ export class MarketFixture {
     if (debt > 0n) await this.env.mintTo(this.debtMint, debtAta, debt);
     const [margin] = await findMarginAccountPda({ market: this.market, owner: kp.address });
     return { kp, collateralAta, debtAta, lpAta, margin };
+  }
+
+  /** An LP who has deposited `amount` of the debt asset. */
+  async lp(amount: bigint): Promise<User> {
+    const u = await this.user(0n, amount);
+    await this.env.exec([await this.ixLpDeposit(u, amount)]);
+    return u;
+  }
+
+  /** A user with a margin account holding `coll` collateral, having borrowed `debt`. */
+  async borrower(coll: bigint, debt: bigint): Promise<User> {
+    const u = await this.user(coll, 0n);
+    await this.env.exec([await this.ixOpen(u), await this.ixDeposit(u, coll)]);
+    if (debt > 0n) await this.env.exec([await this.ixBorrow(u, debt)]);
+    return u;
+  }
+
+  /** A debt-asset token account of the admin holding `amount`. */
+  async adminDebtAccount(amount: bigint): Promise<Address> {
+    const a = await this.env.createTokenAccount(this.debtMint, this.admin.address);
+    if (amount > 0n) await this.env.mintTo(this.debtMint, a, amount);
+    return a;
   }
 
   // --- instruction builders (the generated client) ---
@@ -363,6 +409,136 @@ export class MarketFixture {
       auction,
       kicker,
       marginAccount: margin,
+    });
+  }
+
+  ixRepay(payer: User, margin: Address, amount: bigint): Promise<Instruction> {
+    return getRepayInstructionAsync({
+      payer: payer.kp,
+      market: this.market,
+      marginAccount: margin,
+      source: payer.debtAta,
+      amount,
+    });
+  }
+
+  ixWithdraw(u: User, amount: bigint): Promise<Instruction> {
+    return getWithdrawCollateralInstructionAsync({
+      owner: u.kp,
+      market: this.market,
+      marginAccount: u.margin,
+      destination: u.collateralAta,
+      ...this.oracles(),
+      amount,
+    });
+  }
+
+  ixClose(u: User): Instruction {
+    return getCloseMarginAccountInstruction({ owner: u.kp, marginAccount: u.margin });
+  }
+
+  ixLiquidatePartial(liq: User, margin: Address, maxRepay: bigint): Promise<Instruction> {
+    return getLiquidatePartialInstructionAsync({
+      liquidator: liq.kp,
+      market: this.market,
+      marginAccount: margin,
+      liquidatorDebt: liq.debtAta,
+      liquidatorCollateral: liq.collateralAta,
+      ...this.oracles(),
+      maxRepay,
+    });
+  }
+
+  /**
+   * `liquidate_batch` over `margins`, one `max_repay` each. The generated
+   * builder takes no remaining accounts: the margin accounts are appended
+   * to its accounts, writable, in order.
+   */
+  async ixLiquidateBatch(liq: User, margins: Address[], maxRepays: bigint[]): Promise<Instruction> {
+    const ix = await getLiquidateBatchInstructionAsync({
+      liquidator: liq.kp,
+      market: this.market,
+      liquidatorDebt: liq.debtAta,
+      liquidatorCollateral: liq.collateralAta,
+      ...this.oracles(),
+      maxRepays,
+    });
+    return {
+      ...ix,
+      accounts: [
+        ...ix.accounts,
+        ...margins.map((address) => ({ address, role: AccountRole.WRITABLE })),
+      ],
+    };
+  }
+
+  ixFundPol(admin: KeyPairSigner, source: Address, amount: bigint): Promise<Instruction> {
+    return getFundPolInstructionAsync({ admin, market: this.market, source, amount });
+  }
+
+  /** `withdraw_pol` of `asset` from the POL vault of that asset to `destination`. */
+  ixWithdrawPol(
+    admin: KeyPairSigner,
+    asset: PolAsset,
+    destination: Address,
+    amount: bigint,
+  ): Promise<Instruction> {
+    return getWithdrawPolInstructionAsync({
+      admin,
+      market: this.market,
+      polVault: asset === PolAsset.Debt ? this.addrs.polDebtVault : this.addrs.polCollateralVault,
+      destination,
+      asset,
+      amount,
+    });
+  }
+
+  ixSetPause(admin: KeyPairSigner, paused: number): Promise<Instruction> {
+    return getSetPauseInstructionAsync({ admin, paused });
+  }
+
+  ixProposeAdmin(admin: KeyPairSigner, newAdmin: Address): Promise<Instruction> {
+    return getProposeAdminInstructionAsync({ admin, newAdmin });
+  }
+
+  ixAcceptAdmin(pendingAdmin: KeyPairSigner): Promise<Instruction> {
+    return getAcceptAdminInstructionAsync({ pendingAdmin });
+  }
+
+  ixUpdateParams(admin: KeyPairSigner, params: RiskParamsArgs): Promise<Instruction> {
+    return getUpdateMarketParamsInstructionAsync({ admin, market: this.market, params });
+  }
+
+  ixExecuteParams(): Instruction {
+    return getExecuteMarketParamsInstruction({ market: this.market });
+  }
+
+  ixRestart(keeper: User, auction: Address): Promise<Instruction> {
+    return getRestartAuctionInstructionAsync({
+      keeper: keeper.kp,
+      market: this.market,
+      auction,
+      keeperDebt: keeper.debtAta,
+      ...this.oracles(),
+    });
+  }
+
+  ixBackstop(keeper: KeyPairSigner, auction: Address): Promise<Instruction> {
+    return getBackstopInstructionAsync({
+      keeper,
+      market: this.market,
+      auction,
+      ...this.oracles(),
+    });
+  }
+
+  ixStartPolAuction(admin: KeyPairSigner, auction: Address, lot: bigint): Promise<Instruction> {
+    return getStartPolAuctionInstructionAsync({
+      admin,
+      market: this.market,
+      auction,
+      ...this.oracles(),
+      lot,
     });
   }
 }
