@@ -6,4 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/build-sbf.sh" >/dev/null
 cd "$root"
-SBF_OUT_DIR="$root/target/deploy" RUST_LOG="${RUST_LOG:-error}" cargo test -p zero-loss-tests --locked "$@"
+# The fuzzer's quick run is 500 sequences a thread natively; on the VM 100
+# (what it adds there is the compute budgets of every instruction).
+SBF_OUT_DIR="$root/target/deploy" RUST_LOG="${RUST_LOG:-error}" \
+    ZL_FUZZ_SEQUENCES="${ZL_FUZZ_SEQUENCES:-100}" cargo test -p zero-loss-tests --locked "$@"

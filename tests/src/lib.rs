@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod budget;
+pub mod fuzz;
 pub mod market;
 pub mod pyth;
 mod stubs;
@@ -169,8 +170,10 @@ impl Env {
         self.set_time(t).await;
     }
 
-    /// Sends `ixs` with the env payer as fee payer and `signers` besides.
-    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+    /// `ixs` signed by the env payer (fee payer) and those of `signers` the
+    /// message asks for, made unique by a nonce; on the VM, with exactly the
+    /// sum of the program instructions' compute budgets.
+    async fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         self.nonce += 1;
         let mut all = ixs.to_vec();
         // On the VM, a transaction of program instructions gets exactly the
@@ -204,12 +207,12 @@ impl Env {
                 .copied()
                 .filter(|k| k.pubkey() != payer && needed(&k.pubkey())),
         );
-        let tx = Transaction::new_signed_with_payer(
-            &all,
-            Some(&self.ctx.payer.pubkey()),
-            &keys,
-            blockhash,
-        );
+        Transaction::new_signed_with_payer(&all, Some(&payer), &keys, blockhash)
+    }
+
+    /// Sends `ixs` with the env payer as fee payer and `signers` besides.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let tx = self.transaction(ixs, signers).await;
         match self
             .ctx
             .banks_client
@@ -224,6 +227,21 @@ impl Env {
                 logs: vec![],
                 error: Some(e),
             },
+            Err(e) => panic!("bank error: {e:?}"),
+        }
+    }
+
+    /// Simulates `ixs`, signed as [`Env::send`] signs them, writing
+    /// nothing; returns the transaction's error, if any.
+    pub async fn simulate(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Option<solana_transaction::TransactionError> {
+        let tx = self.transaction(ixs, signers).await;
+        match self.ctx.banks_client.simulate_transaction(tx).await {
+            Ok(r) => r.result.and_then(|r| r.err()),
+            Err(BanksClientError::TransactionError(e)) => Some(e),
             Err(e) => panic!("bank error: {e:?}"),
         }
     }

@@ -320,8 +320,8 @@ mod tests {
 
     #[test]
     fn engine_cu_come_from_the_performance_table() {
-        assert_eq!(measured_cu("liquidate_partial"), Some(46_216.0));
-        assert_eq!(measured_cu("bid"), Some(41_981.0));
+        assert_eq!(measured_cu("liquidate_partial"), Some(46_215.0));
+        assert_eq!(measured_cu("bid"), Some(42_006.0));
         assert_eq!(measured_cu("no_such_instruction"), None);
         for a in [
             Action::RefreshMarket,

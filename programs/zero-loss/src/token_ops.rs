@@ -18,6 +18,8 @@ pub struct Endpoints<'a, 'info> {
     pub caller: Option<AccountInfo<'info>>,
     pub caller_debt: Option<AccountInfo<'info>>,
     pub caller_collateral: Option<AccountInfo<'info>>,
+    pub caller_shares: Option<AccountInfo<'info>>,
+    pub lp_mint: Option<AccountInfo<'info>>,
 }
 
 impl<'a, 'info> Endpoints<'a, 'info> {
@@ -32,7 +34,21 @@ impl<'a, 'info> Endpoints<'a, 'info> {
             caller: None,
             caller_debt: None,
             caller_collateral: None,
+            caller_shares: None,
+            lp_mint: None,
         }
+    }
+
+    /// The LP mint and the caller's share account, for a transition that
+    /// mints or burns shares.
+    pub fn shares(
+        mut self,
+        lp_mint: AccountInfo<'info>,
+        caller_shares: AccountInfo<'info>,
+    ) -> Self {
+        self.lp_mint = Some(lp_mint);
+        self.caller_shares = Some(caller_shares);
+        self
     }
 
     pub fn vault(mut self, kind: VaultKind, account: AccountInfo<'info>) -> Self {
@@ -57,6 +73,8 @@ impl<'a, 'info> Endpoints<'a, 'info> {
             Party::Vault(k) => self.vaults[k as usize].clone(),
             Party::CallerDebt => self.caller_debt.clone(),
             Party::CallerCollateral => self.caller_collateral.clone(),
+            Party::CallerShares => self.caller_shares.clone(),
+            Party::LpMint => self.lp_mint.clone(),
         };
         // A transition asked for an account its handler did not load.
         acc.ok_or_else(|| error!(ZlError::InvariantViolated))
@@ -65,26 +83,29 @@ impl<'a, 'info> Endpoints<'a, 'info> {
 
 /// Performs a transition's token moves in order, skipping zero amounts: out
 /// of a vault signed by the market PDA, out of the caller's account signed
-/// by the caller.
+/// by the caller; shares from the LP mint are minted (signed by the market
+/// PDA), shares to it burned (signed by the caller). The program's only
+/// token CPI path.
 pub fn apply(e: &Endpoints, moves: &Moves) -> Result<()> {
+    let caller = || {
+        e.caller
+            .clone()
+            .ok_or_else(|| error!(ZlError::InvariantViolated))
+    };
     for m in moves.iter().filter(|m| m.amount > 0) {
         let (from, to) = (e.account(m.from)?, e.account(m.to)?);
-        match m.from {
-            Party::Vault(_) => transfer_out(e.token_program, e.market, from, to, m.amount)?,
-            Party::CallerDebt | Party::CallerCollateral => {
-                let signer = e
-                    .caller
-                    .clone()
-                    .ok_or_else(|| error!(ZlError::InvariantViolated))?;
-                transfer_in(e.token_program, from, to, signer, m.amount)?
-            }
+        match (m.from, m.to) {
+            (Party::LpMint, _) => mint_shares(e.token_program, e.market, from, to, m.amount)?,
+            (_, Party::LpMint) => burn_shares(e.token_program, to, from, caller()?, m.amount)?,
+            (Party::Vault(_), _) => transfer_out(e.token_program, e.market, from, to, m.amount)?,
+            _ => transfer_in(e.token_program, from, to, caller()?, m.amount)?,
         }
     }
     Ok(())
 }
 
 /// Moves `amount` from a user's token account, signed by `authority`.
-pub fn transfer_in<'info>(
+fn transfer_in<'info>(
     token_program: &Program<'info, Token>,
     from: AccountInfo<'info>,
     to: AccountInfo<'info>,
@@ -100,7 +121,7 @@ pub fn transfer_in<'info>(
 }
 
 /// Moves `amount` out of a market vault, signed by the market PDA.
-pub fn transfer_out<'info>(
+fn transfer_out<'info>(
     token_program: &Program<'info, Token>,
     market: &Account<'info, Market>,
     from_vault: AccountInfo<'info>,
@@ -122,7 +143,7 @@ pub fn transfer_out<'info>(
 }
 
 /// Mints LP shares, signed by the market PDA.
-pub fn mint_shares<'info>(
+fn mint_shares<'info>(
     token_program: &Program<'info, Token>,
     market: &Account<'info, Market>,
     mint: AccountInfo<'info>,
@@ -144,7 +165,7 @@ pub fn mint_shares<'info>(
 }
 
 /// Burns LP shares from a holder's account, signed by the holder.
-pub fn burn_shares<'info>(
+fn burn_shares<'info>(
     token_program: &Program<'info, Token>,
     mint: AccountInfo<'info>,
     from: AccountInfo<'info>,

@@ -1,5 +1,6 @@
-//! The liquidation path's state transitions, each in one place, on the plain
-//! account structs and validated prices (docs/design.md, section 4.7).
+//! The program's state transitions, each in one place, on the plain account
+//! structs and validated prices (docs/design.md, section 4.7): the
+//! liquidation path, and the lending and LP half.
 //!
 //! The handlers load and check accounts, read the clock and the oracles,
 //! call one function here, apply the token [`Moves`] it returns and emit the
@@ -8,9 +9,12 @@
 //! and what the keeper expects is what runs on chain.
 
 pub mod auction;
+pub mod lending;
 pub mod liquidation;
+pub mod lp;
 #[cfg(test)]
 mod model_tests;
+pub mod treasury;
 
 use crate::state::VaultKind;
 
@@ -23,6 +27,11 @@ pub enum Party {
     CallerDebt,
     /// The caller's collateral token account (signed for by the caller).
     CallerCollateral,
+    /// The caller's LP-share token account (signed for by the caller).
+    CallerShares,
+    /// The market's LP mint: shares moved from it are minted (signed for by
+    /// the market PDA), shares moved to it are burned.
+    LpMint,
 }
 
 /// The two assets of a market.
@@ -30,6 +39,8 @@ pub enum Party {
 pub enum Asset {
     Collateral,
     Debt,
+    /// The market's LP shares.
+    Shares,
 }
 
 impl Party {
@@ -40,6 +51,7 @@ impl Party {
             | Party::Vault(VaultKind::PolCollateral)
             | Party::CallerCollateral => Asset::Collateral,
             Party::Vault(_) | Party::CallerDebt => Asset::Debt,
+            Party::CallerShares | Party::LpMint => Asset::Shares,
         }
     }
 }

@@ -139,6 +139,7 @@ impl Model {
             Party::Vault(k) => &mut self.vaults[k as usize],
             Party::CallerDebt => &mut self.outside_debt,
             Party::CallerCollateral => &mut self.outside_coll,
+            Party::CallerShares | Party::LpMint => unreachable!("no LP moves in the model"),
         }
     }
 

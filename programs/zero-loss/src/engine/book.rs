@@ -140,6 +140,47 @@ fn shl_at_most(v: u128, e: i32, bound: u128) -> bool {
     }
 }
 
+/// Which side of the true shortfall a bound lies on. An LP exit takes the
+/// upper bound (the one who leaves must not take a loss with it), an LP
+/// deposit the lower (the one who enters must not buy shares cheap): each
+/// leans against the LP who moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    Upper,
+    Lower,
+}
+
+/// [`shortfall_ceil`] or [`shortfall_floor`].
+pub fn shortfall(
+    anchor: Fp,
+    book: &[u8],
+    index: Fp,
+    price: Fp,
+    bound: Bound,
+) -> Result<u128, MathError> {
+    match bound {
+        Bound::Upper => shortfall_ceil(anchor, book, index, price),
+        Bound::Lower => shortfall_floor(book, index, price),
+    }
+}
+
+/// A lower bound on the same sum: each bucket's `floor(shares * index) -
+/// ceil(collateral * price)` where positive (a sum of shortfalls is at least
+/// the shortfall of the sums), exact for a bucket wholly underwater.
+pub fn shortfall_floor(book: &[u8], index: Fp, price: Fp) -> Result<u128, MathError> {
+    let mut total: u128 = 0;
+    for k in 0..BUCKETS {
+        let (s, c) = entry(book, k);
+        if s == 0 {
+            continue;
+        }
+        let debt = index.mul_int_floor(s as u128)?;
+        let part = debt.saturating_sub(price.mul_int_ceil(c as u128)?);
+        total = total.checked_add(part).ok_or(MathError::Overflow)?;
+    }
+    Ok(total)
+}
+
 /// An upper bound on `sum max(0, debt - collateral * price)` over the
 /// book's accounts at borrow `index` and collateral `price` (debt units per
 /// collateral unit), debt-token units. A bucket wholly above `price /
@@ -324,6 +365,9 @@ mod tests {
             let bound = shortfall_ceil(anchor, &b, index, price).unwrap();
             let n = accounts.len() as u128;
             prop_assert!(bound + n >= truth, "bound {} < truth {}", bound, truth);
+            // The lower bound is never over it.
+            let lower = shortfall(anchor, &b, index, price, Bound::Lower).unwrap();
+            prop_assert!(lower <= truth, "lower {} > truth {}", lower, truth);
             // Inside the span (the straddling bucket closed at both ends),
             // over by at most 2^(1/6) - 1 of the collateral's value (and a
             // unit each).

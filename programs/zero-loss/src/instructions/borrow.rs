@@ -1,17 +1,15 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::lending;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::engine::shares;
 use crate::errors::ZlError;
 use crate::events::Borrowed;
-use crate::math::to_u64;
-use crate::math::SafeMath;
 use crate::oracle;
 use crate::risk;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// The owner borrows the debt asset against the account's collateral.
 #[derive(Accounts)]
@@ -49,60 +47,30 @@ pub struct Borrow<'info> {
 }
 
 pub fn handler(ctx: Context<Borrow>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::BORROW)?;
-    let market = &mut a.market;
-    market.require_breaker_clear()?;
-    require!(
-        a.margin_account.open_auctions == 0,
-        ZlError::AccountInAuction
-    );
     let now = Clock::get()?.unix_timestamp;
-    market.accrue_interest(now)?;
-    let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-    risk::require_breaker_clear_now(market, &prices)?;
-
-    let available = market
-        .liquidity_amount
-        .saturating_sub(market.pending_reserves);
-    require!(amount <= available, ZlError::InsufficientLiquidity);
-    // Shares rounded up: the borrower owes at least `amount`.
-    let new_shares = to_u64(shares::shares_for_borrow_ceil(
-        amount as u128,
-        market.index(),
-    )?)?;
-    let m = &mut a.margin_account;
-    let account_shares = m.debt_shares.safe_add(new_shares)?;
-    market.total_debt_shares.safe_add_assign(new_shares)?;
-    require!(
-        market.total_debt()? <= market.params.borrow_cap,
-        ZlError::BorrowCapExceeded
-    );
-    let report = risk::require_opening_risk_ok(market, m.collateral, account_shares, &prices)?;
-    market.require_not_dust(report.debt)?;
-
-    let before = m.position();
-    m.debt_shares = account_shares;
-    market.rebook(before, m.position())?;
-    market.liquidity_amount.safe_sub_assign(amount)?;
-    m.invariant()?;
-    market.invariant()?;
-
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.liquidity_vault.to_account_info(),
-        a.destination.to_account_info(),
-        amount,
+    let (co, dor) = (&a.collateral_oracle, &a.debt_oracle);
+    let (moves, out) = lending::borrow(&mut a.market, &mut a.margin_account, amount, now, |m| {
+        oracle::load_prices(m, co, dor, now)
+    })?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .caller(
+                a.owner.to_account_info(),
+                Some(a.destination.to_account_info()),
+                None,
+            ),
+        &moves,
     )?;
     emit_event!(Borrowed {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
-        margin_account: m.key(),
+        margin_account: a.margin_account.key(),
         amount,
-        debt: report.debt,
-        ltv_bps: risk::ltv_bps(report.ltv),
+        debt: out.debt,
+        ltv_bps: risk::ltv_bps(out.ltv),
     });
     Ok(())
 }

@@ -1,24 +1,21 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::lending;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::CollateralDeposited;
-use crate::math::SafeMath;
+use crate::oracle;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
-use crate::token_ops;
-use crate::{oracle, risk};
+use crate::token_ops::{self, Endpoints};
 
 /// Adds collateral to a margin account. Anyone may deposit into any
-/// account: it only makes the account safer.
-///
-/// The market's `collateral_cap` binds only accounts that owe nothing (no
-/// debt shares and no open auctions). An account with debt or an auction
-/// open may always add collateral: it only lowers its LTV, and a cap that a
-/// whale has filled must never stop a distressed borrower from topping up
-/// (security finding 7). The market's exposure to its borrowers stays
-/// bounded by `borrow_cap`.
+/// account: it only makes the account safer. Past the market's
+/// `collateral_cap` only an indebted account may, and only by what brings it
+/// back to the target LTV (`controller::lending::deposit`, security finding
+/// 7): a whale at the cap cannot stop a distressed borrower topping up, nor
+/// can a small debt open the cap to anyone.
 #[derive(Accounts)]
 pub struct DepositCollateral<'info> {
     /// Signer: the depositor (anyone); authority of the source account.
@@ -56,50 +53,29 @@ pub struct DepositCollateral<'info> {
 }
 
 pub fn handler(ctx: Context<DepositCollateral>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::DEPOSIT)?;
-    let market = &mut a.market;
-    let m = &mut a.margin_account;
     let now = Clock::get()?.unix_timestamp;
-    let total = market.total_collateral.safe_add(amount)?;
-    if total > market.params.collateral_cap {
-        // Past the cap only an indebted account, and only by what brings it
-        // back to the target LTV: a whale at the cap cannot stop a distressed
-        // borrower topping up, nor can a small debt open the cap to anyone.
-        require!(m.debt_shares > 0, ZlError::CollateralCapExceeded);
-        market.accrue_interest(now)?;
-        let prices = oracle::load_required_prices(
-            market,
-            a.collateral_oracle.as_deref(),
-            a.debt_oracle.as_deref(),
-            now,
-        )?;
-        let room = risk::collateral_for_target(market, m.debt_shares, &prices)?;
-        require!(
-            m.collateral.safe_add(amount)? <= room,
-            ZlError::CollateralCapExceeded
-        );
-    }
-    market.total_collateral = total;
-    let before = m.position();
-    m.collateral.safe_add_assign(amount)?;
-    market.rebook(before, m.position())?;
-    m.invariant()?;
-
-    token_ops::transfer_in(
-        &a.token_program,
-        a.source.to_account_info(),
-        a.collateral_vault.to_account_info(),
-        a.depositor.to_account_info(),
-        amount,
+    let (co, dor) = (a.collateral_oracle.as_deref(), a.debt_oracle.as_deref());
+    let moves = lending::deposit(&mut a.market, &mut a.margin_account, amount, now, |m| {
+        oracle::load_required_prices(m, co, dor, now)
+    })?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info())
+            .caller(
+                a.depositor.to_account_info(),
+                None,
+                Some(a.source.to_account_info()),
+            ),
+        &moves,
     )?;
     emit_event!(CollateralDeposited {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
-        margin_account: m.key(),
+        margin_account: a.margin_account.key(),
         amount,
-        collateral: m.collateral
+        collateral: a.margin_account.collateral
     });
     Ok(())
 }

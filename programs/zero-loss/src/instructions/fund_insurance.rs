@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::treasury;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::InsuranceFunded;
-use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// Anyone may add the debt asset to a market's insurance fund.
 #[derive(Accounts)]
@@ -36,16 +36,18 @@ pub struct FundInsurance<'info> {
 }
 
 pub fn handler(ctx: Context<FundInsurance>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
-    a.market.insurance_amount.safe_add_assign(amount)?;
-    token_ops::transfer_in(
-        &a.token_program,
-        a.source.to_account_info(),
-        a.insurance_vault.to_account_info(),
-        a.funder.to_account_info(),
-        amount,
+    let moves = treasury::fund_insurance(&mut a.market, amount)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info())
+            .caller(
+                a.funder.to_account_info(),
+                Some(a.source.to_account_info()),
+                None,
+            ),
+        &moves,
     )?;
     let now = Clock::get()?.unix_timestamp;
     emit_event!(InsuranceFunded {

@@ -1,18 +1,14 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::lp;
 use crate::emit_event;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
-use crate::engine::fixed::Fp;
-use crate::engine::shares;
 use crate::errors::ZlError;
 use crate::events::LpDeposited;
-use crate::math::to_u64;
-use crate::math::SafeMath;
-use crate::oracle::MarketPrices;
+use crate::oracle;
 use crate::state::{pause, seeds, Market, Protocol, VaultKind};
-use crate::token_ops;
-use crate::{oracle, risk};
+use crate::token_ops::{self, Endpoints};
 
 /// The accounts of `lp_deposit` and `lp_withdraw`: an LP, its debt-asset
 /// account, its LP-share account, and the market's liquidity vault and mint.
@@ -58,77 +54,41 @@ pub struct LpLiquidity<'info> {
     pub debt_oracle: Option<UncheckedAccount<'info>>,
 }
 
-/// The LPs' assets an LP deposit or exit is priced on: while the market has
-/// debt (margin accounts' or open borrower auctions'), net of the shortfall
-/// in sight with collateral valued by `worth` (`Market::lp_assets_net`: open
-/// lots and the underwater book; the price accounts are then required),
-/// else the plain assets.
-pub(crate) fn lp_assets_priced(
-    market: &mut Market,
-    collateral_oracle: Option<&AccountInfo>,
-    debt_oracle: Option<&AccountInfo>,
-    now: i64,
-    worth: fn(&Market, &MarketPrices) -> Result<Fp>,
-) -> Result<u64> {
-    if market.auction_debt == 0 && market.total_debt_shares == 0 {
-        return market.lp_assets();
-    }
-    let prices = oracle::load_required_prices(market, collateral_oracle, debt_oracle, now)?;
-    market.lp_assets_net(worth(market, &prices)?)
-}
-
-/// Deposits `amount` of the debt asset for LP shares (rounded down).
+/// Deposits `amount` of the debt asset for LP shares (rounded down):
+/// `controller::lp::deposit`.
 pub fn handler(ctx: Context<LpLiquidity>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::LP)?;
-    let market = &mut a.market;
     let now = Clock::get()?.unix_timestamp;
-    market.accrue_interest(now)?;
-
-    // The program's own count, not the mint's supply: see Market::lp_shares.
-    let supply = market.lp_shares;
-    // Lots at the held floor: the depositor cannot deepen the mark-down with
-    // a low reading, so a new LP does not absorb a loss already on the books.
-    let assets = lp_assets_priced(
-        market,
-        a.collateral_oracle.as_deref(),
-        a.debt_oracle.as_deref(),
-        now,
-        risk::lot_valuation_high,
-    )?;
-    require!(supply == 0 || assets > 0, ZlError::PoolInsolvent);
-    let minted = to_u64(shares::lp_shares_for_deposit_floor(
-        amount as u128,
-        assets as u128,
-        supply as u128,
-    )?)?;
-    require!(minted > 0, ZlError::AmountTooSmall);
-
-    market.liquidity_amount.safe_add_assign(amount)?;
-    market.lp_shares.safe_add_assign(minted)?;
-    market.invariant()?;
-
-    token_ops::transfer_in(
-        &a.token_program,
-        a.lp_token.to_account_info(),
-        a.liquidity_vault.to_account_info(),
-        a.lp.to_account_info(),
-        amount,
-    )?;
-    token_ops::mint_shares(
-        &a.token_program,
-        market,
-        a.lp_mint.to_account_info(),
-        a.lp_shares.to_account_info(),
-        minted,
-    )?;
+    let (co, dor) = (a.collateral_oracle.as_deref(), a.debt_oracle.as_deref());
+    let (moves, minted) = lp::deposit(&mut a.market, amount, now, |m| {
+        oracle::load_required_prices(m, co, dor, now)
+    })?;
+    token_ops::apply(&a.endpoints(), &moves)?;
     emit_event!(LpDeposited {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
         lp: a.lp.key(),
         amount,
         shares: minted
     });
     Ok(())
+}
+
+impl<'info> LpLiquidity<'info> {
+    /// The token accounts an LP move touches: the liquidity vault, the LP
+    /// mint, and the LP's debt-asset and share accounts.
+    pub(crate) fn endpoints(&self) -> Endpoints<'_, 'info> {
+        Endpoints::new(&self.token_program, &self.market)
+            .vault(VaultKind::Liquidity, self.liquidity_vault.to_account_info())
+            .caller(
+                self.lp.to_account_info(),
+                Some(self.lp_token.to_account_info()),
+                None,
+            )
+            .shares(
+                self.lp_mint.to_account_info(),
+                self.lp_shares.to_account_info(),
+            )
+    }
 }

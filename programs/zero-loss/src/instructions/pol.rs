@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::treasury;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::{PolFunded, PolWithdrawn};
-use crate::math::SafeMath;
 use crate::state::{pause, seeds, Market, PolAsset, Protocol, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// The admin adds the debt asset to the POL vault that backstops auctions.
 #[derive(Accounts)]
@@ -36,16 +36,18 @@ pub struct FundPol<'info> {
 }
 
 pub fn fund_handler(ctx: Context<FundPol>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
-    a.market.pol_debt_amount.safe_add_assign(amount)?;
-    token_ops::transfer_in(
-        &a.token_program,
-        a.source.to_account_info(),
-        a.pol_debt_vault.to_account_info(),
-        a.admin.to_account_info(),
-        amount,
+    let moves = treasury::fund_pol(&mut a.market, amount)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::PolDebt, a.pol_debt_vault.to_account_info())
+            .caller(
+                a.admin.to_account_info(),
+                Some(a.source.to_account_info()),
+                None,
+            ),
+        &moves,
     )?;
     let now = Clock::get()?.unix_timestamp;
     emit_event!(PolFunded {
@@ -84,41 +86,25 @@ pub struct WithdrawPol<'info> {
 }
 
 pub fn withdraw_handler(ctx: Context<WithdrawPol>, asset: PolAsset, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     a.protocol.require_not_paused(pause::TREASURY)?;
-    let market = &mut a.market;
-    // POL is the backstop of open borrower auctions: of its debt asset, what
-    // they can still need stays (their outstanding principal, the most the
-    // waterfall can ask of it; the rest may leave, so a small auction, or a
-    // restart, cannot lock it all).
-    let auction_debt = market.auction_debt;
-    let (kind, held, locked) = match asset {
-        PolAsset::Debt => (
-            VaultKind::PolDebt,
-            &mut market.pol_debt_amount,
-            auction_debt,
-        ),
-        PolAsset::Collateral => (
-            VaultKind::PolCollateral,
-            &mut market.pol_collateral_amount,
-            0,
-        ),
+    let moves = treasury::withdraw_pol(&mut a.market, asset, amount)?;
+    let kind = treasury::pol_vault(asset);
+    require_keys_eq!(a.pol_vault.key(), a.market.vault(kind), ZlError::WrongVault);
+    let destination = Some(a.destination.to_account_info());
+    let (debt, collateral) = match asset {
+        PolAsset::Debt => (destination, None),
+        PolAsset::Collateral => (None, destination),
     };
-    require!(amount <= *held, ZlError::InsufficientPol);
-    require!(*held - amount >= locked, ZlError::PolLockedByAuctions);
-    held.safe_sub_assign(amount)?;
-    require_keys_eq!(a.pol_vault.key(), market.vault(kind), ZlError::WrongVault);
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.pol_vault.to_account_info(),
-        a.destination.to_account_info(),
-        amount,
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(kind, a.pol_vault.to_account_info())
+            .caller(a.admin.to_account_info(), debt, collateral),
+        &moves,
     )?;
     let now = Clock::get()?.unix_timestamp;
     emit_event!(PolWithdrawn {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
         asset,
         amount

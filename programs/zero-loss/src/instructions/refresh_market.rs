@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::treasury;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
@@ -9,7 +10,7 @@ use crate::events::{BreakerCleared, BreakerTripped, MarketRefreshed};
 use crate::oracle;
 use crate::risk;
 use crate::state::{breaker, Market, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// Permissionless crank: accrues interest and sweeps the reserve share into
 /// the insurance fund, samples the spot price into the volatility EWMA,
@@ -77,17 +78,14 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
         });
     }
 
-    let swept = market.take_reserve_sweep()?;
+    let (moves, swept) = treasury::sweep_reserves(market)?;
     market.invariant()?;
-    if swept > 0 {
-        token_ops::transfer_out(
-            &a.token_program,
-            market,
-            a.liquidity_vault.to_account_info(),
-            a.insurance_vault.to_account_info(),
-            swept,
-        )?;
-    }
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .vault(VaultKind::Insurance, a.insurance_vault.to_account_info()),
+        &moves,
+    )?;
     emit_event!(MarketRefreshed {
         market: market.key(),
         ts: now,

@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::lending;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::Repaid;
-use crate::math::SafeMath;
 use crate::state::{MarginAccount, Market, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// Anyone repays debt for any margin account. `amount` above the debt
 /// repays exactly the debt (so `u64::MAX` means "all of it"). Never paused.
@@ -38,37 +38,26 @@ pub struct Repay<'info> {
 }
 
 pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
-    let market = &mut a.market;
     let now = Clock::get()?.unix_timestamp;
-    market.accrue_interest(now)?;
-    let m = &mut a.margin_account;
-    require!(m.debt_shares > 0, ZlError::NothingToRepay);
-    let debt = market.debt_of(m.debt_shares)?;
-    let (retired, paid) = market.retire_debt(m.debt_shares, amount)?;
-    market.require_not_dust(debt.safe_sub(paid)?)?;
-    let before = m.position();
-    m.debt_shares.safe_sub_assign(retired)?;
-    market.rebook(before, m.position())?;
-    m.invariant()?;
-    market.invariant()?;
-
-    token_ops::transfer_in(
-        &a.token_program,
-        a.source.to_account_info(),
-        a.liquidity_vault.to_account_info(),
-        a.payer.to_account_info(),
-        paid,
+    let (moves, out) = lending::repay(&mut a.market, &mut a.margin_account, amount, now)?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Liquidity, a.liquidity_vault.to_account_info())
+            .caller(
+                a.payer.to_account_info(),
+                Some(a.source.to_account_info()),
+                None,
+            ),
+        &moves,
     )?;
-    let remaining = market.debt_of(m.debt_shares)?;
     emit_event!(Repaid {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
-        margin_account: m.key(),
+        margin_account: a.margin_account.key(),
         payer: a.payer.key(),
-        amount: paid,
-        debt: remaining
+        amount: out.paid,
+        debt: out.remaining
     });
     Ok(())
 }

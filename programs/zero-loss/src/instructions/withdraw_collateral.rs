@@ -1,15 +1,14 @@
 use anchor_lang::prelude::*;
 
+use crate::controller::lending;
 use crate::emit_event;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::errors::ZlError;
 use crate::events::CollateralWithdrawn;
-use crate::math::SafeMath;
 use crate::oracle;
-use crate::risk;
 use crate::state::{pause, seeds, MarginAccount, Market, Protocol, VaultKind};
-use crate::token_ops;
+use crate::token_ops::{self, Endpoints};
 
 /// The owner takes collateral out. With debt outstanding the account must
 /// end within `max_ltv` on the conservative price and in the healthy zone,
@@ -52,52 +51,32 @@ pub struct WithdrawCollateral<'info> {
 }
 
 pub fn handler(ctx: Context<WithdrawCollateral>, amount: u64) -> Result<()> {
-    require!(amount > 0, ZlError::ZeroAmount);
     let a = ctx.accounts;
     // A debt-free account risks nothing: no pause, no price, no breaker.
     if a.margin_account.debt_shares > 0 {
         a.protocol.require_not_paused(pause::BORROW)?;
     }
-    let market = &mut a.market;
-    require!(
-        a.margin_account.open_auctions == 0,
-        ZlError::AccountInAuction
-    );
-    let m = &mut a.margin_account;
-    require!(amount <= m.collateral, ZlError::InsufficientCollateral);
-    let remaining = m.collateral.safe_sub(amount)?;
-
-    // A debt-free account risks nothing: no price, no breaker.
-    if m.debt_shares > 0 {
-        market.require_breaker_clear()?;
-        let now = Clock::get()?.unix_timestamp;
-        market.accrue_interest(now)?;
-        let prices = oracle::load_prices(market, &a.collateral_oracle, &a.debt_oracle, now)?;
-        risk::require_breaker_clear_now(market, &prices)?;
-        risk::require_opening_risk_ok(market, remaining, m.debt_shares, &prices)?;
-    }
-
-    let before = m.position();
-    m.collateral = remaining;
-    market.rebook(before, m.position())?;
-    market.total_collateral.safe_sub_assign(amount)?;
-    m.invariant()?;
-    market.invariant()?;
-
-    token_ops::transfer_out(
-        &a.token_program,
-        market,
-        a.collateral_vault.to_account_info(),
-        a.destination.to_account_info(),
-        amount,
-    )?;
     let now = Clock::get()?.unix_timestamp;
+    let (co, dor) = (&a.collateral_oracle, &a.debt_oracle);
+    let moves = lending::withdraw(&mut a.market, &mut a.margin_account, amount, now, |m| {
+        oracle::load_prices(m, co, dor, now)
+    })?;
+    token_ops::apply(
+        &Endpoints::new(&a.token_program, &a.market)
+            .vault(VaultKind::Collateral, a.collateral_vault.to_account_info())
+            .caller(
+                a.owner.to_account_info(),
+                None,
+                Some(a.destination.to_account_info()),
+            ),
+        &moves,
+    )?;
     emit_event!(CollateralWithdrawn {
-        market: market.key(),
+        market: a.market.key(),
         ts: now,
-        margin_account: m.key(),
+        margin_account: a.margin_account.key(),
         amount,
-        collateral: remaining
+        collateral: a.margin_account.collateral
     });
     Ok(())
 }

@@ -256,6 +256,12 @@ impl Market {
         )?)
     }
 
+    /// Liquidity not lent out, less the reserves owed to insurance: what a
+    /// borrow or an LP exit may take (the reserves are not the LPs').
+    pub fn free_liquidity(&self) -> u64 {
+        self.liquidity_amount.saturating_sub(self.pending_reserves)
+    }
+
     /// Accrues interest up to `now`; returns the interest accrued.
     pub fn accrue_interest(&mut self, now: i64) -> Result<u64> {
         if now <= self.last_accrual_ts {
@@ -384,11 +390,11 @@ impl Market {
     }
 
     /// What the margin accounts not in auction visibly owe beyond their
-    /// collateral valued at `worth` (an upper bound, `engine::book`),
-    /// debt-token units.
-    pub fn book_shortfall(&self, worth: Fp) -> Result<u64> {
+    /// collateral valued at `worth`, as the `bound` on that side
+    /// (`engine::book`), debt-token units.
+    pub fn book_shortfall(&self, worth: Fp, bound: book::Bound) -> Result<u64> {
         require!(self.book.len() == book::BYTES, ZlError::InvariantViolated);
-        let s = book::shortfall_ceil(Fp(self.book_anchor), &self.book, self.index(), worth)?;
+        let s = book::shortfall(Fp(self.book_anchor), &self.book, self.index(), worth, bound)?;
         Ok(s.min(u64::MAX as u128) as u64)
     }
 
@@ -498,9 +504,10 @@ impl Market {
     /// principal beyond their lots (valued together, so one auction's
     /// surplus offsets another's shortfall) plus what the margin accounts
     /// not yet kicked owe beyond their collateral (`Market::book_shortfall`,
-    /// an upper bound). A loss everyone can see coming, which an LP leaving
-    /// now must not shift onto those who stay.
-    pub fn uncovered_shortfall(&self, worth: Fp) -> Result<u64> {
+    /// the `bound` on the mover's side). A loss everyone can see coming,
+    /// which an LP leaving now must not shift onto those who stay, nor one
+    /// arriving buy into cheap.
+    pub fn uncovered_shortfall(&self, worth: Fp, bound: book::Bound) -> Result<u64> {
         let backing = to_u64(
             worth
                 .mul_int_floor(self.auction_lots as u128)?
@@ -510,19 +517,20 @@ impl Market {
         Ok(self
             .auction_debt
             .saturating_sub(backing)
-            .saturating_add(self.book_shortfall(worth)?)
+            .saturating_add(self.book_shortfall(worth, bound)?)
             .saturating_sub(backstops))
     }
 
     /// The LPs' assets less the uncovered shortfall in sight with collateral
-    /// valued at `worth` (`risk::lot_valuation` for an exit,
-    /// `risk::lot_valuation_high` for a deposit): the one price both an LP
-    /// exit and an LP deposit take while the market has debt, so no LP who
-    /// moves shifts a loss already in sight onto the others.
-    pub fn lp_assets_net(&self, worth: Fp) -> Result<u64> {
+    /// valued at `worth` and the book's `bound` (an exit: `risk::lot_valuation`
+    /// and the upper bound; a deposit: `risk::lot_valuation_high` and the
+    /// lower): the one price both an LP exit and an LP deposit take while
+    /// the market has debt, each leaning against the LP who moves, so none
+    /// shifts a loss already in sight onto the others.
+    pub fn lp_assets_net(&self, worth: Fp, bound: book::Bound) -> Result<u64> {
         Ok(self
             .lp_assets()?
-            .saturating_sub(self.uncovered_shortfall(worth)?))
+            .saturating_sub(self.uncovered_shortfall(worth, bound)?))
     }
 
     /// Maker's dust rule on a position: its debt is zero or at least
