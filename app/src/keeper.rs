@@ -360,6 +360,33 @@ pub async fn market_and_prices<C: Chain>(
 }
 
 /// The market's margin accounts that owe something.
+/// What the keeper decides from for one margin account (docs/keeper.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Judgement {
+    /// The program's health report on the accrued market and the prices.
+    pub health: zero_loss::risk::HealthReport,
+    /// A partial liquidation is open (`liquidation::partial_open`).
+    pub partial_open: bool,
+    /// Past the partial zone: distressed or in an emergency.
+    pub past_zone: bool,
+    /// Spot is past the threshold but the held price is not yet: a breach
+    /// is building, and the held window needs readings.
+    pub breach_building: bool,
+}
+
+/// Judges `m` on `view` (the market accrued to now) and `prices`, with the
+/// program's own health code: what each tick reads for each account.
+pub fn judge(view: &Market, m: &MarginAccount, prices: &MarketPrices) -> anyhow::Result<Judgement> {
+    let h = zero_loss::risk::evaluate(view, m.collateral, m.debt_shares, prices)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Judgement {
+        health: h,
+        partial_open: liquidation::partial_open(&h.standing()),
+        past_zone: matches!(h.zone, Zone::Distressed | Zone::Emergency),
+        breach_building: h.spot_ltv > h.liq_ltv && h.held_ltv < h.spot_ltv,
+    })
+}
+
 pub async fn borrowers<C: Chain>(
     chain: &mut C,
     market: &Pubkey,
@@ -512,21 +539,21 @@ impl Keeper {
         let mut batch = Batch::default();
         for (key, m) in borrowers(chain, &cfg.market).await? {
             report.accounts_checked += 1;
-            let h = match zero_loss::risk::evaluate(&view, m.collateral, m.debt_shares, &prices) {
-                Ok(h) => h,
+            let j = match judge(&view, &m, &prices) {
+                Ok(j) => j,
                 Err(e) => {
                     tracing::warn!(account = %key, error = %e, "health");
                     continue;
                 }
             };
+            let h = j.health;
             report.zones.add(h.zone);
-            watching |= h.spot_ltv > h.liq_ltv && h.held_ltv < h.spot_ltv;
+            watching |= j.breach_building;
             // An account past the partial zone that liquidators may still take (distressed,
             // or in an emergency while solvent at the trigger) is offered at the top bonus
             // first; the keeper kicks it once the offer has stood `kick_after_secs`. One they
             // cannot take is kicked at once.
-            let open = liquidation::partial_open(&h.standing());
-            let past_zone = matches!(h.zone, Zone::Distressed | Zone::Emergency);
+            let (open, past_zone) = (j.partial_open, j.past_zone);
             let offered_for = if past_zone && open {
                 now.saturating_sub(*self.offered_since.entry(key).or_insert(now))
             } else {

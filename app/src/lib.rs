@@ -3,6 +3,7 @@
 
 #[cfg(feature = "sim")]
 pub mod bank;
+pub mod bench_scan;
 pub mod bootstrap;
 pub mod chain;
 pub mod keeper;

@@ -59,6 +59,14 @@ enum Cmd {
     /// The end-to-end run on a local validator (scripts/localnet-e2e.sh).
     #[command(subcommand)]
     Localnet(LocalnetCmd),
+    /// Time decoding and judging N synthetic margin accounts with the program's
+    /// health code (docs/keeper.md, "Scale"); prints the time per 10,000.
+    BenchScan {
+        #[arg(long, default_value_t = 10_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 7)]
+        repeat: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -341,7 +349,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Localnet(LocalnetCmd::Prepare(a)) => localnet_prepare(&url, keypair, a).await,
         Cmd::Localnet(LocalnetCmd::Crash(a)) => localnet_crash(&url, keypair, a).await,
         Cmd::Run(a) => run_cmd(&url, keypair, a).await,
+        Cmd::BenchScan { accounts, repeat } => bench_scan(accounts, repeat),
     }
+}
+
+fn bench_scan(accounts: usize, repeat: usize) -> anyhow::Result<()> {
+    let b = zl_keeper::bench_scan::run(accounts, repeat)?;
+    let (min, median, max) = b.per_10k();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "bench-scan: {} accounts decoded and judged, {} runs; per 10,000 accounts: min {:.1} ms, median {:.1} ms, max {:.1} ms (goal: under 1,000 ms)",
+        b.accounts,
+        b.runs.len(),
+        ms(min),
+        ms(median),
+        ms(max)
+    );
+    let z = b.zones;
+    println!(
+        "zones: {} healthy, {} buffer, {} distressed, {} emergency",
+        z.healthy, z.buffer, z.distressed, z.emergency
+    );
+    Ok(())
 }
 
 /// `zl-keeper simulate`: one run and its report, or the sweep (`--sweep`).
