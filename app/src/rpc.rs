@@ -77,6 +77,8 @@ pub struct RpcChain {
     pub client: RpcClient,
     pub payer: Keypair,
     pub priority_micro_lamports: u64,
+    /// The compute-unit limit of a transaction the program's budget table
+    /// does not cover (`zero_loss::client::cu_limit` sets the others').
     pub cu_limit: u32,
     pub retries: u32,
 }
@@ -99,13 +101,22 @@ impl RpcChain {
 }
 
 impl RpcChain {
+    /// The compute-unit limit for `ixs`: the program's own budgets
+    /// (`zero_loss::client::cu_limit`, what its test suite caps each
+    /// instruction at on the VM), or the fallback for anything else. A
+    /// partial liquidation asks for 60,300 CU instead of 400,000: the fee
+    /// is per requested unit, and smaller requests pack into blocks sooner.
+    pub fn cu_limit_for(&self, ixs: &[Instruction]) -> u32 {
+        zero_loss::client::cu_limit(ixs).unwrap_or(self.cu_limit)
+    }
+
     /// As [`Chain::send`], signed also by `extra` (new accounts, users).
     pub async fn send_with(
         &mut self,
         ixs: &[Instruction],
         extra: &[&Keypair],
     ) -> anyhow::Result<SendOutcome> {
-        let all = with_budget(ixs, self.cu_limit, self.priority_micro_lamports);
+        let all = with_budget(ixs, self.cu_limit_for(ixs), self.priority_micro_lamports);
         let mut last = SendOutcome::default();
         let mut signers: Vec<&Keypair> = vec![&self.payer];
         signers.extend_from_slice(extra);
@@ -254,6 +265,38 @@ mod tests {
         assert_eq!(json["encoding"], "base64");
         assert_eq!(json["dataSlice"]["length"], 0);
         assert_eq!(json["filters"][2]["memcmp"]["offset"], MARGIN_MARKET_OFFSET);
+    }
+
+    #[test]
+    fn the_cu_limit_is_the_programs_budgets_or_the_fallback() {
+        use anchor_lang::InstructionData;
+        use zero_loss::client::{BATCH_ACCOUNT_CU, BATCH_BASE_CU, KEEPER_CU};
+        let chain = RpcChain::new("http://127.0.0.1:1".into(), Keypair::new(), 0, 0);
+        let program = |data: Vec<u8>| Instruction {
+            program_id: zero_loss::ID,
+            accounts: vec![],
+            data,
+        };
+        let partial = program(zero_loss::instruction::LiquidatePartial { max_repay: 1 }.data());
+        assert_eq!(
+            chain.cu_limit_for(std::slice::from_ref(&partial)),
+            KEEPER_CU + 300
+        );
+        let batch = program(
+            zero_loss::instruction::LiquidateBatch {
+                max_repays: vec![1; 8],
+            }
+            .data(),
+        );
+        assert_eq!(
+            chain.cu_limit_for(&[batch]),
+            BATCH_BASE_CU + 8 * BATCH_ACCOUNT_CU + 300
+        );
+        // Anything not the program's: the fallback.
+        assert_eq!(
+            chain.cu_limit_for(&[partial, set_compute_unit_limit(1)]),
+            400_000
+        );
     }
 
     #[test]

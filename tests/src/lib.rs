@@ -179,10 +179,9 @@ impl Env {
         // On the VM, a transaction of program instructions gets exactly the
         // sum of their compute budgets (plus the compute-budget
         // instructions' own cost): a regression fails the suite.
-        if self.bpf && !ixs.is_empty() && ixs.iter().all(|ix| ix.program_id == zero_loss::ID) {
-            let total: Option<u32> = ixs.iter().map(|ix| budget::cu_budget(&ix.data)).sum();
-            if let Some(total) = total {
-                all.insert(0, set_compute_unit_limit(total + 300));
+        if self.bpf {
+            if let Some(limit) = budget::cu_limit(ixs) {
+                all.insert(0, set_compute_unit_limit(limit));
             }
         }
         // SetComputeUnitPrice(nonce): a no-op that keeps transactions unique.

@@ -106,6 +106,95 @@ pub fn set_pause(admin: Pubkey, paused: u16) -> Instruction {
 pub const COMPUTE_BUDGET_ID: Pubkey =
     anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111");
 
+// --- compute budgets ---
+//
+// Compute-unit budgets per instruction (docs/performance.md): the program-test
+// harness caps every transaction of program instructions on the VM at the sum
+// of their budgets, so a compute regression fails the suite, and the keeper
+// requests that sum as its compute-unit limit instead of a fixed ceiling.
+
+/// Every keeper-path instruction.
+pub const KEEPER_CU: u32 = 60_000;
+/// Every user and admin instruction.
+pub const USER_CU: u32 = 45_000;
+/// A batch of partial liquidations: this much, plus [`BATCH_ACCOUNT_CU`]
+/// for each margin account it names (a batch of eight measured 136,858).
+pub const BATCH_BASE_CU: u32 = 30_000;
+/// What each margin account adds to a batch's budget.
+pub const BATCH_ACCOUNT_CU: u32 = 20_000;
+/// Market creation (a market, five vaults and a mint; one-off, admin).
+pub const INIT_MARKET_CU: u32 = 100_000;
+
+/// The budget of a zero-loss instruction, from its discriminator.
+pub fn cu_budget(data: &[u8]) -> Option<u32> {
+    let keeper: [&[u8]; 9] = [
+        crate::instruction::RefreshMarket::DISCRIMINATOR,
+        crate::instruction::CheckHealth::DISCRIMINATOR,
+        crate::instruction::LiquidatePartial::DISCRIMINATOR,
+        crate::instruction::StartAuction::DISCRIMINATOR,
+        crate::instruction::Bid::DISCRIMINATOR,
+        crate::instruction::RestartAuction::DISCRIMINATOR,
+        crate::instruction::Backstop::DISCRIMINATOR,
+        crate::instruction::SettleAuction::DISCRIMINATOR,
+        crate::instruction::StartPolAuction::DISCRIMINATOR,
+    ];
+    let user: [&[u8]; 17] = [
+        crate::instruction::InitProtocol::DISCRIMINATOR,
+        crate::instruction::ProposeAdmin::DISCRIMINATOR,
+        crate::instruction::AcceptAdmin::DISCRIMINATOR,
+        crate::instruction::SetPause::DISCRIMINATOR,
+        crate::instruction::UpdateMarketParams::DISCRIMINATOR,
+        crate::instruction::ExecuteMarketParams::DISCRIMINATOR,
+        crate::instruction::LpDeposit::DISCRIMINATOR,
+        crate::instruction::LpWithdraw::DISCRIMINATOR,
+        crate::instruction::FundInsurance::DISCRIMINATOR,
+        crate::instruction::FundPol::DISCRIMINATOR,
+        crate::instruction::WithdrawPol::DISCRIMINATOR,
+        crate::instruction::OpenMarginAccount::DISCRIMINATOR,
+        crate::instruction::DepositCollateral::DISCRIMINATOR,
+        crate::instruction::WithdrawCollateral::DISCRIMINATOR,
+        crate::instruction::Borrow::DISCRIMINATOR,
+        crate::instruction::Repay::DISCRIMINATOR,
+        crate::instruction::CloseMarginAccount::DISCRIMINATOR,
+    ];
+    let is = |d: &[u8]| data.starts_with(d);
+    if keeper.iter().any(|d| is(d)) {
+        Some(KEEPER_CU)
+    } else if user.iter().any(|d| is(d)) {
+        Some(USER_CU)
+    } else if is(crate::instruction::InitMarket::DISCRIMINATOR) {
+        Some(INIT_MARKET_CU)
+    } else if is(crate::instruction::LiquidateBatch::DISCRIMINATOR) {
+        // The accounts it names: the length of `max_repays`, after the discriminator.
+        let n = data.get(8..12)?;
+        let n = u32::from_le_bytes(n.try_into().ok()?);
+        BATCH_ACCOUNT_CU.checked_mul(n)?.checked_add(BATCH_BASE_CU)
+    } else {
+        None
+    }
+}
+
+/// What the compute-budget instructions of a transaction use themselves,
+/// added to [`cu_limit`].
+pub const COMPUTE_BUDGET_IX_CU: u32 = 300;
+
+/// The compute-unit limit for a transaction of `ixs`: the sum of their
+/// budgets ([`cu_budget`]) and [`COMPUTE_BUDGET_IX_CU`]; `None` when one of
+/// them is not a program instruction with a budget.
+pub fn cu_limit(ixs: &[Instruction]) -> Option<u32> {
+    if ixs.is_empty() {
+        return None;
+    }
+    ixs.iter()
+        .map(|ix| {
+            (ix.program_id == crate::ID)
+                .then(|| cu_budget(&ix.data))
+                .flatten()
+        })
+        .sum::<Option<u32>>()?
+        .checked_add(COMPUTE_BUDGET_IX_CU)
+}
+
 /// Compute Budget `SetComputeUnitLimit(units)`: the transaction's CU cap.
 pub fn set_compute_unit_limit(units: u32) -> Instruction {
     let mut data = vec![2u8];
