@@ -170,10 +170,9 @@ pub fn kick(
     let tab = principal.safe_add(liquidation::penalty_ceil(principal, penalty_rate)?)?;
     let top = auction::top(spot, p.auction_terms().buf())?;
 
-    let before = account.position();
-    account.debt_shares.safe_sub_assign(moved_shares)?;
-    account.collateral.safe_sub_assign(lot)?;
-    market.rebook(before, account.position())?;
+    let shares_left = account.debt_shares.safe_sub(moved_shares)?;
+    let collateral_left = account.collateral.safe_sub(lot)?;
+    market.set_position(account, collateral_left, shares_left)?;
     account.open_auctions.safe_add_assign(1)?;
     account.status = AccountStatus::InAuction;
     market.total_debt_shares.safe_sub_assign(moved_shares)?;
@@ -471,9 +470,8 @@ pub fn settle(
         (OwnerKind::Margin, Some((m, key))) => {
             require_keys_eq!(key, au.owner, ZlError::WrongAuctionOwner);
             // Leftover collateral stays in the collateral vault, back on the account.
-            let before = m.position();
-            m.collateral.safe_add_assign(lot)?;
-            market.rebook(before, m.position())?;
+            let collateral = m.collateral.safe_add(lot)?;
+            market.set_position(m, collateral, m.debt_shares)?;
             market.auction_lots.safe_sub_assign(lot)?;
             m.open_auctions.safe_sub_assign(1)?;
             if m.open_auctions == 0 {

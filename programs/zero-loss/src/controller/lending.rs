@@ -42,9 +42,8 @@ pub fn deposit(
         );
     }
     market.total_collateral = total;
-    let before = account.position();
-    account.collateral.safe_add_assign(amount)?;
-    market.rebook(before, account.position())?;
+    let collateral = account.collateral.safe_add(amount)?;
+    market.set_position(account, collateral, account.debt_shares)?;
     account.invariant()?;
     Ok(Moves::default().with(
         Party::CallerCollateral,
@@ -79,9 +78,7 @@ pub fn withdraw(
         risk::require_breaker_clear_now(market, &prices)?;
         risk::require_opening_risk_ok(market, remaining, account.debt_shares, &prices)?;
     }
-    let before = account.position();
-    account.collateral = remaining;
-    market.rebook(before, account.position())?;
+    market.set_position(account, remaining, account.debt_shares)?;
     market.total_collateral.safe_sub_assign(amount)?;
     account.invariant()?;
     market.invariant()?;
@@ -134,9 +131,7 @@ pub fn borrow(
     let opening =
         risk::require_opening_risk_ok(market, account.collateral, account_shares, &prices)?;
     market.require_not_dust(opening.debt)?;
-    let before = account.position();
-    account.debt_shares = account_shares;
-    market.rebook(before, account.position())?;
+    market.set_position(account, account.collateral, account_shares)?;
     market.liquidity_amount.safe_sub_assign(amount)?;
     account.invariant()?;
     market.invariant()?;
@@ -177,9 +172,8 @@ pub fn repay(
     let debt = market.debt_of(account.debt_shares)?;
     let (retired, paid) = market.retire_debt(account.debt_shares, amount)?;
     market.require_not_dust(debt.safe_sub(paid)?)?;
-    let before = account.position();
-    account.debt_shares.safe_sub_assign(retired)?;
-    market.rebook(before, account.position())?;
+    let shares_left = account.debt_shares.safe_sub(retired)?;
+    market.set_position(account, account.collateral, shares_left)?;
     account.invariant()?;
     market.invariant()?;
     let remaining = market.debt_of(account.debt_shares)?;

@@ -184,10 +184,9 @@ fn book_partial(
     plan: PartialPlan,
 ) -> Result<PartialOutcome> {
     market.book_retirement(plan.retired_shares, plan.repaid)?;
-    let before = account.position();
-    account.debt_shares.safe_sub_assign(plan.retired_shares)?;
-    account.collateral.safe_sub_assign(plan.collateral_out)?;
-    market.rebook(before, account.position())?;
+    let shares_left = account.debt_shares.safe_sub(plan.retired_shares)?;
+    let collateral_left = account.collateral.safe_sub(plan.collateral_out)?;
+    market.set_position(account, collateral_left, shares_left)?;
     market
         .total_collateral
         .safe_sub_assign(plan.collateral_out)?;

@@ -22,6 +22,19 @@ pub fn needs_prices(market: &Market) -> bool {
     market.auction_debt > 0 || market.total_debt_shares > 0
 }
 
+/// The prices an LP move reads: loaded by `load` while the market has debt
+/// ([`needs_prices`]), else none.
+fn prices_if_needed(
+    market: &mut Market,
+    load: impl FnOnce(&mut Market) -> Result<MarketPrices>,
+) -> Result<Option<MarketPrices>> {
+    Ok(if needs_prices(market) {
+        Some(load(market)?)
+    } else {
+        None
+    })
+}
+
 /// The LPs' assets an LP move is priced on: net of the shortfall in sight
 /// (`Market::lp_assets_net`) with collateral valued by `worth` and the
 /// book's `bound`, on `prices` (required while the market has debt), else
@@ -74,11 +87,7 @@ pub fn exit(
     market.require_breaker_clear()?;
     require!(held >= shares_in, ZlError::InsufficientShares);
     market.accrue_interest(now)?;
-    let prices = if needs_prices(market) {
-        Some(prices(market)?)
-    } else {
-        None
-    };
+    let prices = prices_if_needed(market, prices)?;
     let amount = exit_quote(market, shares_in, prices.as_ref())?;
     market.liquidity_amount.safe_sub_assign(amount)?;
     require!(shares_in <= market.lp_shares, ZlError::InvariantViolated);
@@ -108,11 +117,7 @@ pub fn deposit(
 ) -> Result<(Moves, u64)> {
     require!(amount > 0, ZlError::ZeroAmount);
     market.accrue_interest(now)?;
-    let prices = if needs_prices(market) {
-        Some(prices(market)?)
-    } else {
-        None
-    };
+    let prices = prices_if_needed(market, prices)?;
     // The program's own count, not the mint's supply: see Market::lp_shares.
     let supply = market.lp_shares;
     let assets = assets(

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use super::auction::{Auction, OwnerKind};
+use super::margin::MarginAccount;
 use super::params::RiskParams;
 use super::seeds::{self, VaultKind};
 use crate::engine::auction::Fill;
@@ -365,9 +366,9 @@ impl Market {
     }
 
     /// Moves an account in the underwater book from its position `before`
-    /// to `after`, each `(collateral, debt_shares)`: the one call every
-    /// change of an account's collateral or debt shares makes, so the
-    /// buckets' shares always sum to `total_debt_shares`.
+    /// to `after`, each `(collateral, debt_shares)`, so the buckets' shares
+    /// always sum to `total_debt_shares` ([`Market::set_position`] calls it
+    /// for every change of an account).
     pub fn rebook(&mut self, before: (u64, u64), after: (u64, u64)) -> Result<()> {
         if before == after {
             return Ok(());
@@ -386,6 +387,21 @@ impl Market {
             let with = (s.safe_add(after.1)?, c.safe_add(after.0)?);
             book::set_entry(&mut self.book, k, with);
         }
+        Ok(())
+    }
+
+    /// Sets `account`'s position to `collateral` against `debt_shares` and
+    /// moves it in the underwater book: the one way the program changes an
+    /// account's collateral or debt shares.
+    pub fn set_position(
+        &mut self,
+        account: &mut MarginAccount,
+        collateral: u64,
+        debt_shares: u64,
+    ) -> Result<()> {
+        self.rebook(account.position(), (collateral, debt_shares))?;
+        account.collateral = collateral;
+        account.debt_shares = debt_shares;
         Ok(())
     }
 
