@@ -46,6 +46,8 @@ impl Chain for BankChain<'_> {
             code: r.custom_code(),
             error: r.error.as_ref().map(|e| format!("{e:?}")),
             logs: r.logs,
+            // The bank's base fee, one signature; no priority fee is set here.
+            fee_lamports: if r.error.is_none() { 5_000 } else { 0 },
         })
     }
 }

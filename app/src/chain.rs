@@ -16,6 +16,8 @@ pub struct SendOutcome {
     pub error: Option<String>,
     /// The program logs (events are decoded from them).
     pub logs: Vec<String>,
+    /// Lamports the fee payer paid for it (0 where the chain does not say).
+    pub fee_lamports: u64,
 }
 
 /// The keeper's view of a cluster.

@@ -3,7 +3,7 @@
 //! and liquidate, kick, bid, restart, backstop and settle. Lost races are
 //! logged and skipped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
@@ -22,6 +22,7 @@ use zero_loss::oracle::{self, MarketPrices};
 use zero_loss::state::{seeds, Auction, MarginAccount, Market, OwnerKind};
 
 use crate::chain::{Chain, SendOutcome};
+use crate::metrics::Histogram;
 
 /// What the keeper is configured with.
 #[derive(Clone, Debug)]
@@ -164,9 +165,27 @@ impl KeeperEvent {
     }
 }
 
+/// Counters of one kind of transaction (`refresh_market`, `liquidate_partial` ...).
+#[derive(Clone, Debug, Default)]
+pub struct ActionStats {
+    pub sent: u64,
+    pub landed: u64,
+    /// Refusals that mean another keeper got there first ([`is_race`]).
+    pub races: u64,
+    /// Every refusal by reason ([`refusal_reason`]), races included.
+    pub refused: BTreeMap<String, u64>,
+    /// Seconds from send to outcome.
+    pub latency: Histogram,
+}
+
 /// Counters over the keeper's life.
 #[derive(Clone, Debug, Default)]
 pub struct KeeperStats {
+    /// By action, for the metrics.
+    pub actions: BTreeMap<String, ActionStats>,
+    /// Lamports paid for landed transactions (signatures and priority fee), as the
+    /// chain reports them.
+    pub fees_lamports: u64,
     pub transactions: u64,
     pub failed: u64,
     pub races_lost: u64,
@@ -246,6 +265,15 @@ pub struct TickReport {
     /// Margin accounts open to a partial liquidation (`partial_open`).
     pub buffer: Vec<Pubkey>,
     pub events: Vec<KeeperEvent>,
+    /// The prices read valid (stale or abnormal readings are reported, not acted on).
+    pub prices_ok: bool,
+    /// Seconds since the older of the two readings, when they were valid.
+    pub oracle_age_secs: Option<i64>,
+    /// The keeper's token balances, native units (`None`: the account is missing).
+    pub debt_balance: Option<u64>,
+    pub collateral_balance: Option<u64>,
+    /// What stopped this keeper's work (a missing token account).
+    pub missing: Vec<String>,
 }
 
 /// Program errors that mean another keeper (or the market) got there first:
@@ -267,6 +295,17 @@ pub const RACE_ERRORS: [ZlError; 10] = [
 const ACCOUNT_NOT_INITIALIZED: u32 = 3012;
 /// Anchor's seeds mismatch (2006): another kick took this auction id.
 const CONSTRAINT_SEEDS: u32 = 2006;
+
+/// The name a refusal is counted under: the program error's variant, `anchor_<code>` for
+/// the framework's, `other` for a failure without a program error.
+pub fn refusal_reason(code: Option<u32>) -> String {
+    let Some(c) = code else {
+        return "other".into();
+    };
+    c.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET)
+        .and_then(|i| ZlError::ALL.get(i as usize))
+        .map_or_else(|| format!("anchor_{c}"), |e| e.name())
+}
 
 pub fn is_race(code: Option<u32>) -> bool {
     let Some(c) = code else { return false };
@@ -297,6 +336,16 @@ pub struct Keeper {
     /// Capital and takes left in the current tick.
     capital_left: u64,
     takes_left: usize,
+}
+
+/// The amount of an SPL token account (`None` if it is not one).
+pub fn token_amount(acc: &Account) -> Option<u64> {
+    if acc.owner != anchor_spl::token::ID {
+        return None;
+    }
+    anchor_spl::token::TokenAccount::try_deserialize(&mut acc.data.as_slice())
+        .ok()
+        .map(|t| t.amount)
 }
 
 fn decode<T: AccountDeserialize>(acc: &Account) -> Option<T> {
@@ -424,11 +473,17 @@ impl Keeper {
         ixs: &[Instruction],
         out: &mut Vec<KeeperEvent>,
     ) -> anyhow::Result<bool> {
+        let started = std::time::Instant::now();
         let r: SendOutcome = chain.send(ixs).await?;
+        let action = self.stats.actions.entry(what.to_string()).or_default();
+        action.sent += 1;
+        action.latency.observe(started.elapsed().as_secs_f64());
         self.stats.transactions += 1;
         if !r.ok {
             self.stats.failed += 1;
+            *action.refused.entry(refusal_reason(r.code)).or_default() += 1;
             if is_race(r.code) {
+                action.races += 1;
                 self.stats.races_lost += 1;
                 tracing::info!(action = what, code = ?r.code, "lost a race; skipped");
             } else {
@@ -436,6 +491,8 @@ impl Keeper {
             }
             return Ok(false);
         }
+        action.landed += 1;
+        self.stats.fees_lamports = self.stats.fees_lamports.saturating_add(r.fee_lamports);
         for e in decode_events::<PartialLiquidated>(&r.logs) {
             out.push(KeeperEvent::Partial(e));
         }
@@ -467,10 +524,14 @@ impl Keeper {
         let mut report = TickReport::default();
         let now = chain.now().await?;
         let cfg = self.cfg.clone();
-        self.capital_left = cfg.role.capital;
-        self.takes_left = cfg.role.max_takes;
         let fetched = chain
-            .get_accounts(&[cfg.market, cfg.collateral_oracle, cfg.debt_oracle])
+            .get_accounts(&[
+                cfg.market,
+                cfg.collateral_oracle,
+                cfg.debt_oracle,
+                cfg.debt_account,
+                cfg.collateral_account,
+            ])
             .await?;
         let (Some(market_acc), Some(coll_acc), Some(debt_acc)) =
             (&fetched[0], &fetched[1], &fetched[2])
@@ -479,6 +540,35 @@ impl Keeper {
         };
         let mut market: Market =
             decode(market_acc).ok_or_else(|| anyhow::anyhow!("not a market"))?;
+        // The keeper's own balances, read with the market: a tick commits no more than the
+        // debt tokens it holds, and a missing account stops taking (reported as missing,
+        // never as a lost race).
+        report.debt_balance = fetched[3].as_ref().and_then(token_amount);
+        report.collateral_balance = fetched[4].as_ref().and_then(token_amount);
+        self.takes_left = cfg.role.max_takes;
+        self.capital_left = cfg.role.capital.min(report.debt_balance.unwrap_or(0));
+        // Every role pays or is paid in debt tokens (a kick's tip too); only takers receive
+        // collateral.
+        for (what, key, bal, needed) in [
+            ("debt", cfg.debt_account, report.debt_balance, true),
+            (
+                "collateral",
+                cfg.collateral_account,
+                report.collateral_balance,
+                cfg.role.take,
+            ),
+        ] {
+            if needed && bal.is_none() {
+                tracing::warn!(account = %key, "missing {what} token account: its work stopped");
+                report
+                    .missing
+                    .push(format!("missing {what} token account {key}"));
+            }
+        }
+        let can_kick = report.debt_balance.is_some();
+        if !report.missing.is_empty() {
+            self.takes_left = 0;
+        }
         let keeper = chain.keeper();
         let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
@@ -500,6 +590,9 @@ impl Keeper {
         let Some(mut prices) = read(&market) else {
             return Ok(report);
         };
+        report.oracle_age_secs =
+            Some(now.saturating_sub(prices.collateral_time.min(prices.debt_time)));
+        report.prices_ok = true;
         // Only a maintaining keeper refreshes (and weighs whether to).
         let due = if cfg.role.maintain {
             self.refresh_due(&market, &prices, now, gap)
@@ -560,8 +653,10 @@ impl Keeper {
                 self.offered_since.remove(&key);
                 0
             };
-            let kick_now =
-                cfg.role.maintain && past_zone && (!open || offered_for >= cfg.kick_after_secs);
+            let kick_now = cfg.role.maintain
+                && can_kick
+                && past_zone
+                && (!open || offered_for >= cfg.kick_after_secs);
             match h.zone {
                 _ if kick_now => {
                     if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
@@ -882,7 +977,7 @@ impl Keeper {
                         }
                     }
                 }
-            } else if restart_ok && !last_stage {
+            } else if restart_ok && !last_stage && report.debt_balance.is_some() {
                 let rs = mk.restart(keeper, *key, cfg.debt_account);
                 if self
                     .send(chain, "restart_auction", &[rs], &mut report.events)

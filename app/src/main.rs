@@ -10,10 +10,13 @@ use anchor_lang::prelude::Pubkey;
 #[cfg(feature = "sim")]
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use zero_loss::client::MarketKeys;
 use zl_keeper::bootstrap::{bootstrap, BootstrapConfig};
 use zl_keeper::chain::Chain;
-use zl_keeper::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue, Role};
+use zl_keeper::config::{self, Flags, RunFile};
+use zl_keeper::keeper::fetch_market;
 use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
 use zl_keeper::rpc::RpcChain;
 use zl_keeper::scenario::Scenario;
@@ -25,7 +28,7 @@ use zl_keeper::sim::sweep::{
 };
 #[cfg(feature = "sim")]
 use zl_keeper::sim::world::{self, RivalBackstops, SimConfig};
-use zl_keeper::tokens::ata;
+use zl_keeper::{alt, operator};
 
 #[derive(Parser)]
 #[command(
@@ -35,8 +38,8 @@ use zl_keeper::tokens::ata;
 )]
 struct Cli {
     /// JSON RPC URL or moniker: mainnet-beta, testnet, devnet, localhost (or m, t, d, l)
-    #[arg(short = 'u', long = "url", global = true, default_value = "localhost")]
-    url: String,
+    #[arg(short = 'u', long = "url", global = true)]
+    url: Option<String>,
     /// Keypair file [default: ~/.config/solana/id.json]
     #[arg(short = 'k', long = "keypair", global = true)]
     keypair: Option<PathBuf>,
@@ -48,6 +51,9 @@ struct Cli {
 enum Cmd {
     /// Run the keeper loop against a cluster until Ctrl-C.
     Run(RunArgs),
+    /// Create (or extend, with --lookup-table) an address lookup table holding the
+    /// markets' fixed accounts, for v0 transactions; takes run's flags and --config.
+    Alt(RunArgs),
     /// Simulate a crash on an embedded bank and compare with a generation-one baseline.
     #[cfg(feature = "sim")]
     Simulate(SimArgs),
@@ -147,8 +153,13 @@ struct CrashArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
+    /// The keeper's own TOML file: several markets, roles, capital, fees, metrics
+    /// (docs/keeper.md; app/keeper.example.toml). The flags below override it.
     #[arg(long)]
-    market: Pubkey,
+    config: Option<PathBuf>,
+    /// Run this market only (its [[market]] table from --config, if it has one).
+    #[arg(long)]
+    market: Option<Pubkey>,
     /// The collateral feed's PriceUpdateV2 account [default: Pyth's price feed account of the
     /// market's collateral feed id in --shard]
     #[arg(long)]
@@ -156,33 +167,58 @@ struct RunArgs {
     /// The debt feed's PriceUpdateV2 account [default: as above, for the debt feed id]
     #[arg(long)]
     debt_oracle: Option<Pubkey>,
-    /// The Pyth price-feed shard the default oracle accounts come from.
-    #[arg(long, default_value_t = 0)]
-    shard: u16,
+    /// The Pyth price-feed shard the default oracle accounts come from [default: 0]
+    #[arg(long)]
+    shard: Option<u16>,
     /// The keeper's debt-asset account [default: its associated token account]
     #[arg(long)]
     debt_account: Option<Pubkey>,
     /// The keeper's collateral account [default: its associated token account]
     #[arg(long)]
     collateral_account: Option<Pubkey>,
-    /// Seconds between ticks (a tick never starts before the last one ended).
-    #[arg(long, default_value_t = 2)]
-    interval_secs: u64,
-    /// Bid only this far under the oracle price, bps.
-    #[arg(long, default_value_t = 100)]
-    edge_bps: u64,
-    /// Priority fee, micro-lamports per compute unit.
-    #[arg(long, default_value_t = 10_000)]
-    priority_fee: u64,
-    /// Retries on transport failures (program refusals are never retried).
-    #[arg(long, default_value_t = 3)]
-    retries: u32,
-    /// Refresh the market at most this often, seconds.
-    #[arg(long, default_value_t = 30)]
-    refresh_secs: i64,
-    /// Refresh sooner when a refresh would widen the volatility buffer by this much, bps.
-    #[arg(long, default_value_t = 50)]
-    buffer_move_bps: u64,
+    /// What the keeper does on each market: maintain, take or full [default: full]
+    #[arg(long, value_parser = ["maintain", "take", "full"])]
+    role: Option<String>,
+    /// Debt native units a tick may commit to takes, per market [default: the balance]
+    #[arg(long)]
+    capital: Option<u64>,
+    /// Seconds between rounds over the markets (a round never starts before the last
+    /// one ended) [default: 2]
+    #[arg(long)]
+    interval_secs: Option<u64>,
+    /// Bid only this far under the oracle price, bps [default: 100]
+    #[arg(long)]
+    edge_bps: Option<u64>,
+    /// A fixed priority fee, micro-lamports per compute unit, instead of the percentile
+    /// of the network's recent fees ([fees] in --config)
+    #[arg(long)]
+    priority_fee: Option<u64>,
+    /// Resends on transport failures (program refusals are never resent) [default: 3]
+    #[arg(long)]
+    retries: Option<u32>,
+    /// Refresh the market at most this often, seconds [default: 30]
+    #[arg(long)]
+    refresh_secs: Option<i64>,
+    /// Refresh sooner when a refresh would widen the volatility buffer by this much, bps
+    /// [default: 50]
+    #[arg(long)]
+    buffer_move_bps: Option<u64>,
+    /// Serve Prometheus metrics, /healthz and /readyz here (host:port)
+    #[arg(long)]
+    metrics_addr: Option<String>,
+    /// Logs as one JSON object a line.
+    #[arg(long)]
+    log_json: bool,
+    /// Plan and simulate every transaction; send none.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not create a missing associated token account at start (report it).
+    #[arg(long)]
+    no_create_token_accounts: bool,
+    /// An address lookup table of the markets' accounts (`zl-keeper alt`): transactions are
+    /// then v0 and smaller.
+    #[arg(long)]
+    lookup_table: Option<Pubkey>,
 }
 
 #[cfg(feature = "sim")]
@@ -285,13 +321,22 @@ fn load_keypair(path: Option<PathBuf>) -> anyhow::Result<solana_keypair::Keypair
 }
 
 fn init_logs(default: &str) {
+    init_logs_as(default, false)
+}
+
+/// Logs at `default` (or `RUST_LOG`), as text or one JSON object a line.
+fn init_logs_as(default: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+        .with_target(false);
+    if json {
+        fmt.json().flatten_event(true).init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    }
 }
 
 /// Writes `text` to `path`, creating its directory.
@@ -339,6 +384,13 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { url, keypair, cmd } = cli;
+    // `run` resolves its URL with its config file and the environment.
+    let cmd = match cmd {
+        Cmd::Run(a) => return run_cmd(url, keypair, a).await,
+        Cmd::Alt(a) => return alt_cmd(url, keypair, a).await,
+        other => other,
+    };
+    let url = url.unwrap_or_else(|| "localhost".into());
     match cmd {
         #[cfg(feature = "sim")]
         Cmd::Simulate(a) => simulate(a).await,
@@ -348,7 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Localnet(LocalnetCmd::Prepare(a)) => localnet_prepare(&url, keypair, a).await,
         Cmd::Localnet(LocalnetCmd::Crash(a)) => localnet_crash(&url, keypair, a).await,
-        Cmd::Run(a) => run_cmd(&url, keypair, a).await,
+        Cmd::Run(_) | Cmd::Alt(_) => unreachable!("handled above"),
         Cmd::BenchScan { accounts, repeat } => bench_scan(accounts, repeat),
     }
 }
@@ -552,57 +604,90 @@ async fn localnet_crash(url: &str, keypair: Option<PathBuf>, a: CrashArgs) -> an
 
 /// `zl-keeper run`: the keeper loop, a tick every `--interval-secs`, until SIGINT or
 /// SIGTERM.
-async fn run_cmd(url: &str, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Result<()> {
-    init_logs("info");
-    let mut chain = RpcChain::new(
-        url_for(url),
-        load_keypair(keypair)?,
-        a.priority_fee,
-        a.retries,
-    );
+async fn run_cmd(url: Option<String>, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Result<()> {
+    let s = run_settings(url, keypair, a)?;
+    init_logs_as("info", s.log_json);
+    let mut stop = Shutdown::listen()?;
+    operator::run(&s, || rpc_chain(&s), stop.requested()).await?;
+    Ok(())
+}
+
+/// `zl-keeper alt`: a lookup table holding every market's fixed accounts.
+async fn alt_cmd(url: Option<String>, keypair: Option<PathBuf>, a: RunArgs) -> anyhow::Result<()> {
+    let s = run_settings(url, keypair, a)?;
+    init_logs_as("info", s.log_json);
+    let mut chain = rpc_chain(&s)?;
     let me = chain.keeper();
-    let market = fetch_market(&mut chain, a.market).await?;
-    let collateral_oracle = a.collateral_oracle.unwrap_or_else(|| {
-        zl_keeper::pyth::price_feed_account(a.shard, &market.collateral_feed_id)
-    });
-    let debt_oracle = a
-        .debt_oracle
-        .unwrap_or_else(|| zl_keeper::pyth::price_feed_account(a.shard, &market.debt_feed_id));
-    let mut keeper = Keeper::new(KeeperConfig {
+    let mut wanted = Vec::new();
+    for m in &s.markets {
+        let market = fetch_market(&mut chain, m.address).await?;
+        let cfg = operator::keeper_config(m, &market, &me);
+        let keys = MarketKeys::new(m.address, cfg.collateral_oracle, cfg.debt_oracle);
+        for k in alt::market_addresses(&keys, me, cfg.debt_account, cfg.collateral_account) {
+            if !wanted.contains(&k) {
+                wanted.push(k);
+            }
+        }
+    }
+    let (table, added) = chain.ensure_lookup_table(s.lookup_table, &wanted).await?;
+    println!(
+        "lookup table {table}: {added} addresses added, {} wanted",
+        wanted.len()
+    );
+    println!(
+        "use it: lookup_table = \"{table}\" in the keeper's config, or --lookup-table {table}"
+    );
+    Ok(())
+}
+
+fn rpc_chain(s: &config::RunSettings) -> anyhow::Result<RpcChain> {
+    let client = RpcClient::new_with_commitment(url_for(&s.rpc_url), CommitmentConfig::confirmed());
+    let keypair = s.keypair.clone().map(expand_home);
+    Ok(RpcChain::with_client(
+        client,
+        load_keypair(keypair)?,
+        s.fees,
+        s.retries,
+    ))
+}
+
+fn run_settings(
+    url: Option<String>,
+    keypair: Option<PathBuf>,
+    a: RunArgs,
+) -> anyhow::Result<config::RunSettings> {
+    let file = a.config.as_deref().map(RunFile::load).transpose()?;
+    let flags = Flags {
+        rpc_url: url,
+        keypair,
+        interval_secs: a.interval_secs,
+        metrics_addr: a.metrics_addr,
+        log_json: a.log_json,
+        dry_run: a.dry_run,
+        no_create_token_accounts: a.no_create_token_accounts,
+        retries: a.retries,
+        lookup_table: a.lookup_table,
+        priority_fee: a.priority_fee,
         market: a.market,
-        collateral_oracle,
-        debt_oracle,
-        debt_account: a
-            .debt_account
-            .unwrap_or_else(|| ata(&me, &market.debt_mint)),
-        collateral_account: a
-            .collateral_account
-            .unwrap_or_else(|| ata(&me, &market.collateral_mint)),
+        role: a.role,
+        capital: a.capital,
         edge_bps: a.edge_bps,
-        tx_cost: 0,
-        tx_cost_per_account: 0,
+        collateral_oracle: a.collateral_oracle,
+        debt_oracle: a.debt_oracle,
+        shard: a.shard,
+        debt_account: a.debt_account,
+        collateral_account: a.collateral_account,
         refresh_secs: a.refresh_secs,
         buffer_move_bps: a.buffer_move_bps,
-        watch_secs: a.refresh_secs,
-        kick_after_secs: 0,
-        role: Role::FULL,
-    });
-    tracing::info!(keeper = %me, market = %a.market, %collateral_oracle, %debt_oracle, "keeper started");
-    let mut stop = Shutdown::listen()?;
-    loop {
-        let started = std::time::Instant::now();
-        match tick_once(&mut chain, &mut keeper).await {
-            Ok(()) => {}
-            Err(e) => tracing::warn!(error = %e, "tick failed"),
-        }
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "tick");
-        tokio::select! {
-            _ = stop.requested() => {
-                tracing::info!(stats = ?keeper.stats, "shutting down");
-                return Ok(());
-            }
-            _ = tokio::time::sleep(Duration::from_secs(a.interval_secs)) => {}
-        }
+    };
+    config::resolve(file, &flags, |k| std::env::var(k).ok())
+}
+
+/// `~/x` as `$HOME/x` (a config file's keypair path).
+fn expand_home(p: PathBuf) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => p,
     }
 }
 
@@ -639,27 +724,4 @@ impl Shutdown {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-async fn tick_once(chain: &mut RpcChain, keeper: &mut Keeper) -> anyhow::Result<()> {
-    // The reference price over RPC: the oracle's spot, through the program's code.
-    let now = chain.now().await?;
-    let c = &keeper.cfg;
-    let keys = MarketKeys::new(c.market, c.collateral_oracle, c.debt_oracle);
-    let (_, prices) = market_and_prices(chain, &keys, now).await?;
-    let report = keeper.tick(chain, &OracleVenue(prices.spot_mid)).await?;
-    for e in &report.events {
-        tracing::info!("{}", e.summary());
-    }
-    tracing::info!(
-        accounts = report.accounts_checked,
-        healthy = report.zones.healthy,
-        buffer = report.zones.buffer,
-        distressed = report.zones.distressed,
-        emergency = report.zones.emergency,
-        auctions = report.open_auctions,
-        actions = report.events.len(),
-        "tick"
-    );
-    Ok(())
 }

@@ -9,14 +9,19 @@ use solana_account::Account;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_types::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_types::filter::{Memcmp, RpcFilterType};
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 use zero_loss::state::MarginAccount;
 
+use std::time::Duration;
+
+use crate::alt;
 use crate::chain::{custom_code_from_text, Chain, SendOutcome};
+use crate::fees::{lamports_paid, FeePolicy, MAX_FEE_ADDRESSES};
 
 /// Offset of `market` in a MarginAccount: discriminator (8), version, bump,
 /// status, last_zone (4 x u8), open_auctions (u16).
@@ -76,26 +81,54 @@ pub fn with_budget(
 pub struct RpcChain {
     pub client: RpcClient,
     pub payer: Keypair,
+    /// How the priority fee is chosen ([`RpcChain::refresh_fee`]).
+    pub fees: FeePolicy,
+    /// The fee the next transaction bids, micro-lamports per compute unit.
     pub priority_micro_lamports: u64,
     /// The compute-unit limit of a transaction the program's budget table
     /// does not cover (`zero_loss::client::cu_limit` sets the others').
     pub cu_limit: u32,
     pub retries: u32,
+    /// Simulate every transaction instead of sending it.
+    pub dry_run: bool,
+    /// The first resend waits this long; each next one twice as long.
+    pub backoff: Duration,
+    /// Lookup tables: with any, transactions are v0 and look their addresses up.
+    pub lookup_tables: Vec<AddressLookupTableAccount>,
 }
 
 impl RpcChain {
+    /// A chain paying a fixed `priority_micro_lamports` (`FeePolicy::fixed`).
     pub fn new(
         url: String,
         payer: Keypair,
         priority_micro_lamports: u64,
         retries: u32,
     ) -> RpcChain {
-        RpcChain {
-            client: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()),
+        RpcChain::with_client(
+            RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()),
             payer,
-            priority_micro_lamports,
+            FeePolicy::fixed(priority_micro_lamports),
+            retries,
+        )
+    }
+
+    pub fn with_client(
+        client: RpcClient,
+        payer: Keypair,
+        fees: FeePolicy,
+        retries: u32,
+    ) -> RpcChain {
+        RpcChain {
+            client,
+            payer,
+            priority_micro_lamports: fees.floor,
+            fees,
             cu_limit: 400_000,
             retries,
+            dry_run: false,
+            backoff: Duration::from_millis(250),
+            lookup_tables: Vec::new(),
         }
     }
 }
@@ -110,24 +143,126 @@ impl RpcChain {
         zero_loss::client::cu_limit(ixs).unwrap_or(self.cu_limit)
     }
 
-    /// As [`Chain::send`], signed also by `extra` (new accounts, users).
+    /// Sets the fee the next transactions bid from `getRecentPrioritizationFees` over
+    /// `writable` (the market's accounts every keeper transaction locks; at most 128 are
+    /// asked), by the policy. An RPC that fails or refuses the method leaves the floor.
+    pub async fn refresh_fee(&mut self, writable: &[Pubkey]) -> u64 {
+        let asked = &writable[..writable.len().min(MAX_FEE_ADDRESSES)];
+        let samples = match self.client.get_recent_prioritization_fees(asked).await {
+            Ok(fees) => fees.into_iter().map(|f| f.prioritization_fee).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "getRecentPrioritizationFees failed; paying the floor");
+                vec![]
+            }
+        };
+        self.priority_micro_lamports = self.fees.pick(&samples);
+        self.priority_micro_lamports
+    }
+
+    /// Loads the lookup table at `key`; the next transactions are v0 and use it.
+    pub async fn use_lookup_table(&mut self, key: Pubkey) -> anyhow::Result<usize> {
+        let acc = self
+            .client
+            .get_account(&key)
+            .await
+            .map_err(|e| anyhow::anyhow!("lookup table {key}: {e}"))?;
+        anyhow::ensure!(
+            acc.owner == alt::program_id(),
+            "{key} is not owned by the address lookup table program"
+        );
+        let table = alt::parse_table(key, &acc.data)?;
+        let n = table.addresses.len();
+        self.lookup_tables.retain(|t| t.key != key);
+        self.lookup_tables.push(table);
+        Ok(n)
+    }
+
+    /// Creates a lookup table owned by the keeper (or extends `existing`) so that it holds
+    /// `wanted`; returns its address and how many addresses were added.
+    pub async fn ensure_lookup_table(
+        &mut self,
+        existing: Option<Pubkey>,
+        wanted: &[Pubkey],
+    ) -> anyhow::Result<(Pubkey, usize)> {
+        use solana_address_lookup_table_interface::instruction as alt_ix;
+        let me = self.payer.pubkey();
+        let (key, have) = match existing {
+            Some(key) => {
+                self.use_lookup_table(key).await?;
+                let t = self.lookup_tables.pop().expect("just loaded");
+                (key, t)
+            }
+            None => {
+                let slot = self
+                    .client
+                    .get_slot_with_commitment(CommitmentConfig::finalized())
+                    .await?;
+                let (create, key) = alt_ix::create_lookup_table(me, me, slot);
+                let out = self.send_legacy(&[create]).await?;
+                anyhow::ensure!(
+                    out.ok,
+                    "creating the lookup table: {}",
+                    out.error.unwrap_or_default()
+                );
+                (
+                    key,
+                    AddressLookupTableAccount {
+                        key,
+                        addresses: vec![],
+                    },
+                )
+            }
+        };
+        let add = alt::missing(&have, wanted);
+        for chunk in add.chunks(alt::EXTEND_CHUNK) {
+            let extend = alt_ix::extend_lookup_table(key, me, Some(me), chunk.to_vec());
+            let out = self.send_legacy(&[extend]).await?;
+            anyhow::ensure!(
+                out.ok,
+                "extending the lookup table: {}",
+                out.error.unwrap_or_default()
+            );
+        }
+        Ok((key, add.len()))
+    }
+
+    /// Sends without the lookup tables (the table's own transactions).
+    async fn send_legacy(&mut self, ixs: &[Instruction]) -> anyhow::Result<SendOutcome> {
+        let tables = std::mem::take(&mut self.lookup_tables);
+        let out = self.send_with(ixs, &[]).await;
+        self.lookup_tables = tables;
+        out
+    }
+
+    /// The keeper's SOL, lamports.
+    pub async fn sol_balance(&self) -> anyhow::Result<u64> {
+        Ok(self.client.get_balance(&self.payer.pubkey()).await?)
+    }
+
+    /// As [`Chain::send`], signed also by `extra` (new accounts, users). A program refusal
+    /// is final; a transport failure is resent with a fresh blockhash after a doubling
+    /// backoff, bidding `retry_bump_pct` more each time.
     pub async fn send_with(
         &mut self,
         ixs: &[Instruction],
         extra: &[&Keypair],
     ) -> anyhow::Result<SendOutcome> {
-        let all = with_budget(ixs, self.cu_limit_for(ixs), self.priority_micro_lamports);
+        let cu_limit = self.cu_limit_for(ixs);
         let mut last = SendOutcome::default();
         let mut signers: Vec<&Keypair> = vec![&self.payer];
         signers.extend_from_slice(extra);
         for attempt in 0..=self.retries {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff.saturating_mul(1 << (attempt - 1).min(16))).await;
+            }
+            let fee = self.fees.bumped(self.priority_micro_lamports, attempt);
+            let all = with_budget(ixs, cu_limit, fee);
             let blockhash = self.client.get_latest_blockhash().await?;
-            let tx = Transaction::new_signed_with_payer(
-                &all,
-                Some(&self.payer.pubkey()),
-                &signers,
-                blockhash,
-            );
+            let message = alt::message(&self.payer.pubkey(), &all, &self.lookup_tables, blockhash)?;
+            let tx = VersionedTransaction::try_new(message, &signers)?;
+            if self.dry_run {
+                return self.simulate(&tx).await;
+            }
             match self.client.send_and_confirm_transaction(&tx).await {
                 Ok(signature) => {
                     // The logs carry the events; a missing log only costs the report.
@@ -138,6 +273,7 @@ impl RpcChain {
                     return Ok(SendOutcome {
                         ok: true,
                         logs,
+                        fee_lamports: lamports_paid(signers.len() as u64, cu_limit, fee),
                         ..Default::default()
                     });
                 }
@@ -148,7 +284,7 @@ impl RpcChain {
                         ok: false,
                         code,
                         error: Some(text),
-                        logs: vec![],
+                        ..Default::default()
                     };
                     // A program refusal is final; only transport trouble is retried.
                     if code.is_some() {
@@ -159,6 +295,19 @@ impl RpcChain {
             }
         }
         Ok(last)
+    }
+
+    /// A dry run's outcome: the simulation's verdict and logs; nothing is paid.
+    async fn simulate(&self, tx: &VersionedTransaction) -> anyhow::Result<SendOutcome> {
+        let sim = self.client.simulate_transaction(tx).await?.value;
+        let error = sim.err.map(|e| e.to_string());
+        Ok(SendOutcome {
+            ok: error.is_none(),
+            code: error.as_deref().and_then(custom_code_from_text),
+            error,
+            logs: sim.logs.unwrap_or_default(),
+            fee_lamports: 0,
+        })
     }
 
     /// The program logs of a confirmed transaction.
@@ -309,5 +458,80 @@ mod tests {
         );
         assert_eq!(ixs[1].data, [&[3u8][..], &5_000u64.to_le_bytes()].concat());
         assert_eq!(ixs.len(), 3);
+    }
+
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = format!(
+            "{}/tests/fixtures/priority-fees/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn mock(
+        mocks: Vec<(
+            solana_rpc_client_api::request::RpcRequest,
+            serde_json::Value,
+        )>,
+    ) -> RpcChain {
+        let client = RpcClient::new_mock_with_mocks("succeeds".into(), mocks.into_iter().collect());
+        RpcChain::with_client(client, Keypair::new(), FeePolicy::default(), 0)
+    }
+
+    #[tokio::test]
+    async fn the_fee_follows_the_recorded_responses() {
+        use solana_rpc_client_api::request::RpcRequest::GetRecentPrioritizationFees as Fees;
+        let writable = [Pubkey::new_unique(); 3];
+        // solana.com's example at the 75th percentile: 1,000, the floor.
+        let mut chain = mock(vec![(
+            Fees,
+            fixture("solana-docs-example.json")["result"].clone(),
+        )]);
+        assert_eq!(chain.refresh_fee(&writable).await, 1_000);
+        // The contested window: what the policy picks from the same samples.
+        let contested = fixture("contested-150-slots.json")["result"].clone();
+        let samples: Vec<u64> = contested
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["prioritizationFee"].as_u64().unwrap())
+            .collect();
+        let mut chain = mock(vec![(Fees, contested)]);
+        let fee = chain.refresh_fee(&writable).await;
+        assert_eq!(fee, FeePolicy::default().pick(&samples));
+        assert!(fee > FeePolicy::default().floor, "{fee}");
+        assert_eq!(chain.priority_micro_lamports, fee);
+        // An RPC that answers nothing usable: the floor.
+        let client = RpcClient::new_mock("fails".to_string());
+        let mut chain = RpcChain::with_client(client, Keypair::new(), FeePolicy::default(), 0);
+        assert_eq!(
+            chain.refresh_fee(&writable).await,
+            FeePolicy::default().floor
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_simulates_and_reads_the_refusal() {
+        use solana_rpc_client_api::request::RpcRequest::SimulateTransaction as Sim;
+        let refused = serde_json::json!({
+            "context": { "slot": 1 },
+            "value": {
+                "err": { "InstructionError": [2, { "Custom": 6005 }] },
+                "logs": ["Program log: AnchorError occurred."],
+                "accounts": null,
+                "unitsConsumed": 1234,
+                "returnData": null
+            }
+        });
+        let mut chain = mock(vec![(Sim, refused)]);
+        chain.dry_run = true;
+        let out = chain.send(&[set_compute_unit_limit(1)]).await.unwrap();
+        assert!(!out.ok);
+        assert_eq!(out.code, Some(6005), "{:?}", out.error);
+        assert_eq!(
+            out.logs,
+            vec!["Program log: AnchorError occurred.".to_string()]
+        );
+        assert_eq!(out.fee_lamports, 0, "a simulation pays nothing");
     }
 }

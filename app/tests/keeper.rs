@@ -380,3 +380,135 @@ async fn the_keeper_offers_a_solvent_distressed_account_before_kicking_it() {
     assert_eq!(kicks(&r), 1);
     assert!(r.buffer.is_empty());
 }
+
+#[tokio::test]
+async fn a_taking_keeper_commits_no_more_than_its_debt_balance() {
+    let (mut f, bs, _, mut keeper) = setup().await;
+    // A keeper holding 50 debt tokens, with no cap of its own.
+    let poor = f.user(0, 50 * ONE_DEBT).await;
+    keeper.cfg.debt_account = poor.debt_ata;
+    keeper.cfg.collateral_account = poor.collateral_ata;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    f.set_prices(85.9, 85.9);
+    let r = tick(&mut keeper, &mut f, &poor, &margins, &OracleVenue(Fp::ONE)).await;
+    assert_eq!(r.debt_balance, Some(50 * ONE_DEBT), "the balance is read");
+    let repaid: u64 = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            KeeperEvent::Partial(p) => Some(p.repaid),
+            _ => None,
+        })
+        .sum();
+    assert!(repaid > 0, "it still takes what it can pay for");
+    assert!(
+        repaid <= 50 * ONE_DEBT,
+        "repaid {repaid} beyond the balance"
+    );
+    assert_eq!(keeper.stats.failed, 0, "nothing sized past the balance");
+    let landed = &keeper.stats.actions["liquidate_partial"];
+    assert_eq!((landed.sent, landed.landed), (1, 1));
+    assert_eq!(
+        keeper.stats.fees_lamports,
+        2 * 5_000,
+        "the refresh and the partial"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_token_account_is_reported_and_never_counted_as_a_race() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    let missing = Pubkey::new_unique();
+    keeper.cfg.debt_account = missing;
+    // A crash: partials and kicks would be due.
+    f.set_prices(78.0, 78.0);
+    let r = tick(&mut keeper, &mut f, &k, &margins, &OracleVenue(Fp::ONE)).await;
+    assert_eq!(r.debt_balance, None);
+    assert!(
+        r.missing.iter().any(|m| m.contains(&missing.to_string())),
+        "{:?}",
+        r.missing
+    );
+    assert!(r.zones.past_threshold() > 0, "there was work");
+    assert!(
+        r.events
+            .iter()
+            .all(|e| !matches!(e, KeeperEvent::Partial(_) | KeeperEvent::Kick(_))),
+        "{:?}",
+        r.events
+    );
+    assert_eq!(keeper.stats.races_lost, 0);
+    assert_eq!(
+        keeper.stats.failed, 0,
+        "nothing was sent that needed the account"
+    );
+    // A maintaining keeper needs no collateral account.
+    keeper.cfg.debt_account = k.debt_ata;
+    keeper.cfg.collateral_account = missing;
+    keeper.cfg.role = Role::MAINTAIN;
+    let r = tick(&mut keeper, &mut f, &k, &margins, &OracleVenue(Fp::ONE)).await;
+    assert!(r.missing.is_empty(), "{:?}", r.missing);
+    assert!(
+        r.events.iter().any(|e| matches!(e, KeeperEvent::Kick(_))),
+        "it kicks: {:?}",
+        r.events
+    );
+}
+
+#[tokio::test]
+async fn a_v0_transaction_with_the_keepers_lookup_table_lands_on_the_bank() {
+    use solana_address_lookup_table_interface::instruction as alt_ix;
+    use solana_transaction::versioned::VersionedTransaction;
+    let (mut f, bs, k, keeper) = setup().await;
+    let keys = zero_loss::client::MarketKeys::new(f.market, f.collateral_oracle, f.debt_oracle);
+    let wanted =
+        zl_keeper::alt::market_addresses(&keys, k.kp.pubkey(), k.debt_ata, k.collateral_ata);
+    // The table, as `zl-keeper alt` makes it: created at a recent slot, then extended.
+    f.env.ctx.warp_to_slot(20).unwrap();
+    let payer = f.env.payer().pubkey();
+    let (create, table) = alt_ix::create_lookup_table(payer, payer, 19);
+    let extend = alt_ix::extend_lookup_table(table, payer, Some(payer), wanted.clone());
+    f.env.exec(&[create], &[]).await;
+    f.env.exec(&[extend], &[]).await;
+    // Extended addresses are usable from the next slot.
+    f.env.ctx.warp_to_slot(21).unwrap();
+    let acc = f.env.account(table).await.expect("the table");
+    assert_eq!(acc.owner, zl_keeper::alt::program_id());
+    let parsed = zl_keeper::alt::parse_table(table, &acc.data).unwrap();
+    assert_eq!(parsed.addresses, wanted, "the layout parse_table reads");
+
+    // A partial liquidation as v0, its market accounts looked up.
+    f.set_prices(85.9, 85.9);
+    f.env.exec(&[keys.refresh()], &[]).await;
+    let ix = keys.liquidate_partial(
+        k.kp.pubkey(),
+        bs[0].margin,
+        keeper.cfg.debt_account,
+        keeper.cfg.collateral_account,
+        u64::MAX,
+    );
+    let ixs = zl_keeper::rpc::with_budget(&[ix], 400_000, 1);
+    let blockhash = f.env.ctx.banks_client.get_latest_blockhash().await.unwrap();
+    let message =
+        zl_keeper::alt::message(&payer, &ixs, std::slice::from_ref(&parsed), blockhash).unwrap();
+    let solana_message::VersionedMessage::V0(m) = &message else {
+        panic!("not v0")
+    };
+    assert!(
+        !m.account_keys.contains(&f.market),
+        "the market is looked up"
+    );
+    let tx = VersionedTransaction::try_new(message, &[f.env.payer(), &k.kp]).unwrap();
+    let before = f.env.token_balance(k.collateral_ata).await;
+    f.env
+        .ctx
+        .banks_client
+        .process_transaction(tx)
+        .await
+        .expect("the v0 transaction lands");
+    assert!(
+        f.env.token_balance(k.collateral_ata).await > before,
+        "it liquidated"
+    );
+}
