@@ -33,6 +33,10 @@ pub struct RunFile {
     pub lookup_table: Option<String>,
     /// Markets ticked at once, each on its own connection.
     pub parallel_markets: Option<usize>,
+    /// Keep a copy of the accounts from websocket subscriptions (default true).
+    pub subscribe: Option<bool>,
+    /// The websocket URL [default: the RPC URL's, as the Solana CLI derives it].
+    pub ws_url: Option<String>,
     pub fees: Option<FeePolicy>,
     #[serde(default, rename = "market")]
     pub markets: Vec<MarketEntry>,
@@ -68,6 +72,8 @@ pub struct Flags {
     pub no_create_token_accounts: bool,
     pub retries: Option<u32>,
     pub lookup_table: Option<Pubkey>,
+    pub no_subscribe: bool,
+    pub ws_url: Option<String>,
     /// A fixed priority fee (floor and cap both).
     pub priority_fee: Option<u64>,
     /// Run only this market (its file entry if it has one).
@@ -113,6 +119,8 @@ pub struct RunSettings {
     pub retries: u32,
     pub lookup_table: Option<Pubkey>,
     pub parallel_markets: usize,
+    /// The websocket URL to subscribe on (`None`: poll over RPC).
+    pub subscribe: Option<String>,
     pub fees: FeePolicy,
     pub markets: Vec<MarketSettings>,
 }
@@ -250,11 +258,20 @@ pub fn resolve(
     }
     let interval_secs = flags.interval_secs.or(file.interval_secs).unwrap_or(2);
     anyhow::ensure!(interval_secs > 0, "interval_secs must be positive");
+    let rpc_url = env(ENV_RPC_URL)
+        .or_else(|| flags.rpc_url.clone())
+        .or(file.rpc_url)
+        .unwrap_or_else(|| "localhost".into());
+    let subscribe = (!flags.no_subscribe && file.subscribe.unwrap_or(true)).then(|| {
+        flags
+            .ws_url
+            .clone()
+            .or(file.ws_url)
+            .unwrap_or_else(|| crate::feed::ws_url_for(&crate::rpc::url_for(&rpc_url)))
+    });
     Ok(RunSettings {
-        rpc_url: env(ENV_RPC_URL)
-            .or_else(|| flags.rpc_url.clone())
-            .or(file.rpc_url)
-            .unwrap_or_else(|| "localhost".into()),
+        rpc_url,
+        subscribe,
         keypair: env(ENV_KEYPAIR)
             .map(PathBuf::from)
             .or_else(|| flags.keypair.clone())

@@ -200,6 +200,8 @@ pub struct KeeperStats {
     pub restarts: u64,
     pub backstops: u64,
     pub settlements: u64,
+    /// Times an account or auction was set aside after repeated refusals.
+    pub skipped: u64,
 }
 
 /// Why the keeper refreshes the market (`Keeper::refresh_due`).
@@ -209,6 +211,19 @@ enum RefreshDue {
     Watch,
     Breaker,
     Widens,
+}
+
+/// What [`Keeper::look`] leaves for the rest of the tick.
+struct Look {
+    now: i64,
+    /// The market as read (after this tick's refresh, if any); its next auction id moves
+    /// with this tick's kicks.
+    market: Market,
+    prices: MarketPrices,
+    keys: MarketKeys,
+    keeper: Pubkey,
+    /// The keeper's debt account exists (a kick pays its tip there).
+    can_kick: bool,
 }
 
 /// Partial liquidations gathered for one transaction, and the market as the program
@@ -336,6 +351,34 @@ pub struct Keeper {
     /// Capital and takes left in the current tick.
     capital_left: u64,
     takes_left: usize,
+    /// When to stop trying an account or auction that keeps being refused.
+    pub skip: SkipPolicy,
+    /// Refusals (not races) in a row by account or auction, and the skip they earned.
+    failures: HashMap<Pubkey, Failures>,
+}
+
+/// An account or auction refused `after_failures` times in a row (lost races not counted) is
+/// left alone for `for_secs`, so one bad account cannot eat every tick's sends and fees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SkipPolicy {
+    /// 0: never skip.
+    pub after_failures: u32,
+    pub for_secs: i64,
+}
+
+impl Default for SkipPolicy {
+    fn default() -> SkipPolicy {
+        SkipPolicy {
+            after_failures: 3,
+            for_secs: 60,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Failures {
+    count: u32,
+    until: i64,
 }
 
 /// The amount of an SPL token account (`None` if it is not one).
@@ -463,16 +506,61 @@ impl Keeper {
             watching: false,
             capital_left: 0,
             takes_left: 0,
+            skip: SkipPolicy::default(),
+            failures: HashMap::new(),
         }
     }
 
+    /// Sends `ixs` (the action `what`, about `subjects`: margin accounts or auctions),
+    /// counts the outcome and decodes the events; whether it landed. A refusal that is not a
+    /// lost race counts against each subject ([`SkipPolicy`]); a landing clears them.
     async fn send<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        what: &str,
+        subjects: &[Pubkey],
+        ixs: &[Instruction],
+        out: &mut Vec<KeeperEvent>,
+    ) -> anyhow::Result<bool> {
+        let r = self.send_counted(chain, what, ixs, out).await?;
+        let now = self.last_tick;
+        for s in subjects {
+            match r {
+                Some(true) => {
+                    self.failures.remove(s);
+                }
+                Some(false) => {
+                    let f = self.failures.entry(*s).or_default();
+                    f.count += 1;
+                    if self.skip.after_failures > 0 && f.count >= self.skip.after_failures {
+                        f.until = now.saturating_add(self.skip.for_secs);
+                        f.count = 0;
+                        self.stats.skipped += 1;
+                        tracing::warn!(subject = %s, action = what, secs = self.skip.for_secs, "refused repeatedly; skipped for a while");
+                    }
+                }
+                None => {}
+            }
+        }
+        Ok(r == Some(true))
+    }
+
+    /// Whether `subject` is being skipped after repeated refusals.
+    fn skipped(&self, subject: &Pubkey) -> bool {
+        self.failures
+            .get(subject)
+            .is_some_and(|f| self.last_tick < f.until)
+    }
+
+    /// [`Keeper::send`]'s counting: `Some(true)` landed, `Some(false)` refused, `None` a
+    /// lost race.
+    async fn send_counted<C: Chain>(
         &mut self,
         chain: &mut C,
         what: &str,
         ixs: &[Instruction],
         out: &mut Vec<KeeperEvent>,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Option<bool>> {
         let started = std::time::Instant::now();
         let r: SendOutcome = chain.send(ixs).await?;
         let action = self.stats.actions.entry(what.to_string()).or_default();
@@ -486,10 +574,10 @@ impl Keeper {
                 action.races += 1;
                 self.stats.races_lost += 1;
                 tracing::info!(action = what, code = ?r.code, "lost a race; skipped");
-            } else {
-                tracing::warn!(action = what, error = ?r.error, "refused");
+                return Ok(None);
             }
-            return Ok(false);
+            tracing::warn!(action = what, error = ?r.error, "refused");
+            return Ok(Some(false));
         }
         action.landed += 1;
         self.stats.fees_lamports = self.stats.fees_lamports.saturating_add(r.fee_lamports);
@@ -512,16 +600,45 @@ impl Keeper {
             out.push(KeeperEvent::Settle(e));
         }
         tracing::debug!(action = what, "sent");
-        Ok(true)
+        Ok(Some(true))
     }
 
-    /// One pass over the market. Never overlaps with another: callers await it.
+    /// One pass over the market. Never overlaps with another: callers await it. Three
+    /// steps: [`Keeper::look`] (read, refresh when due), [`Keeper::judge_all`] (every
+    /// indebted account, with the program's health code) and the work (accounts, then
+    /// auctions).
     pub async fn tick<C: Chain, V: Venue>(
         &mut self,
         chain: &mut C,
         venue: &V,
     ) -> anyhow::Result<TickReport> {
         let mut report = TickReport::default();
+        let Some(mut look) = self.look(chain, &mut report).await? else {
+            return Ok(report);
+        };
+        let judged = self.judge_all(chain, &look, &mut report).await?;
+        self.work_accounts(chain, venue, &mut look, judged, &mut report)
+            .await?;
+        self.work_auctions(
+            chain,
+            venue,
+            &look.market,
+            &look.prices,
+            look.now,
+            &mut report,
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// Step 1: the market, its prices, the keeper's balances (one read), and a refresh when
+    /// one is due. `None` when the prices are not valid (stale, outage): nothing can be
+    /// judged, and a refresh would be refused.
+    async fn look<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        report: &mut TickReport,
+    ) -> anyhow::Result<Option<Look>> {
         let now = chain.now().await?;
         let cfg = self.cfg.clone();
         let fetched = chain
@@ -565,16 +682,13 @@ impl Keeper {
                     .push(format!("missing {what} token account {key}"));
             }
         }
-        let can_kick = report.debt_balance.is_some();
         if !report.missing.is_empty() {
             self.takes_left = 0;
         }
-        let keeper = chain.keeper();
         let keys = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
 
-        // 1. Refresh: interest, volatility, budget, breaker, when one is due. Prices
-        // through the program's own oracle code; without valid prices (stale, outage)
-        // nothing can be judged, and a refresh would be refused.
+        // Refresh: interest, volatility, budget, breaker, when one is due. Prices through
+        // the program's own oracle code.
         let read = |market: &Market| {
             prices_from_accounts(
                 market,
@@ -588,7 +702,7 @@ impl Keeper {
         let gap = now.saturating_sub(self.last_tick);
         self.last_tick = now;
         let Some(mut prices) = read(&market) else {
-            return Ok(report);
+            return Ok(None);
         };
         report.oracle_age_secs =
             Some(now.saturating_sub(prices.collateral_time.min(prices.debt_time)));
@@ -602,7 +716,7 @@ impl Keeper {
         if let Some(due) = due {
             let refresh = keys.refresh();
             if self
-                .send(chain, "refresh_market", &[refresh], &mut report.events)
+                .send(chain, "refresh_market", &[], &[refresh], &mut report.events)
                 .await?
             {
                 self.stats.refreshes += 1;
@@ -617,31 +731,67 @@ impl Keeper {
                     self.widest.max(written)
                 };
                 let Some(p) = read(&market) else {
-                    return Ok(report);
+                    return Ok(None);
                 };
                 prices = p;
             }
         }
-        let mut view = market.clone();
-        view.accrue_interest(now)
-            .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
+        Ok(Some(Look {
+            now,
+            market,
+            prices,
+            keys,
+            keeper: chain.keeper(),
+            can_kick: report.debt_balance.is_some(),
+        }))
+    }
 
-        // 2. Margin accounts: health off-chain, then act; partial liquidations
-        // gathered into batches.
+    /// Step 2: every indebted margin account judged on the market accrued to now
+    /// ([`judge`]); counts the zones and notes whether a breach is building.
+    async fn judge_all<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        look: &Look,
+        report: &mut TickReport,
+    ) -> anyhow::Result<Vec<(Pubkey, MarginAccount, Judgement)>> {
+        let mut view = look.market.clone();
+        view.accrue_interest(look.now)
+            .map_err(|e| anyhow::anyhow!("accrue: {e}"))?;
         let mut watching = false;
-        let mut batch = Batch::default();
-        for (key, m) in borrowers(chain, &cfg.market).await? {
+        let mut judged = Vec::new();
+        for (key, m) in borrowers(chain, &self.cfg.market).await? {
             report.accounts_checked += 1;
-            let j = match judge(&view, &m, &prices) {
-                Ok(j) => j,
-                Err(e) => {
-                    tracing::warn!(account = %key, error = %e, "health");
-                    continue;
+            match judge(&view, &m, &look.prices) {
+                Ok(j) => {
+                    report.zones.add(j.health.zone);
+                    watching |= j.breach_building;
+                    judged.push((key, m, j));
                 }
-            };
-            let h = j.health;
-            report.zones.add(h.zone);
-            watching |= j.breach_building;
+                Err(e) => tracing::warn!(account = %key, error = %e, "health"),
+            }
+        }
+        self.watching = watching;
+        Ok(judged)
+    }
+
+    /// Step 3: kicks and partial liquidations, the partials gathered into batches, each
+    /// planned on the market the last leaves.
+    async fn work_accounts<C: Chain, V: Venue>(
+        &mut self,
+        chain: &mut C,
+        venue: &V,
+        look: &mut Look,
+        judged: Vec<(Pubkey, MarginAccount, Judgement)>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let cfg = self.cfg.clone();
+        let (now, keeper) = (look.now, look.keeper);
+        let prices = look.prices;
+        let mut batch = Batch::default();
+        for (key, m, j) in judged {
+            if self.skipped(&key) {
+                continue;
+            }
             // An account past the partial zone that liquidators may still take (distressed,
             // or in an emergency while solvent at the trigger) is offered at the top bonus
             // first; the keeper kicks it once the offer has stood `kick_after_secs`. One they
@@ -654,96 +804,90 @@ impl Keeper {
                 0
             };
             let kick_now = cfg.role.maintain
-                && can_kick
+                && look.can_kick
                 && past_zone
                 && (!open || offered_for >= cfg.kick_after_secs);
-            match h.zone {
-                _ if kick_now => {
-                    if let Err(e) = rules::preview_kick(&market, &m, key, &prices, now) {
-                        tracing::debug!(account = %key, error = %e, "no kick");
-                        continue;
-                    }
-                    let auction =
-                        seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id)
-                            .0;
-                    let kick = keys.start_auction(keeper, key, auction, cfg.debt_account);
-                    if self
-                        .send(chain, "start_auction", &[kick], &mut report.events)
-                        .await?
-                    {
-                        self.stats.kicks += 1;
-                        market.next_auction_id += 1;
-                    }
+            if kick_now {
+                let market = &mut look.market;
+                if let Err(e) = rules::preview_kick(market, &m, key, &prices, now) {
+                    tracing::debug!(account = %key, error = %e, "no kick");
+                    continue;
                 }
-                // The program's own rule: the buffer zone at the EMA trigger, or
-                // past liq_ltv on the held spot price while the EMA lags.
-                _ if open => {
-                    report.buffer.push(key);
-                    if !self.can_take() {
-                        continue;
-                    }
-                    // The program's own transition, run on the batch's copy of the
-                    // market: what it would repay and pay out, or why it would refuse.
-                    // Taken only when the batch's collateral, this account's added, sells
-                    // at the venue for the batch's repayments plus the edge and the fee;
-                    // in a crash the EMA lags spot and a partial can lose money, and
-                    // selling more fetches less, so the size is cut to fit.
-                    let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
-                    let (batch_repaid, batch_out) = (batch.repaid, batch.collateral_out);
-                    let batch_len = batch.keys.len();
-                    let capital = self.capital_left.saturating_sub(batch_repaid);
-                    let base = batch.market.get_or_insert_with(|| market.clone());
-                    let plan = |max_repay: u64| {
-                        liquidation::preview_partial(base, &m, &prices, now, &keeper, max_repay)
-                            .ok()
-                            .map(|out| out.plan)
-                    };
-                    let pays = |max_repay: u64| {
-                        plan(max_repay).is_some_and(|p| {
-                            let out = batch_out.saturating_add(p.collateral_out);
-                            let fee = cfg.tx_cost as u128
-                                + cfg.tx_cost_per_account as u128 * batch_len as u128;
-                            let owed = batch_repaid as u128 + p.repaid as u128 + fee;
-                            venue
-                                .sell_price(out)
-                                .and_then(|r| r.mul_floor(keep).ok())
-                                .and_then(|r| r.mul_int_floor(out as u128).ok())
-                                .is_some_and(|worth| worth >= owed)
-                        })
-                    };
-                    let Some(full) = plan(capital) else {
-                        tracing::debug!(account = %key, "no partial liquidation");
-                        continue;
-                    };
-                    let repay = largest_true(full.repaid, pays);
-                    if repay == 0 {
-                        tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
-                        continue;
-                    }
-                    let mut copy = m.clone();
-                    let Ok(out) = liquidation::liquidate_partial(
-                        base, &mut copy, &prices, now, &keeper, repay,
-                    ) else {
-                        continue;
-                    };
-                    batch.add(key, repay, &out.plan);
-                    if batch.keys.len() == liquidation::MAX_BATCH {
-                        self.flush(chain, &keys, &mut batch, &mut report.events)
-                            .await?;
-                    }
+                let auction =
+                    seeds::auction_address(&zero_loss::ID, &cfg.market, market.next_auction_id).0;
+                let kick = look
+                    .keys
+                    .start_auction(keeper, key, auction, cfg.debt_account);
+                if self
+                    .send(chain, "start_auction", &[key], &[kick], &mut report.events)
+                    .await?
+                {
+                    self.stats.kicks += 1;
+                    look.market.next_auction_id += 1;
                 }
-                _ => {}
+                continue;
+            }
+            // The program's own rule: the buffer zone at the EMA trigger, or past liq_ltv on
+            // the held spot price while the EMA lags.
+            if !open {
+                continue;
+            }
+            report.buffer.push(key);
+            if !self.can_take() {
+                continue;
+            }
+            // The program's own transition, run on the batch's copy of the market: what it
+            // would repay and pay out, or why it would refuse. Taken only when the batch's
+            // collateral, this account's added, sells at the venue for the batch's
+            // repayments plus the edge and the fee; in a crash the EMA lags spot and a
+            // partial can lose money, and selling more fetches less, so the size is cut to
+            // fit.
+            let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
+            let (batch_repaid, batch_out) = (batch.repaid, batch.collateral_out);
+            let batch_len = batch.keys.len();
+            let capital = self.capital_left.saturating_sub(batch_repaid);
+            let base = batch.market.get_or_insert_with(|| look.market.clone());
+            let plan = |max_repay: u64| {
+                liquidation::preview_partial(base, &m, &prices, now, &keeper, max_repay)
+                    .ok()
+                    .map(|out| out.plan)
+            };
+            let pays = |max_repay: u64| {
+                plan(max_repay).is_some_and(|p| {
+                    let out = batch_out.saturating_add(p.collateral_out);
+                    let fee =
+                        cfg.tx_cost as u128 + cfg.tx_cost_per_account as u128 * batch_len as u128;
+                    let owed = batch_repaid as u128 + p.repaid as u128 + fee;
+                    venue
+                        .sell_price(out)
+                        .and_then(|r| r.mul_floor(keep).ok())
+                        .and_then(|r| r.mul_int_floor(out as u128).ok())
+                        .is_some_and(|worth| worth >= owed)
+                })
+            };
+            let Some(full) = plan(capital) else {
+                tracing::debug!(account = %key, "no partial liquidation");
+                continue;
+            };
+            let repay = largest_true(full.repaid, pays);
+            if repay == 0 {
+                tracing::debug!(account = %key, "partial liquidation unprofitable at the venue; skipped");
+                continue;
+            }
+            let mut copy = m.clone();
+            let Ok(out) =
+                liquidation::liquidate_partial(base, &mut copy, &prices, now, &keeper, repay)
+            else {
+                continue;
+            };
+            batch.add(key, repay, &out.plan);
+            if batch.keys.len() == liquidation::MAX_BATCH {
+                self.flush(chain, &look.keys, &mut batch, &mut report.events)
+                    .await?;
             }
         }
-
-        self.flush(chain, &keys, &mut batch, &mut report.events)
-            .await?;
-        self.watching = watching;
-
-        // 3. Auctions: settle, bid, restart, backstop.
-        self.work_auctions(chain, venue, &market, &prices, now, &mut report)
-            .await?;
-        Ok(report)
+        self.flush(chain, &look.keys, &mut batch, &mut report.events)
+            .await
     }
 
     /// Why a refresh is due, if one is, first reason first: the heartbeat (`refresh_secs`);
@@ -822,7 +966,10 @@ impl Keeper {
             ("liquidate_batch", ix)
         };
         let before = out.len();
-        if self.send(chain, what, &[ix], out).await? {
+        if self
+            .send(chain, what, &batch.keys.clone(), &[ix], out)
+            .await?
+        {
             if n == 1 {
                 self.stats.partials += 1;
             } else {
@@ -870,8 +1017,8 @@ impl Keeper {
         now: i64,
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
-        // POL's balance as this tick has left it: a backstop spends it.
-        let mut pol_left = market.clone();
+        // The backstops as this tick has left them: settlements and backstops spend them.
+        let mut left = market.clone();
         let cfg = self.cfg.clone();
         let keeper = chain.keeper();
         let mk = MarketKeys::new(cfg.market, cfg.collateral_oracle, cfg.debt_oracle);
@@ -891,22 +1038,41 @@ impl Keeper {
             };
             all_closed_below = false;
             report.open_auctions += 1;
+            if self.skipped(key) {
+                continue;
+            }
             let margin = (au.owner_kind == OwnerKind::Margin).then_some(au.owner);
             if au.is_done() {
                 if !cfg.role.maintain {
                     continue;
                 }
                 let settle = mk.settle(keeper, *key, au.kicker, margin);
+                let before = report.events.len();
                 if self
-                    .send(chain, "settle_auction", &[settle], &mut report.events)
+                    .send(
+                        chain,
+                        "settle_auction",
+                        &[*key],
+                        &[settle],
+                        &mut report.events,
+                    )
                     .await?
                 {
                     self.stats.settlements += 1;
+                    // A settlement's cover spends insurance, then POL: later previews in this
+                    // tick must not count on them.
+                    for e in &report.events[before..] {
+                        if let KeeperEvent::Settle(st) = e {
+                            left.insurance_amount =
+                                left.insurance_amount.saturating_sub(st.insurance_paid);
+                            left.pol_debt_amount = left.pol_debt_amount.saturating_sub(st.pol_paid);
+                        }
+                    }
                 }
                 continue;
             }
             // The program's own quote, on the auction's own terms.
-            let rules::BidQuote { floor, price } =
+            let rules::BidQuote { price, .. } =
                 rules::bid_quote(&au, prices, now).map_err(|e| anyhow::anyhow!("{e}"))?;
             // Bid for the largest lot that still sells at the edge.
             let keep = Fp::from_bps(10_000 - cfg.edge_bps.min(9_999));
@@ -942,7 +1108,10 @@ impl Keeper {
                     price.0,
                 );
                 let before = report.events.len();
-                if self.send(chain, "bid", &[bid], &mut report.events).await? {
+                if self
+                    .send(chain, "bid", &[*key], &[bid], &mut report.events)
+                    .await?
+                {
                     self.stats.bids += 1;
                     self.took(&report.events[before..]);
                 }
@@ -951,36 +1120,29 @@ impl Keeper {
             if !cfg.role.maintain {
                 continue;
             }
-            // The program's own predicates, shared with the handlers.
-            let restart_ok = rules::restart_due(&au, now).unwrap_or(false);
-            let last_stage = rules::is_last_stage(&au);
-            let backstop_ok = rules::backstop_allowed(&au, floor, now).unwrap_or(false);
-            // POL buys at the floor, never above spot: only when it can pay for at least
-            // one unit.
-            let pol_can_buy = backstop_ok
-                && zero_loss::risk::backstop_price(&au.terms, prices)
-                    .ok()
-                    .and_then(|price| rules::pol_affordable(&pol_left, price).ok())
-                    .is_some_and(|q| q > 0);
-            if pol_can_buy {
+            // The handlers' own transitions, run on copies: POL buys at the floor, never
+            // above spot, when it may and can pay for at least one unit (on what this tick
+            // has left of it); otherwise a stale stage restarts, unless it is the last.
+            if rules::preview_backstop(&left, &au, prices, now).is_ok() {
                 let bs = mk.backstop(keeper, *key);
                 let before = report.events.len();
                 if self
-                    .send(chain, "backstop", &[bs], &mut report.events)
+                    .send(chain, "backstop", &[*key], &[bs], &mut report.events)
                     .await?
                 {
                     self.stats.backstops += 1;
                     for e in &report.events[before..] {
                         if let KeeperEvent::Backstop(b) = e {
-                            pol_left.pol_debt_amount =
-                                pol_left.pol_debt_amount.saturating_sub(b.paid);
+                            left.pol_debt_amount = left.pol_debt_amount.saturating_sub(b.paid);
                         }
                     }
                 }
-            } else if restart_ok && !last_stage && report.debt_balance.is_some() {
+            } else if report.debt_balance.is_some()
+                && rules::preview_restart(&left, &au, prices, now).is_ok()
+            {
                 let rs = mk.restart(keeper, *key, cfg.debt_account);
                 if self
-                    .send(chain, "restart_auction", &[rs], &mut report.events)
+                    .send(chain, "restart_auction", &[*key], &[rs], &mut report.events)
                     .await?
                 {
                     self.stats.restarts += 1;

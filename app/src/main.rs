@@ -18,7 +18,7 @@ use zl_keeper::chain::Chain;
 use zl_keeper::config::{self, Flags, RunFile};
 use zl_keeper::keeper::fetch_market;
 use zl_keeper::localnet::{self, CrashConfig, PrepareConfig, Setup};
-use zl_keeper::rpc::RpcChain;
+use zl_keeper::rpc::{url_for, RpcChain};
 use zl_keeper::scenario::Scenario;
 #[cfg(feature = "sim")]
 use zl_keeper::sim::report::{render_svg, render_table, to_json};
@@ -219,6 +219,12 @@ struct RunArgs {
     /// then v0 and smaller.
     #[arg(long)]
     lookup_table: Option<Pubkey>,
+    /// Poll over RPC instead of keeping a copy of the accounts from websocket subscriptions.
+    #[arg(long)]
+    no_subscribe: bool,
+    /// The websocket URL [default: the RPC URL's: ws(s), port + 1]
+    #[arg(long)]
+    ws_url: Option<String>,
 }
 
 #[cfg(feature = "sim")]
@@ -295,16 +301,6 @@ struct SimArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
-}
-
-fn url_for(moniker: &str) -> String {
-    match moniker {
-        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
-        "testnet" | "t" => "https://api.testnet.solana.com".into(),
-        "devnet" | "d" => "https://api.devnet.solana.com".into(),
-        "localhost" | "l" => "http://127.0.0.1:8899".into(),
-        url => url.into(),
-    }
 }
 
 fn default_keypair_path() -> PathBuf {
@@ -667,6 +663,8 @@ fn run_settings(
         no_create_token_accounts: a.no_create_token_accounts,
         retries: a.retries,
         lookup_table: a.lookup_table,
+        no_subscribe: a.no_subscribe,
+        ws_url: a.ws_url,
         priority_fee: a.priority_fee,
         market: a.market,
         role: a.role,

@@ -81,6 +81,8 @@ pub struct Snapshot {
     pub dry_run: bool,
     /// Seconds between ticks: a market is stale after three.
     pub interval_secs: u64,
+    /// The subscriptions' copy, when on.
+    pub feed: Option<crate::feed::FeedStats>,
 }
 
 pub type Shared = Arc<Mutex<Snapshot>>;
@@ -233,6 +235,19 @@ pub fn render(s: &Snapshot) -> String {
     }
     each(
         &mut out,
+        "zl_keeper_skipped_total",
+        "counter",
+        "Times an account or auction was set aside after repeated refusals.",
+        &|f, m| {
+            f.sample(
+                "zl_keeper_skipped_total",
+                &[("market", &m.market)],
+                m.stats.skipped,
+            )
+        },
+    );
+    each(
+        &mut out,
         "zl_keeper_fees_paid_lamports_total",
         "counter",
         "Lamports paid in transaction fees (signatures and priority) for landed transactions.",
@@ -378,6 +393,42 @@ pub fn render(s: &Snapshot) -> String {
     );
     if let Some(l) = s.sol_lamports {
         fam.sample("zl_keeper_sol_balance_lamports", &[], l);
+    }
+    if let Some(f) = s.feed {
+        for (name, kind, help, v) in [
+            (
+                "zl_keeper_feed_connected",
+                "gauge",
+                "1 while the websocket is open and healed (reads come from it).",
+                u64::from(f.usable),
+            ),
+            (
+                "zl_keeper_feed_accounts",
+                "gauge",
+                "Accounts the subscriptions' copy holds.",
+                f.accounts as u64,
+            ),
+            (
+                "zl_keeper_feed_notifications_total",
+                "counter",
+                "Account notifications applied.",
+                f.notifications,
+            ),
+            (
+                "zl_keeper_feed_reconnects_total",
+                "counter",
+                "Times the websocket was lost and reopened.",
+                f.reconnects,
+            ),
+            (
+                "zl_keeper_feed_snapshots_total",
+                "counter",
+                "Snapshots that healed the copy.",
+                f.snapshots,
+            ),
+        ] {
+            Family::new(&mut out, name, kind, help).sample(name, &[], v);
+        }
     }
     let mut fam = Family::new(
         &mut out,
@@ -563,6 +614,13 @@ mod tests {
             sol_lamports: Some(2_000_000_000),
             dry_run: false,
             interval_secs: 2,
+            feed: Some(crate::feed::FeedStats {
+                usable: true,
+                accounts: 9,
+                notifications: 4,
+                reconnects: 1,
+                snapshots: 2,
+            }),
         }
     }
 
@@ -603,6 +661,8 @@ mod tests {
             -1.0
         );
         assert_eq!(v("zl_keeper_sol_balance_lamports"), 2e9);
+        assert_eq!(v("zl_keeper_feed_reconnects_total"), 1.0);
+        assert_eq!(v("zl_keeper_feed_connected"), 1.0);
         // Every family is declared once, before its samples.
         for line in text.lines().filter(|l| l.starts_with("# TYPE")) {
             let name = line.split_whitespace().nth(2).unwrap();

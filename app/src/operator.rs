@@ -13,6 +13,7 @@ use zero_loss::client::MarketKeys;
 
 use crate::chain::Chain;
 use crate::config::{MarketSettings, RunSettings};
+use crate::feed::{self, Feed, FeedChain, FeedConfig};
 use crate::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue};
 use crate::metrics::{self, MarketView, Snapshot};
 use crate::rpc::RpcChain;
@@ -117,12 +118,12 @@ pub async fn prepare_market(
 
 /// One tick of one market: the fee from the network over the market's writable accounts,
 /// the keeper's tick with the oracle's spot as the venue, the view updated.
-pub async fn tick_market(chain: &mut RpcChain, run: &mut MarketRun) {
+pub async fn tick_market(chain: &mut FeedChain, run: &mut MarketRun) {
     let started = std::time::Instant::now();
     let writable: Vec<Pubkey> = std::iter::once(run.keys.market)
         .chain(run.keys.vaults)
         .collect();
-    run.view.priority_fee = chain.refresh_fee(&writable).await;
+    run.view.priority_fee = chain.rpc.refresh_fee(&writable).await;
     let result = async {
         let now = chain.now().await?;
         // The reference price over RPC: the oracle's spot, through the program's code.
@@ -193,8 +194,46 @@ pub async fn run(
             tracing::info!(market = %m.address, %table, addresses = n, "v0 transactions with the lookup table");
         }
         let run = prepare_market(&mut chain, m, settings.create_token_accounts).await?;
-        lanes.push((chain, run));
+        lanes.push((
+            FeedChain {
+                rpc: chain,
+                feed: None,
+            },
+            run,
+        ));
     }
+    // One websocket for every market: their margin accounts, and each market's own,
+    // oracle and token accounts; the copy heals from snapshots.
+    let feed = match &settings.subscribe {
+        Some(ws_url) => {
+            let feed = Feed::new();
+            let mut fixed = Vec::new();
+            for (_, r) in &lanes {
+                let c = &r.keeper.cfg;
+                for k in [
+                    c.market,
+                    c.collateral_oracle,
+                    c.debt_oracle,
+                    c.debt_account,
+                    c.collateral_account,
+                ] {
+                    if !fixed.contains(&k) {
+                        fixed.push(k);
+                    }
+                }
+            }
+            let markets = lanes.iter().map(|(_, r)| r.keys.market).collect();
+            let rpc = std::sync::Arc::new(connect()?.client);
+            let cfg = FeedConfig::new(ws_url.clone(), markets, fixed);
+            tokio::spawn(feed::run(feed.clone(), rpc, cfg));
+            for (chain, _) in lanes.iter_mut() {
+                chain.feed = Some(feed.clone());
+            }
+            tracing::info!(url = %ws_url, "subscriptions on");
+            Some(feed)
+        }
+        None => None,
+    };
     let shared: metrics::Shared = Default::default();
     let server = match settings.metrics_addr {
         Some(addr) => {
@@ -216,7 +255,7 @@ pub async fn run(
             })
             .await;
         let sol = match lanes.first() {
-            Some((chain, _)) => chain.sol_balance().await.ok(),
+            Some((chain, _)) => chain.rpc.sol_balance().await.ok(),
             None => None,
         };
         let snapshot = Snapshot {
@@ -224,6 +263,7 @@ pub async fn run(
             sol_lamports: sol,
             dry_run: settings.dry_run,
             interval_secs: settings.interval_secs,
+            feed: feed.as_ref().map(|f| f.stats()),
         };
         match shared.lock() {
             Ok(mut s) => *s = snapshot,

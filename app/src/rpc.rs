@@ -64,6 +64,18 @@ pub fn margin_accounts_config(market: &Pubkey) -> RpcProgramAccountsConfig {
     }
 }
 
+/// The URL of a Solana CLI moniker (mainnet-beta, testnet, devnet, localhost, or their
+/// initials); anything else is a URL already.
+pub fn url_for(moniker: &str) -> String {
+    match moniker {
+        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
+        "testnet" | "t" => "https://api.testnet.solana.com".into(),
+        "devnet" | "d" => "https://api.devnet.solana.com".into(),
+        "localhost" | "l" => "http://127.0.0.1:8899".into(),
+        url => url.into(),
+    }
+}
+
 /// The instructions of a keeper transaction: compute budget first.
 pub fn with_budget(
     ixs: &[Instruction],

@@ -512,3 +512,37 @@ async fn a_v0_transaction_with_the_keepers_lookup_table_lands_on_the_bank() {
         "it liquidated"
     );
 }
+
+#[tokio::test]
+async fn an_account_refused_again_and_again_is_skipped_for_a_while() {
+    let (mut f, bs, k, mut keeper) = setup().await;
+    let margins: Vec<_> = bs.iter().map(|b| b.margin).collect();
+    // A misconfigured tip account (the collateral mint's): every kick is refused, and not
+    // as a lost race.
+    keeper.cfg.debt_account = k.collateral_ata;
+    keeper.cfg.role = Role::MAINTAIN;
+    f.set_prices(78.0, 78.0);
+    let kicks_sent = |keeper: &Keeper| {
+        keeper
+            .stats
+            .actions
+            .get("start_auction")
+            .map_or(0, |a| a.sent)
+    };
+    let mut per_tick = Vec::new();
+    for _ in 0..5 {
+        let before = kicks_sent(&keeper);
+        tick(&mut keeper, &mut f, &k, &margins, &OracleVenue(Fp::ONE)).await;
+        per_tick.push(kicks_sent(&keeper) - before);
+    }
+    let distressed = per_tick[0];
+    assert!(distressed >= 1, "{per_tick:?}");
+    assert_eq!(per_tick, [distressed, distressed, distressed, 0, 0]);
+    assert_eq!(keeper.stats.races_lost, 0);
+    assert_eq!(keeper.stats.skipped, distressed);
+    // Past the skip, it tries again.
+    f.advance(keeper.skip.for_secs + 1).await;
+    let before = kicks_sent(&keeper);
+    tick(&mut keeper, &mut f, &k, &margins, &OracleVenue(Fp::ONE)).await;
+    assert_eq!(kicks_sent(&keeper) - before, distressed);
+}

@@ -48,6 +48,12 @@ async fn the_flash_wick_runs_every_mechanism_on_the_same_book() {
     assert_eq!(r.get(Mechanism::AaveV3).unwrap().pol_start_pct, 0.0);
     assert_eq!(json_keys_of(&r), 10);
     assert!(r.initial_debt > 0.0);
+    // The takers had money out when they took, never more than they started with.
+    let d = &r.engine_detail;
+    if d.partial_liquidations + d.bids > 0 {
+        assert!(d.takers_peak_outlay > 0.0, "{d:?}");
+    }
+    assert!(d.takers_peak_outlay <= r.initial_debt * r.bidder_capital_pct / 100.0 + 1e-6);
 
     let table = render_table(&r);
     assert!(table.contains("maker_liq2") && table.contains("bad debt"));

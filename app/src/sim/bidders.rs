@@ -87,6 +87,12 @@ impl Bidder {
         self.cash -= paid.max(0.0);
     }
 
+    /// Debt units out of its starting capital now (purchases and fees, less sales so
+    /// far); never negative.
+    pub fn outlay(&self) -> f64 {
+        (self.capital - self.cash).max(0.0)
+    }
+
     /// Paid a transaction's fee.
     pub fn pay_fee(&mut self, fee: f64) {
         self.cash -= fee.max(0.0);
@@ -178,6 +184,17 @@ impl Bidder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outlay_is_what_is_out_of_the_starting_capital() {
+        let mut b = Bidder::new(100.0, 50.0, 0.0);
+        assert_eq!(b.outlay(), 0.0);
+        b.buy(1.0, 30.0);
+        b.pay_fee(2.0);
+        assert_eq!(b.outlay(), 32.0);
+        b.receive(40.0);
+        assert_eq!(b.outlay(), 0.0, "a profit is no outlay");
+    }
 
     #[test]
     fn population_shares_the_capital() {

@@ -37,6 +37,9 @@ pub struct EngineDetail {
     pub refreshes: u64,
     /// Transactions refused (races lost and others), all senders.
     pub refused: u64,
+    /// The most debt units the takers (partial liquidators and bidders, all together) had
+    /// out at once: purchases and fees less sales (docs/keeper.md, "Capital").
+    pub takers_peak_outlay: f64,
 }
 
 /// One simulation: every mechanism on the same path, venue and bidders.
@@ -265,6 +268,12 @@ pub fn render_table(r: &Report) -> String {
         out,
         "engine: {} partial liquidations, {} auctions ({} restarted, {} backstopped by POL), {} bids",
         d.partial_liquidations, d.auctions_started, d.auctions_restarted, d.auctions_backstopped, d.bids
+    );
+    let _ = writeln!(
+        out,
+        "takers' peak outlay: {:.2}% of initial debt (their capital: {:.2}%)",
+        100.0 * d.takers_peak_outlay / r.initial_debt.max(f64::MIN_POSITIVE),
+        r.bidder_capital_pct
     );
     out
 }
@@ -560,7 +569,12 @@ mod tests {
                 "engine_v2_model"
             ]
         );
-        assert_eq!(lines.len(), 3 + ROWS.len() + 1);
+        // The rows, the engine's counts and the takers' peak outlay.
+        assert_eq!(lines.len(), 3 + ROWS.len() + 2);
+        assert!(
+            lines.last().unwrap().starts_with("takers' peak outlay: "),
+            "{text}"
+        );
         let bad: Vec<&str> = lines[3].split('|').map(str::trim).collect();
         assert_eq!(
             bad,

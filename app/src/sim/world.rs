@@ -579,6 +579,7 @@ async fn run_engine(
     // The accounts open to a partial liquidation at the keeper's last look: what the
     // bidders saw at the previous step and act on now.
     let mut seen_buffer: Vec<Pubkey> = Vec::new();
+    let mut peak_outlay = 0.0f64;
     for tick in &clock.ticks {
         steps = tick.step;
         let t = tick.t.min(sc.duration_secs as f64);
@@ -633,6 +634,9 @@ async fn run_engine(
                 }
             }
         }
+
+        // What the takers have out now, before this step's sales.
+        peak_outlay = peak_outlay.max(bidders.iter().map(Bidder::outlay).sum());
 
         // The keeper: refresh, kicks, restarts, backstops, settlements.
         let before = keeper.stats.clone();
@@ -689,6 +693,7 @@ async fn run_engine(
         detail: EngineDetail {
             refreshes: keeper.stats.refreshes,
             refused: keeper.stats.failed + takers.iter().map(|(_, k)| k.stats.failed).sum::<u64>(),
+            takers_peak_outlay: peak_outlay,
             ..books.detail
         },
         series,

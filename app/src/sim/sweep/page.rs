@@ -360,7 +360,8 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
             let _ = writeln!(
                 o,
                 "- depth {}: {} steps, initial debt {}; engine: {} partial liquidations, {} \
-                 auctions ({} restarted, {} backstopped by POL), {} bids",
+                 auctions ({} restarted, {} backstopped by POL), {} bids; takers' peak \
+                 outlay {:.1}% of initial debt",
                 setting(r.depth_ratio),
                 r.steps,
                 num(r.initial_debt),
@@ -368,7 +369,8 @@ pub fn render_results_md(sweep: &SweepConfig, reports: &[Report], plot_link: &st
                 d.auctions_started,
                 d.auctions_restarted,
                 d.auctions_backstopped,
-                d.bids
+                d.bids,
+                100.0 * d.takers_peak_outlay / r.initial_debt.max(f64::MIN_POSITIVE)
             );
         }
         o.push('\n');

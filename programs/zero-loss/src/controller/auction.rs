@@ -396,6 +396,17 @@ pub fn backstop(
     )
 }
 
+/// What `backstop` would do now, run on copies: the keeper's backstop decision (an `Err`
+/// is the handler's refusal).
+pub fn preview_backstop(
+    market: &Market,
+    au: &Auction,
+    prices: &MarketPrices,
+    now: i64,
+) -> Result<FillOutcome> {
+    backstop(&mut market.clone(), &mut au.clone(), prices, now)
+}
+
 /// A restart as booked.
 #[derive(Clone, Copy, Debug)]
 pub struct RestartOutcome {
@@ -435,6 +446,16 @@ pub fn restart(
             keeper_reward,
         ),
     })
+}
+
+/// What `restart_auction` would do now, run on copies: the keeper's restart decision.
+pub fn preview_restart(
+    market: &Market,
+    au: &Auction,
+    prices: &MarketPrices,
+    now: i64,
+) -> Result<RestartOutcome> {
+    restart(&mut market.clone(), &mut au.clone(), prices, now)
 }
 
 /// A settlement as booked.
