@@ -4,15 +4,20 @@
 #   1. solana-test-validator (installed from crates.io when missing) on
 #      127.0.0.1 with zero_loss.so at the program id and the price feeder
 #      (pyth_feeder.so) at the Pyth receiver's id;
-#   2. keys, mints, Pyth price accounts and keeper funding (zl-keeper localnet
-#      keys / prepare), then `zl-keeper bootstrap`;
-#   3. `zl-keeper run` (the keeper, over JSON-RPC) in the background while
-#      `zl-keeper localnet crash` opens borrowers and walks a crash's prices
-#      through the feeder, then waits for every auction to settle.
+#   2. keys, then for two markets mints, Pyth price accounts and keeper funding
+#      (zl-keeper localnet keys / prepare) and `zl-keeper bootstrap`; the keeper's
+#      config (market A: full role; market B: maintain only) and its address lookup
+#      table (`zl-keeper alt`);
+#   3. `zl-keeper run --config` (v0 transactions, network fees, subscriptions, metrics,
+#      JSON logs) in the background while `zl-keeper localnet crash` walks a crash on
+#      each market and `zl-keeper localnet load` contends for market A's accounts with
+#      priority fees and checks the keeper's fee follows; then `localnet verdict`.
 #
-# Prints what the keeper did and the final market state; exits non-zero if
-# an auction is left open, an account is left past the liquidation
-# threshold, bad debt is recorded or the LP share price fell.
+# Prints what the keeper did and the final market states; exits non-zero if on either
+# market an auction is left open, an account is left past the liquidation threshold, bad
+# debt is recorded or the LP share price fell; if the keeper's fee did not follow the
+# network's; or if some keeper path (partial, kick, bid, restart, backstop, settlement)
+# did not happen, a transaction landed as legacy, or the metrics disagree with the events.
 #
 # Environment: RPC_PORT (8899), SKIP_BUILD=1 (reuse target/deploy/*.so),
 # NO_KEEPER=1 (no keeper: checks that the verdict fails when nobody
@@ -87,51 +92,118 @@ for _ in $(seq 1 120); do
 done
 health || { echo "the validator did not come up; see $work/validator.log" >&2; exit 1; }
 
-# 2. Keys, mints, price accounts, the market.
+# 2. Keys, mints, price accounts, two markets: A, where the keeper takes and maintains
+# (partial liquidations, kicks, bids, settlements), and B, where it only maintains and
+# nobody bids (kicks, restarts, POL backstops, settlements).
 step "keys and airdrop"
 "$zl" -u "$url" localnet keys --dir "$work" | tee "$work/keys.txt"
 keeper=$(awk '/^keeper/{print $2}' "$work/keys.txt")
-step "mints, Pyth price accounts (through the feeder), keeper funding"
-"$zl" -u "$url" -k "$work/admin.json" localnet prepare --keeper "$keeper" --out-dir "$work" | tee "$work/prepare.txt"
-coll_oracle=$(awk '/^collateral oracle/{print $3}' "$work/prepare.txt")
-debt_oracle=$(awk '/^debt oracle/{print $3}' "$work/prepare.txt")
-step "zl-keeper bootstrap"
-"$zl" -u "$url" -k "$work/admin.json" bootstrap --config "$work/bootstrap.toml" | tee "$work/bootstrap.txt"
-market=$(awk '/^market/{print $2}' "$work/bootstrap.txt")
+for m in a b; do
+    step "market $m: mints, Pyth price accounts (through the feeder), keeper funding"
+    "$zl" -u "$url" -k "$work/admin.json" localnet prepare --keeper "$keeper" \
+        --out-dir "$work/$m" | tee "$work/$m/prepare.txt"
+    step "market $m: zl-keeper bootstrap"
+    "$zl" -u "$url" -k "$work/admin.json" bootstrap --config "$work/$m/bootstrap.toml" \
+        | tee "$work/$m/bootstrap.txt"
+done
+field() { awk -v k="$2" '$0 ~ "^"k {print $NF}' "$work/$1/$3"; }
+market_a=$(field a market bootstrap.txt)
+market_b=$(field b market bootstrap.txt)
 
-# 3. The keeper and the crash.
+# The keeper's own config: both markets, network fees, metrics, JSON logs.
+metrics_port=$((port + 1000))
+metrics="127.0.0.1:$metrics_port"
+cat >"$work/keeper.toml" <<TOML
+rpc_url = "$url"
+keypair = "$work/keeper.json"
+interval_secs = 1
+metrics_addr = "$metrics"
+log_json = true
+
+[fees]
+percentile = 75
+floor = 1000
+cap = 200000
+retry_bump_pct = 50
+
+[[market]]
+address = "$market_a"
+role = "full"
+collateral_oracle = "$(field a "collateral oracle" prepare.txt)"
+debt_oracle = "$(field a "debt oracle" prepare.txt)"
+refresh_secs = 4
+
+[[market]]
+address = "$market_b"
+role = "maintain"
+collateral_oracle = "$(field b "collateral oracle" prepare.txt)"
+debt_oracle = "$(field b "debt oracle" prepare.txt)"
+refresh_secs = 4
+TOML
+step "zl-keeper alt: the lookup table of both markets' accounts"
+"$zl" -k "$work/keeper.json" alt --config "$work/keeper.toml" | tee "$work/alt.txt"
+table=$(awk '/^lookup table/{print $3}' "$work/alt.txt" | tr -d :)
+sleep 2   # addresses extended in a slot are usable from the next
+
+# 3. The keeper, the two crashes and the load.
 : >"$work/keeper.log"
 keeper_pid=""
 if [ "${NO_KEEPER:-0}" = 1 ]; then
     step "NO_KEEPER=1: no keeper runs (the verdict must fail)"
 else
-    step "zl-keeper run (keeper $keeper) in the background; log in $work/keeper.log"
-    "$zl" -u "$url" -k "$work/keeper.json" run --market "$market" \
-        --collateral-oracle "$coll_oracle" --debt-oracle "$debt_oracle" \
-        --interval-secs 1 --refresh-secs 4 --priority-fee 0 \
+    step "zl-keeper run --config (keeper $keeper, v0 with $table) in the background; log in $work/keeper.log"
+    "$zl" run --config "$work/keeper.toml" --lookup-table "$table" \
         >"$work/keeper.log" 2>&1 &
     keeper_pid=$!
     pids+=("$keeper_pid")
 fi
-step "zl-keeper localnet crash $*"
-rc=0
-"$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/setup.json" "$@" || rc=$?
-
-# The keeper logs its counters on Ctrl-C.
+step "zl-keeper localnet crash on both markets $*; a fee load on market A"
+"$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/b/setup.json" \
+    --pol 60000 --insurance 20000 "$@" >"$work/crash-b.log" 2>&1 &
+crash_b=$!
+pids+=("$crash_b")
+# The load contends for market A's accounts at 50,000 micro-lamports a unit during the
+# slide; after 60 s it checks the keeper's fee against the policy's pick from the network.
+load_rc=0
 if [ -n "$keeper_pid" ]; then
+    "$zl" -u "$url" -k "$work/admin.json" localnet load --setup "$work/a/setup.json" \
+        --fee 50000 --per-sec 8 --secs 90 --check-after-secs 60 \
+        --metrics-addr "$metrics" --config "$work/keeper.toml" >"$work/load.log" 2>&1 &
+    load_pid=$!
+    pids+=("$load_pid")
+fi
+rc=0
+"$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/a/setup.json" "$@" || rc=$?
+rc_b=0
+wait "$crash_b" || rc_b=$?
+step "market B's crash"
+cat "$work/crash-b.log" | grep -v '"level"' | tail -n 25 || true
+[ "$rc_b" -eq 0 ] || { echo "market B: FAILED (exit $rc_b)"; rc=1; }
+if [ -n "$keeper_pid" ]; then
+    wait "$load_pid" || load_rc=$?
+    step "the fee load"
+    cat "$work/load.log" | grep -E "^load:|^fee check|error" || true
+    [ "$load_rc" -eq 0 ] || { echo "fee check FAILED (exit $load_rc)"; rc=1; }
+    step "the keeper's metrics and its verdict"
+    curl -s "http://$metrics/metrics" >"$work/metrics.txt" || true
+    grep -E '^zl_keeper_(actions_landed_total|transactions_landed_total|priority_fee|fees_paid|feed_|races_lost|skipped)' \
+        "$work/metrics.txt" || true
+    curl -s "http://$metrics/readyz" || true
+    "$zl" localnet verdict --metrics-addr "$metrics" --keeper-log "$work/keeper.log" || rc=1
+    # The keeper logs its counters on SIGINT.
     kill -INT "$keeper_pid" 2>/dev/null || true
     wait "$keeper_pid" 2>/dev/null || true
 fi
 
 step "what the keeper did"
-strip() { sed -e 's/\x1b\[[0-9;]*m//g'; }
-strip <"$work/keeper.log" | grep -E "partial liquidation|started for|bid on|restarted|POL backstop|settled:|lost a race|refused|tick failed" || true
+grep -o '"message":"[^"]*"' "$work/keeper.log" | sed 's/"message":"//; s/"$//' \
+    | grep -E "partial liquidation|started for|bid on|restarted|POL backstop|settled:|lost a race|refused|tick failed|feed" | head -n 40 || true
 echo
 echo "by kind:"
 for kind in "partial liquidation" "started for" "bid on" "restarted at" "POL backstop" "settled:" "lost a race" "refused"; do
-    printf '  %-20s %s\n' "$kind" "$(strip <"$work/keeper.log" | grep -c "$kind" || true)"
+    printf '  %-20s %s\n' "$kind" "$(grep -c "$kind" "$work/keeper.log" || true)"
 done
-strip <"$work/keeper.log" | grep "shutting down" || true
+grep "shutting down" "$work/keeper.log" || true
 
 step "done"
 if [ "$rc" -eq 0 ]; then

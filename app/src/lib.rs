@@ -8,6 +8,7 @@ pub mod bench_scan;
 pub mod bootstrap;
 pub mod chain;
 pub mod config;
+pub mod e2e;
 pub mod feed;
 pub mod fees;
 pub mod keeper;

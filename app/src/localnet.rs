@@ -310,20 +310,23 @@ pub async fn prepare(chain: &mut RpcChain, cfg: &PrepareConfig) -> anyhow::Resul
 /// 215 minutes): calm at 100; a slide to 80 in 20 minutes that the EMA lags,
 /// held for 40 minutes while the EMA follows (accounts enter the buffer
 /// zone); a rebound to 90 held for 50 minutes (spot at or above the EMA:
-/// partial liquidations pay); then a crash to 56 in an hour (auctions) and a
-/// rebound to 66. From minute 10 to 130 each step carries seeded noise of up
-/// to +-1.2%, which keeps realized volatility, and so the buffer, up.
+/// partial liquidations pay); a slide to 85, then a gap to 62 in one step
+/// (-27%: accounts jump past the partial zone, so auctions start, take bids or
+/// restart, and go to the backstop) and a drift to 64. From minute 10 to 130
+/// each step carries seeded noise of up to +-1.2%, which keeps realized
+/// volatility, and so the buffer, up.
 pub fn e2e_path(seed: u64) -> Scenario {
     /// (minute, price) knots, joined linearly.
-    const KNOTS: [(f64, f64); 8] = [
+    const KNOTS: [(f64, f64); 9] = [
         (0.0, 100.0),
         (10.0, 100.0),
         (30.0, 80.0),
         (70.0, 80.0),
         (80.0, 90.0),
         (130.0, 90.0),
-        (190.0, 56.0),
-        (215.0, 66.0),
+        (160.0, 85.0),
+        (160.5, 62.0),
+        (215.0, 64.0),
     ];
     const NOISE: f64 = 0.012;
     let point = |t_secs: f64, price: f64| PricePoint {
@@ -731,10 +734,12 @@ mod tests {
         // Noise stays within 1.2% of the level, and only where it should.
         assert!((at(70.0) / 80.0 - 1.0).abs() <= 0.012 + 1e-12);
         assert!((at(100.0) / 90.0 - 1.0).abs() <= 0.012 + 1e-12);
-        assert_eq!(at(190.0), 56.0);
-        assert_eq!(at(215.0), 66.0);
+        // The gap: one 30-second step from 85 to 62.
+        assert_eq!(at(160.0), 85.0);
+        assert_eq!(at(160.5), 62.0);
+        assert_eq!(at(215.0), 64.0);
         let low = s.points.iter().map(|p| p.price).fold(f64::MAX, f64::min);
-        assert_eq!(low, 56.0);
+        assert_eq!(low, 62.0);
         // The same seed, the same path; another seed, other noise.
         assert_eq!(e2e_path(7).points, s.points);
         assert_ne!(e2e_path(8).points, s.points);

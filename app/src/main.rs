@@ -93,6 +93,38 @@ enum LocalnetCmd {
     /// non-zero if an auction is left open, an account is left past the liquidation
     /// threshold, bad debt is recorded or the LP share price fell.
     Crash(CrashArgs),
+    /// Contend for a market's accounts with priority fees for --secs, then check that the
+    /// running keeper's fee (its metrics) is what its fee policy picks from the network.
+    Load(LoadArgs),
+    /// The keeper's part of the end-to-end verdict: every keeper path happened, every
+    /// landed transaction was v0, and the metrics agree with the events in its JSON log.
+    Verdict {
+        #[arg(long)]
+        metrics_addr: std::net::SocketAddr,
+        #[arg(long)]
+        keeper_log: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    #[arg(long, default_value = "target/localnet/setup.json")]
+    setup: PathBuf,
+    /// Micro-lamports per compute unit the load bids.
+    #[arg(long, default_value_t = 50_000)]
+    fee: u64,
+    #[arg(long, default_value_t = 8.0)]
+    per_sec: f64,
+    #[arg(long, default_value_t = 60)]
+    secs: u64,
+    /// The keeper's metrics: check its fee once the load has run --check-after-secs.
+    #[arg(long)]
+    metrics_addr: Option<std::net::SocketAddr>,
+    #[arg(long, default_value_t = 40)]
+    check_after_secs: u64,
+    /// The keeper's config, for its [fees] policy [default: the default policy].
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -396,6 +428,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Localnet(LocalnetCmd::Prepare(a)) => localnet_prepare(&url, keypair, a).await,
         Cmd::Localnet(LocalnetCmd::Crash(a)) => localnet_crash(&url, keypair, a).await,
+        Cmd::Localnet(LocalnetCmd::Load(a)) => localnet_load(&url, keypair, a).await,
+        Cmd::Localnet(LocalnetCmd::Verdict {
+            metrics_addr,
+            keeper_log,
+        }) => localnet_verdict(metrics_addr, &keeper_log).await,
         Cmd::Run(_) | Cmd::Alt(_) => unreachable!("handled above"),
         Cmd::BenchScan { accounts, repeat } => bench_scan(accounts, repeat),
     }
@@ -595,6 +632,64 @@ async fn localnet_crash(url: &str, keypair: Option<PathBuf>, a: CrashArgs) -> an
     .await?;
     let failures = outcome.failures();
     anyhow::ensure!(failures.is_empty(), "{}", failures.join("; "));
+    Ok(())
+}
+
+async fn localnet_load(url: &str, keypair: Option<PathBuf>, a: LoadArgs) -> anyhow::Result<()> {
+    init_logs("info");
+    let setup = Setup::read(&a.setup)?;
+    let keys = setup.keys()?;
+    let writable = zl_keeper::e2e::writable_of(&keys);
+    let policy = match &a.config {
+        Some(p) => RunFile::load(p)?.fees.unwrap_or_default(),
+        None => zl_keeper::fees::FeePolicy::default(),
+    };
+    let chain = RpcChain::new(url_for(url), load_keypair(keypair)?, 0, 0);
+    let secs = Duration::from_secs(a.secs);
+    let check = async {
+        let Some(addr) = a.metrics_addr else {
+            return anyhow::Ok(None);
+        };
+        tokio::time::sleep(Duration::from_secs(a.check_after_secs)).await;
+        let r =
+            zl_keeper::e2e::fee_check(&chain, &writable, &policy, addr, &keys.market, 10).await?;
+        Ok(Some(r))
+    };
+    let (sent, checked) = tokio::join!(
+        zl_keeper::e2e::load(&chain, &writable, a.fee, a.per_sec, secs),
+        check
+    );
+    println!(
+        "load: {} transactions at {} micro-lamports a unit",
+        sent?, a.fee
+    );
+    if let Some((keeper, network)) = checked? {
+        println!(
+            "fee check: the keeper bids {keeper}, its policy (p{}, floor {}, cap {}) picks {network} from the network",
+            policy.percentile, policy.floor, policy.cap
+        );
+        anyhow::ensure!(
+            keeper == network && keeper > policy.floor,
+            "the keeper's fee {keeper} does not follow the network's ({network}, floor {})",
+            policy.floor
+        );
+    }
+    Ok(())
+}
+
+async fn localnet_verdict(
+    metrics_addr: std::net::SocketAddr,
+    keeper_log: &Path,
+) -> anyhow::Result<()> {
+    let (code, text) = zl_keeper::metrics::scrape(metrics_addr, "/metrics").await?;
+    anyhow::ensure!(code == 200, "the keeper's /metrics answered {code}");
+    let log = std::fs::read_to_string(keeper_log)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", keeper_log.display()))?;
+    let counts = zl_keeper::e2e::events_in_log(&log);
+    println!("keeper events: {counts:?}");
+    let failures = zl_keeper::e2e::verdict(&text, &log);
+    anyhow::ensure!(failures.is_empty(), "{}", failures.join("; "));
+    println!("keeper verdict PASSED: every path happened, all v0, metrics agree with the events");
     Ok(())
 }
 

@@ -63,6 +63,9 @@ pub struct MarketView {
     pub oracle_age_secs: Option<i64>,
     /// The priority fee the last tick chose, micro-lamports per compute unit.
     pub priority_fee: u64,
+    /// Transactions this market's connection landed, and of them v0 ones.
+    pub landed: u64,
+    pub landed_v0: u64,
     /// Unix time of the last tick that read valid prices.
     pub last_good_tick: Option<i64>,
     pub ticks: u64,
@@ -233,6 +236,24 @@ pub fn render(s: &Snapshot) -> String {
             }
         }
     }
+    each(
+        &mut out,
+        "zl_keeper_transactions_landed_total",
+        "counter",
+        "Transactions landed on the market's connection, by message version (legacy, v0).",
+        &|f, m| {
+            for (version, n) in [
+                ("legacy", m.landed - m.landed_v0.min(m.landed)),
+                ("v0", m.landed_v0),
+            ] {
+                f.sample(
+                    "zl_keeper_transactions_landed_total",
+                    &[("market", &m.market), ("version", version)],
+                    n,
+                );
+            }
+        },
+    );
     each(
         &mut out,
         "zl_keeper_skipped_total",

@@ -172,6 +172,8 @@ pub async fn tick_market(chain: &mut FeedChain, run: &mut MarketRun) {
         }
     }
     v.stats = run.keeper.stats.clone();
+    v.landed = chain.rpc.landed;
+    v.landed_v0 = chain.rpc.landed_v0;
 }
 
 /// Runs every market until `stop` resolves (checked between rounds: a tick is never cut

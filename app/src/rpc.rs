@@ -107,6 +107,9 @@ pub struct RpcChain {
     pub backoff: Duration,
     /// Lookup tables: with any, transactions are v0 and look their addresses up.
     pub lookup_tables: Vec<AddressLookupTableAccount>,
+    /// Transactions landed, and of them v0 ones.
+    pub landed: u64,
+    pub landed_v0: u64,
 }
 
 impl RpcChain {
@@ -141,6 +144,8 @@ impl RpcChain {
             dry_run: false,
             backoff: Duration::from_millis(250),
             lookup_tables: Vec::new(),
+            landed: 0,
+            landed_v0: 0,
         }
     }
 }
@@ -271,12 +276,15 @@ impl RpcChain {
             let all = with_budget(ixs, cu_limit, fee);
             let blockhash = self.client.get_latest_blockhash().await?;
             let message = alt::message(&self.payer.pubkey(), &all, &self.lookup_tables, blockhash)?;
+            let v0 = matches!(message, solana_message::VersionedMessage::V0(_));
             let tx = VersionedTransaction::try_new(message, &signers)?;
             if self.dry_run {
                 return self.simulate(&tx).await;
             }
             match self.client.send_and_confirm_transaction(&tx).await {
                 Ok(signature) => {
+                    self.landed += 1;
+                    self.landed_v0 += u64::from(v0);
                     // The logs carry the events; a missing log only costs the report.
                     let logs = self.logs_of(&signature).await.unwrap_or_else(|e| {
                         tracing::warn!(%signature, error = %e, "no logs for a confirmed transaction");
