@@ -8,6 +8,7 @@ use zero_loss::engine::fixed::Fp;
 use zero_loss::oracle::MarketPrices;
 use zero_loss::state::{AccountStatus, MarginAccount, Market, RiskParams, Zone};
 
+use crate::feed::Feed;
 use crate::keeper::{judge, ZoneCounts};
 
 /// What a bench run measured.
@@ -100,21 +101,54 @@ fn accounts(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Decodes and judges `n` synthetic accounts `repeat` times.
-pub fn run(n: usize, repeat: usize) -> anyhow::Result<BenchScan> {
+/// Decodes and judges `n` synthetic accounts `repeat` times. With `feed`, the accounts are
+/// held as the subscription path holds them ([`Feed`], one entry an account) and each run
+/// also finds the market's accounts in it and copies each out, as a tick reads them.
+pub fn run(n: usize, repeat: usize, feed: bool) -> anyhow::Result<BenchScan> {
     anyhow::ensure!(n > 0, "--accounts must be positive");
     anyhow::ensure!(repeat > 0, "--repeat must be positive");
-    let (market, prices, data) = (market(), prices(), accounts(n));
+    let (market, prices) = (market(), prices());
+    let mut data = accounts(n);
+    let held = feed.then(|| {
+        let f = Feed::new();
+        for bytes in data.drain(..) {
+            let acc = solana_account::Account {
+                lamports: 1,
+                data: bytes,
+                owner: zero_loss::ID,
+                executable: false,
+                rent_epoch: 0,
+            };
+            f.apply(anchor_lang::prelude::Pubkey::new_unique(), 1, Some(acc));
+        }
+        f
+    });
     let mut runs = Vec::with_capacity(repeat);
     let mut zones = ZoneCounts::default();
+    let judge_bytes = |bytes: &[u8], counts: &mut ZoneCounts| -> anyhow::Result<()> {
+        let m = MarginAccount::try_deserialize(&mut &bytes[..])
+            .map_err(|e| anyhow::anyhow!("decode: {e}"))?;
+        let j = judge(&market, &m, &prices)?;
+        counts.add(j.health.zone);
+        Ok(())
+    };
     for _ in 0..repeat {
         let mut counts = ZoneCounts::default();
         let started = Instant::now();
-        for bytes in &data {
-            let m = MarginAccount::try_deserialize(&mut bytes.as_slice())
-                .map_err(|e| anyhow::anyhow!("decode: {e}"))?;
-            let j = judge(&market, &m, &prices)?;
-            counts.add(j.health.zone);
+        match &held {
+            Some(f) => {
+                let keys = f.margin_accounts(&Default::default());
+                anyhow::ensure!(keys.len() == n, "the feed holds {} of {n}", keys.len());
+                for k in &keys {
+                    let acc = f.get(k).expect("held");
+                    judge_bytes(&acc.data, &mut counts)?;
+                }
+            }
+            None => {
+                for bytes in &data {
+                    judge_bytes(bytes, &mut counts)?;
+                }
+            }
         }
         runs.push(started.elapsed());
         zones = counts;
@@ -132,7 +166,7 @@ mod tests {
 
     #[test]
     fn every_account_is_judged_and_the_ltv_spread_reaches_every_zone() {
-        let b = run(2_000, 2).unwrap();
+        let b = run(2_000, 2, false).unwrap();
         let z = b.zones;
         assert_eq!(z.healthy + z.buffer + z.distressed + z.emergency, 2_000);
         // LTVs from 10% to 99% against an 80% threshold (100% for an emergency).
@@ -143,5 +177,8 @@ mod tests {
         assert_eq!(b.runs.len(), 2);
         let (min, median, max) = b.per_10k();
         assert!(min <= median && median <= max);
+        // Through the subscription path's copy: the same judgements.
+        let f = run(2_000, 1, true).unwrap();
+        assert_eq!(f.zones, b.zones);
     }
 }

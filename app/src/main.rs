@@ -72,6 +72,9 @@ enum Cmd {
         accounts: usize,
         #[arg(long, default_value_t = 7)]
         repeat: usize,
+        /// Hold the accounts as the subscription path does and read them from there.
+        #[arg(long)]
+        feed: bool,
     },
 }
 
@@ -434,16 +437,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             keeper_log,
         }) => localnet_verdict(metrics_addr, &keeper_log).await,
         Cmd::Run(_) | Cmd::Alt(_) => unreachable!("handled above"),
-        Cmd::BenchScan { accounts, repeat } => bench_scan(accounts, repeat),
+        Cmd::BenchScan {
+            accounts,
+            repeat,
+            feed,
+        } => bench_scan(accounts, repeat, feed),
     }
 }
 
-fn bench_scan(accounts: usize, repeat: usize) -> anyhow::Result<()> {
-    let b = zl_keeper::bench_scan::run(accounts, repeat)?;
+fn bench_scan(accounts: usize, repeat: usize, feed: bool) -> anyhow::Result<()> {
+    let b = zl_keeper::bench_scan::run(accounts, repeat, feed)?;
     let (min, median, max) = b.per_10k();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     println!(
-        "bench-scan: {} accounts decoded and judged, {} runs; per 10,000 accounts: min {:.1} ms, median {:.1} ms, max {:.1} ms (goal: under 1,000 ms)",
+        "bench-scan{}: {} accounts decoded and judged, {} runs; per 10,000 accounts: min {:.1} ms, median {:.1} ms, max {:.1} ms (goal: under 1,000 ms)",
+        if feed { " --feed" } else { "" },
         b.accounts,
         b.runs.len(),
         ms(min),
