@@ -38,8 +38,23 @@ pub struct RunFile {
     /// The websocket URL [default: the RPC URL's, as the Solana CLI derives it].
     pub ws_url: Option<String>,
     pub fees: Option<FeePolicy>,
+    /// Submit through a block engine (off when absent).
+    pub bundles: Option<BundleFile>,
     #[serde(default, rename = "market")]
     pub markets: Vec<MarketEntry>,
+}
+
+/// The `[bundles]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleFile {
+    /// The block engine's bundle endpoint (`.../api/v1/bundles`).
+    pub url: String,
+    /// The block engine's tip account, and the tip paid to it in each transaction.
+    pub tip_account: String,
+    pub tip_lamports: u64,
+    /// Wait this long for a bundle to land before sending again (default 30).
+    pub land_timeout_secs: Option<u64>,
 }
 
 /// One `[[market]]` table.
@@ -121,6 +136,7 @@ pub struct RunSettings {
     pub parallel_markets: usize,
     /// The websocket URL to subscribe on (`None`: poll over RPC).
     pub subscribe: Option<String>,
+    pub bundles: Option<crate::rpc::Bundles>,
     pub fees: FeePolicy,
     pub markets: Vec<MarketSettings>,
 }
@@ -269,9 +285,26 @@ pub fn resolve(
             .or(file.ws_url)
             .unwrap_or_else(|| crate::feed::ws_url_for(&crate::rpc::url_for(&rpc_url)))
     });
+    let bundles = file
+        .bundles
+        .map(|b| {
+            anyhow::ensure!(
+                b.url.starts_with("http://") || b.url.starts_with("https://"),
+                "bundles.url {:?} is not an http(s) URL",
+                b.url
+            );
+            Ok(crate::rpc::Bundles {
+                url: b.url,
+                tip_account: key("bundles.tip_account", &b.tip_account)?,
+                tip_lamports: b.tip_lamports,
+                land_timeout: std::time::Duration::from_secs(b.land_timeout_secs.unwrap_or(30)),
+            })
+        })
+        .transpose()?;
     Ok(RunSettings {
         rpc_url,
         subscribe,
+        bundles,
         keypair: env(ENV_KEYPAIR)
             .map(PathBuf::from)
             .or_else(|| flags.keypair.clone())
@@ -321,6 +354,7 @@ mod tests {
         assert_eq!(s.fees.percentile, 75);
         assert_eq!(s.metrics_addr, Some("127.0.0.1:9464".parse().unwrap()));
         assert!(!s.dry_run && s.create_token_accounts);
+        assert_eq!(s.bundles, None, "off unless configured");
     }
 
     #[test]
@@ -412,5 +446,13 @@ mod tests {
             "metrics_addr = \"nine\"\n[[market]]\naddress = \"{m}\""
         ))
         .contains("host:port"));
+        assert!(bad(&format!(
+            "[bundles]\nurl = \"ftp://x\"\ntip_account = \"{m}\"\ntip_lamports = 1\n[[market]]\naddress = \"{m}\""
+        ))
+        .contains("http"));
+        assert!(bad(&format!(
+            "[bundles]\nurl = \"ftp://x\"\ntip_account = \"{m}\"\ntip_lamports = 1\n[[market]]\naddress = \"{m}\""
+        ))
+        .contains("http"));
     }
 }

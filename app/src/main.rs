@@ -742,12 +742,9 @@ async fn alt_cmd(url: Option<String>, keypair: Option<PathBuf>, a: RunArgs) -> a
 fn rpc_chain(s: &config::RunSettings) -> anyhow::Result<RpcChain> {
     let client = RpcClient::new_with_commitment(url_for(&s.rpc_url), CommitmentConfig::confirmed());
     let keypair = s.keypair.clone().map(expand_home);
-    Ok(RpcChain::with_client(
-        client,
-        load_keypair(keypair)?,
-        s.fees,
-        s.retries,
-    ))
+    let mut chain = RpcChain::with_client(client, load_keypair(keypair)?, s.fees, s.retries);
+    chain.bundles = s.bundles.clone();
+    Ok(chain)
 }
 
 fn run_settings(

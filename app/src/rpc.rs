@@ -110,6 +110,35 @@ pub struct RpcChain {
     /// Transactions landed, and of them v0 ones.
     pub landed: u64,
     pub landed_v0: u64,
+    /// Submit through a block engine as one-transaction bundles (off: `None`).
+    pub bundles: Option<Bundles>,
+}
+
+/// Where and how bundles go: each transaction carries a transfer of `tip_lamports` to
+/// `tip_account` (the block engine's tip account) and is posted as a one-transaction
+/// bundle (`sendBundle`) to `url`; its landing is then read from the RPC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundles {
+    pub url: String,
+    pub tip_account: Pubkey,
+    pub tip_lamports: u64,
+    /// How long to wait for a bundle to land before sending again.
+    pub land_timeout: Duration,
+}
+
+/// The body of a `sendBundle` request for `txs` (base64-encoded).
+pub fn send_bundle_body(txs: &[VersionedTransaction]) -> anyhow::Result<serde_json::Value> {
+    use base64::Engine as _;
+    let encoded = txs
+        .iter()
+        .map(|tx| Ok(base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx)?)))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    Ok(serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "sendBundle",
+        "params": [encoded, {"encoding": "base64"}],
+    }))
 }
 
 impl RpcChain {
@@ -146,6 +175,7 @@ impl RpcChain {
             lookup_tables: Vec::new(),
             landed: 0,
             landed_v0: 0,
+            bundles: None,
         }
     }
 }
@@ -273,7 +303,17 @@ impl RpcChain {
                 tokio::time::sleep(self.backoff.saturating_mul(1 << (attempt - 1).min(16))).await;
             }
             let fee = self.fees.bumped(self.priority_micro_lamports, attempt);
-            let all = with_budget(ixs, cu_limit, fee);
+            let mut all = with_budget(ixs, cu_limit, fee);
+            let bundle = self.bundles.clone().filter(|_| !self.dry_run);
+            if let Some(b) = &bundle {
+                // The tip's transfer runs in the same transaction: 150 more units.
+                all[0] = set_compute_unit_limit(cu_limit.saturating_add(150));
+                all.push(anchor_lang::solana_program::system_instruction::transfer(
+                    &self.payer.pubkey(),
+                    &b.tip_account,
+                    b.tip_lamports,
+                ));
+            }
             let blockhash = self.client.get_latest_blockhash().await?;
             let message = alt::message(&self.payer.pubkey(), &all, &self.lookup_tables, blockhash)?;
             let v0 = matches!(message, solana_message::VersionedMessage::V0(_));
@@ -281,7 +321,15 @@ impl RpcChain {
             if self.dry_run {
                 return self.simulate(&tx).await;
             }
-            match self.client.send_and_confirm_transaction(&tx).await {
+            let sent = match &bundle {
+                Some(b) => self.send_bundle(b, &tx).await,
+                None => self
+                    .client
+                    .send_and_confirm_transaction(&tx)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}")),
+            };
+            match sent {
                 Ok(signature) => {
                     self.landed += 1;
                     self.landed_v0 += u64::from(v0);
@@ -290,10 +338,12 @@ impl RpcChain {
                         tracing::warn!(%signature, error = %e, "no logs for a confirmed transaction");
                         vec![]
                     });
+                    let tip = bundle.as_ref().map_or(0, |b| b.tip_lamports);
                     return Ok(SendOutcome {
                         ok: true,
                         logs,
-                        fee_lamports: lamports_paid(signers.len() as u64, cu_limit, fee),
+                        fee_lamports: lamports_paid(signers.len() as u64, cu_limit, fee)
+                            .saturating_add(tip),
                         ..Default::default()
                     });
                 }
@@ -315,6 +365,41 @@ impl RpcChain {
             }
         }
         Ok(last)
+    }
+
+    /// Posts `tx` as a one-transaction bundle and waits for it to land (read from the RPC):
+    /// its signature, or why not (a program refusal carries its code in the text).
+    async fn send_bundle(
+        &self,
+        b: &Bundles,
+        tx: &VersionedTransaction,
+    ) -> anyhow::Result<solana_transaction::Signature> {
+        let body = send_bundle_body(std::slice::from_ref(tx))?;
+        let reply: serde_json::Value = reqwest::Client::new()
+            .post(&b.url)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        if let Some(e) = reply.get("error") {
+            anyhow::bail!("the block engine refused the bundle: {e}");
+        }
+        let signature = tx.signatures[0];
+        let deadline = tokio::time::Instant::now() + b.land_timeout;
+        while tokio::time::Instant::now() < deadline {
+            let statuses = self.client.get_signature_statuses(&[signature]).await?;
+            if let Some(Some(status)) = statuses.value.first() {
+                if let Some(err) = &status.err {
+                    anyhow::bail!("{err}");
+                }
+                if status.satisfies_commitment(CommitmentConfig::confirmed()) {
+                    return Ok(signature);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+        anyhow::bail!("the bundle did not land within {:?}", b.land_timeout)
     }
 
     /// A dry run's outcome: the simulation's verdict and logs; nothing is paid.
@@ -553,5 +638,81 @@ mod tests {
             vec!["Program log: AnchorError occurred.".to_string()]
         );
         assert_eq!(out.fee_lamports, 0, "a simulation pays nothing");
+    }
+
+    #[tokio::test]
+    async fn a_bundle_carries_its_tip_and_lands_through_the_block_engine() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // A stand-in block engine that keeps what it was sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/v1/bundles", listener.local_addr().unwrap());
+        let (got, mut seen) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let body = loop {
+                    let n = s.read(&mut chunk).await.unwrap();
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(i) = text.find("\r\n\r\n") {
+                        let len: usize = text[..i]
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse().ok())?
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= i + 4 + len {
+                            break buf[i + 4..i + 4 + len].to_vec();
+                        }
+                    }
+                };
+                got.send(serde_json::from_slice(&body).unwrap()).unwrap();
+                let reply = r#"{"jsonrpc":"2.0","result":"bundle-id","id":1}"#;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    reply.len()
+                );
+                s.write_all(head.as_bytes()).await.unwrap();
+                s.write_all(reply.as_bytes()).await.unwrap();
+            }
+        });
+        let mut chain = mock(vec![]);
+        let tip_account = Pubkey::new_unique();
+        chain.bundles = Some(Bundles {
+            url,
+            tip_account,
+            tip_lamports: 10_000,
+            land_timeout: Duration::from_secs(5),
+        });
+        let out = chain.send(&[set_compute_unit_limit(1)]).await.unwrap();
+        assert!(out.ok, "{:?}", out.error);
+        assert!(
+            out.fee_lamports >= 15_000,
+            "the tip is paid: {}",
+            out.fee_lamports
+        );
+        let body = seen.recv().await.unwrap();
+        assert_eq!(body["method"], "sendBundle");
+        assert_eq!(body["params"][1]["encoding"], "base64");
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(body["params"][0][0].as_str().unwrap())
+            .unwrap();
+        let tx: VersionedTransaction = bincode::deserialize(&raw).unwrap();
+        let keys = tx.message.static_account_keys();
+        let last = tx.message.instructions().last().unwrap();
+        assert_eq!(
+            keys[last.program_id_index as usize],
+            anchor_lang::system_program::ID
+        );
+        assert_eq!(keys[last.accounts[1] as usize], tip_account);
+        // System transfer: tag 2, then the lamports.
+        assert_eq!(last.data[..4], 2u32.to_le_bytes());
+        assert_eq!(last.data[4..12], 10_000u64.to_le_bytes());
+        assert_eq!(chain.landed, 1);
     }
 }
