@@ -22,7 +22,7 @@ use zero_loss::oracle::{self, MarketPrices};
 use zero_loss::state::{seeds, Auction, MarginAccount, Market, OwnerKind};
 
 use crate::chain::{Chain, SendOutcome};
-use crate::metrics::Histogram;
+use crate::histogram::Histogram;
 
 /// What the keeper is configured with.
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod e2e;
 pub mod feed;
 pub mod fees;
+pub mod histogram;
 pub mod keeper;
 pub mod localnet;
 pub mod metrics;

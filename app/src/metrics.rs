@@ -10,43 +10,8 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+pub use crate::histogram::Histogram;
 use crate::keeper::{ActionStats, KeeperStats, ZoneCounts};
-
-/// A Prometheus histogram: counts per upper bound (not cumulative here; the
-/// exposition accumulates), their sum and count.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Histogram {
-    pub bounds: Vec<f64>,
-    pub counts: Vec<u64>,
-    pub sum: f64,
-    pub count: u64,
-}
-
-impl Default for Histogram {
-    /// Seconds, from a local validator's 50 ms to a congested cluster's 30 s.
-    fn default() -> Histogram {
-        Histogram::with_bounds(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0])
-    }
-}
-
-impl Histogram {
-    pub fn with_bounds(bounds: &[f64]) -> Histogram {
-        Histogram {
-            bounds: bounds.to_vec(),
-            counts: vec![0; bounds.len()],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    pub fn observe(&mut self, v: f64) {
-        if let Some(i) = self.bounds.iter().position(|b| v <= *b) {
-            self.counts[i] += 1;
-        }
-        self.sum += v;
-        self.count += 1;
-    }
-}
 
 /// A market's keeper as the last tick left it.
 #[derive(Clone, Debug, Default)]
