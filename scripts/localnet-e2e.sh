@@ -158,8 +158,11 @@ else
     pids+=("$keeper_pid")
 fi
 step "zl-keeper localnet crash on both markets $*; a fee load on market A"
+# Market B: nobody bids, and POL starts nearly empty, so its auctions restart; POL is
+# topped up 40 scenario minutes after the gap and buys what is left.
 "$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/b/setup.json" \
-    --pol 60000 --insurance 20000 "$@" >"$work/crash-b.log" 2>&1 &
+    --pol 100 --insurance 20000 --pol-top-up 60000 --pol-top-up-at-min 200 \
+    "$@" >"$work/crash-b.log" 2>&1 &
 crash_b=$!
 pids+=("$crash_b")
 # The load contends for market A's accounts at 50,000 micro-lamports a unit during the

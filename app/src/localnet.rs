@@ -379,6 +379,8 @@ pub struct CrashConfig {
     pub pol: f64,
     /// How long to wait for every auction to settle after the path ends.
     pub settle_timeout: Duration,
+    /// Whole debt tokens added to POL once the walk reaches this scenario second.
+    pub pol_top_up: Option<(f64, f64)>,
 }
 
 /// The outcome `crash` judges.
@@ -550,8 +552,13 @@ pub async fn crash(
     let steps = ((cfg.to_secs - cfg.from_secs) / dt).ceil().max(1.0) as u64;
     let started = Instant::now();
     let mut last_log = Instant::now();
+    let mut top_up = cfg.pol_top_up;
     for s in 1..=steps {
         let t = (cfg.from_secs + s as f64 * dt).min(cfg.to_secs);
+        if let Some((amount, _)) = top_up.filter(|(_, at)| t >= *at) {
+            top_up_pol(chain, &keys, debt_mint, debt(amount)).await?;
+            top_up = None;
+        }
         oracle.update(cfg.scenario.price_at(t), dt, cfg.scenario.conf_bps_at(t));
         if cfg.scenario.oracle_live(t) {
             feeds.publish(chain, &oracle).await?;
@@ -573,6 +580,11 @@ pub async fn crash(
         if let Some(wait) = next.checked_sub(started.elapsed()) {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    // A top-up the path ended before comes now.
+    if let Some((amount, _)) = top_up {
+        top_up_pol(chain, &keys, debt_mint, debt(amount)).await?;
     }
 
     // Hold the last price until the keeper is done (or the timeout): the
@@ -606,6 +618,24 @@ pub async fn crash(
         render_final(&keys.market, (&before, &start), (&after, &oracle), &outcome)
     );
     Ok(outcome)
+}
+
+/// The admin mints `amount` debt native units to itself and adds them to POL.
+async fn top_up_pol(
+    chain: &mut RpcChain,
+    keys: &MarketKeys,
+    debt_mint: Pubkey,
+    amount: u64,
+) -> anyhow::Result<()> {
+    let admin = chain.keeper();
+    let admin_debt = ata(&admin, &debt_mint);
+    let ixs = [
+        mint_to_ix(debt_mint, admin_debt, admin, amount)?,
+        keys.fund_pol(admin, admin_debt, amount),
+    ];
+    send_ok(chain, "top up POL", &ixs, &[]).await?;
+    tracing::info!(amount, "POL topped up");
+    Ok(())
 }
 
 /// The final market state, in whole tokens.

@@ -184,6 +184,12 @@ struct CrashArgs {
     /// Seconds to wait for every auction to settle once the path has ended.
     #[arg(long, default_value_t = 300)]
     settle_timeout_secs: u64,
+    /// Whole debt tokens added to POL at --pol-top-up-at-min (scenario minutes): with a
+    /// small --pol, auctions nobody bids on restart until POL can buy them.
+    #[arg(long)]
+    pol_top_up: Option<f64>,
+    #[arg(long, default_value_t = 0.0)]
+    pol_top_up_at_min: f64,
 }
 
 #[derive(clap::Args)]
@@ -635,6 +641,7 @@ async fn localnet_crash(url: &str, keypair: Option<PathBuf>, a: CrashArgs) -> an
             insurance: a.insurance,
             pol: a.pol,
             settle_timeout: Duration::from_secs(a.settle_timeout_secs),
+            pol_top_up: a.pol_top_up.map(|x| (x, a.pol_top_up_at_min * 60.0)),
         },
     )
     .await?;
