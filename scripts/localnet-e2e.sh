@@ -99,6 +99,7 @@ step "keys and airdrop"
 "$zl" -u "$url" localnet keys --dir "$work" | tee "$work/keys.txt"
 keeper=$(awk '/^keeper/{print $2}' "$work/keys.txt")
 for m in a b; do
+    mkdir -p "$work/$m"
     step "market $m: mints, Pyth price accounts (through the feeder), keeper funding"
     "$zl" -u "$url" -k "$work/admin.json" localnet prepare --keeper "$keeper" \
         --out-dir "$work/$m" | tee "$work/$m/prepare.txt"
@@ -158,10 +159,11 @@ else
     pids+=("$keeper_pid")
 fi
 step "zl-keeper localnet crash on both markets $*; a fee load on market A"
-# Market B: nobody bids, and POL starts nearly empty, so its auctions restart; POL is
-# topped up 40 scenario minutes after the gap and buys what is left.
+# Market B: nobody bids, and POL starts nearly empty, so its auctions restart (a stage's
+# tail is 60 s real, 30 scenario minutes); POL is topped up at scenario minute 250, 35
+# minutes after the path ends (while the last price holds) and buys what is left.
 "$zl" -u "$url" -k "$work/admin.json" localnet crash --setup "$work/b/setup.json" \
-    --pol 100 --insurance 20000 --pol-top-up 60000 --pol-top-up-at-min 200 \
+    --pol 100 --insurance 20000 --pol-top-up 60000 --pol-top-up-at-min 250 \
     "$@" >"$work/crash-b.log" 2>&1 &
 crash_b=$!
 pids+=("$crash_b")

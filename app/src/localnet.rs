@@ -582,18 +582,21 @@ pub async fn crash(
         }
     }
 
-    // A top-up the path ended before comes now.
-    if let Some((amount, _)) = top_up {
-        top_up_pol(chain, &keys, debt_mint, debt(amount)).await?;
-    }
-
     // Hold the last price until the keeper is done (or the timeout): the
-    // verdict is judged on the last snapshot.
-    let deadline = Instant::now() + cfg.settle_timeout;
+    // verdict is judged on the last snapshot. Scenario time goes on while it
+    // holds: a top-up set past the path's end comes when it is due.
+    let drain = Instant::now();
+    let deadline = drain + cfg.settle_timeout;
     let (after, zones) = loop {
+        let t = cfg.to_secs + drain.elapsed().as_secs_f64() * cfg.speedup;
+        if let Some((amount, _)) = top_up.filter(|(_, at)| t >= *at) {
+            top_up_pol(chain, &keys, debt_mint, debt(amount)).await?;
+            top_up = None;
+        }
         let now = feeds.publish(chain, &oracle).await?;
         let (m, zones) = zone_census(chain, &keys, now).await?;
-        if (m.open_auctions == 0 && zones.past_threshold() == 0) || Instant::now() >= deadline {
+        let done = m.open_auctions == 0 && zones.past_threshold() == 0 && top_up.is_none();
+        if done || Instant::now() >= deadline {
             break (m, zones);
         }
         tracing::info!(

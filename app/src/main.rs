@@ -184,8 +184,9 @@ struct CrashArgs {
     /// Seconds to wait for every auction to settle once the path has ended.
     #[arg(long, default_value_t = 300)]
     settle_timeout_secs: u64,
-    /// Whole debt tokens added to POL at --pol-top-up-at-min (scenario minutes): with a
-    /// small --pol, auctions nobody bids on restart until POL can buy them.
+    /// Whole debt tokens added to POL at --pol-top-up-at-min (scenario minutes, counted on
+    /// past the path's end while its last price holds): with a small --pol, auctions
+    /// nobody bids on restart until POL can buy them.
     #[arg(long)]
     pol_top_up: Option<f64>,
     #[arg(long, default_value_t = 0.0)]

@@ -204,29 +204,17 @@ pub async fn run(
             run,
         ));
     }
-    // One websocket for every market: their margin accounts, and each market's own,
-    // oracle and token accounts; the copy heals from snapshots.
+    // One websocket for every market's margin accounts. The market, its oracles and the
+    // keeper's balances are not taken from it: a tick reads them together in one
+    // getMultipleAccounts, so they come from one slot (a copy fed by separate
+    // notifications can pair a market with an older reading than it has used, which the
+    // program refuses as superseded: the first end-to-end run lost ticks so).
     let feed = match &settings.subscribe {
         Some(ws_url) => {
             let feed = Feed::new();
-            let mut fixed = Vec::new();
-            for (_, r) in &lanes {
-                let c = &r.keeper.cfg;
-                for k in [
-                    c.market,
-                    c.collateral_oracle,
-                    c.debt_oracle,
-                    c.debt_account,
-                    c.collateral_account,
-                ] {
-                    if !fixed.contains(&k) {
-                        fixed.push(k);
-                    }
-                }
-            }
             let markets = lanes.iter().map(|(_, r)| r.keys.market).collect();
             let rpc = std::sync::Arc::new(connect()?.client);
-            let cfg = FeedConfig::new(ws_url.clone(), markets, fixed);
+            let cfg = FeedConfig::new(ws_url.clone(), markets, vec![]);
             tokio::spawn(feed::run(feed.clone(), rpc, cfg));
             for (chain, _) in lanes.iter_mut() {
                 chain.feed = Some(feed.clone());
