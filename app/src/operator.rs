@@ -237,17 +237,9 @@ pub async fn run(
     };
     let keeper = lanes.first().map(|(c, _)| c.keeper());
     tracing::info!(keeper = ?keeper, markets = lanes.len(), dry_run = settings.dry_run, "keeper started");
-    tokio::pin!(stop);
-    loop {
-        futures::stream::iter(lanes.iter_mut())
-            .for_each_concurrent(settings.parallel_markets.max(1), |(chain, run)| {
-                tick_market(chain, run)
-            })
-            .await;
-        let sol = match lanes.first() {
-            Some((chain, _)) => chain.rpc.sol_balance().await.ok(),
-            None => None,
-        };
+    // Before the first round ends, a scrape shows the markets (and /readyz why they are not
+    // ready yet), not an empty keeper.
+    let publish = |lanes: &[(FeedChain, MarketRun)], sol: Option<u64>| {
         let snapshot = Snapshot {
             markets: lanes.iter().map(|(_, r)| r.view.clone()).collect(),
             sol_lamports: sol,
@@ -259,6 +251,20 @@ pub async fn run(
             Ok(mut s) => *s = snapshot,
             Err(p) => *p.into_inner() = snapshot,
         }
+    };
+    publish(&lanes, None);
+    tokio::pin!(stop);
+    loop {
+        futures::stream::iter(lanes.iter_mut())
+            .for_each_concurrent(settings.parallel_markets.max(1), |(chain, run)| {
+                tick_market(chain, run)
+            })
+            .await;
+        let sol = match lanes.first() {
+            Some((chain, _)) => chain.rpc.sol_balance().await.ok(),
+            None => None,
+        };
+        publish(&lanes, sol);
         tokio::select! {
             _ = &mut stop => break,
             _ = tokio::time::sleep(Duration::from_secs(settings.interval_secs)) => {}
