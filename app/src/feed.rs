@@ -264,7 +264,7 @@ async fn connection(feed: &Feed, rpc: &RpcClient, cfg: &FeedConfig) -> anyhow::R
     // Heal what may have changed before the subscriptions took.
     snapshot(feed, rpc, cfg).await?;
     feed.set_usable(true);
-    tracing::info!(url = %cfg.ws_url, subscriptions = streams.len(), "feed connected and healed");
+    tracing::info!(subscriptions = streams.len(), "feed connected and healed");
     let mut all = futures::stream::select_all(streams);
     let mut heal = tokio::time::interval(cfg.snapshot_every);
     heal.tick().await;

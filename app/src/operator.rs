@@ -219,7 +219,8 @@ pub async fn run(
             for (chain, _) in lanes.iter_mut() {
                 chain.feed = Some(feed.clone());
             }
-            tracing::info!(url = %ws_url, "subscriptions on");
+            // Not the URL: it often carries the provider's key.
+            tracing::info!("subscriptions on");
             Some(feed)
         }
         None => None,
