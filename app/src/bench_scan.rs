@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, AccountSerialize, AnchorDeserialize, Space};
 use zero_loss::engine::fixed::Fp;
 use zero_loss::oracle::MarketPrices;
@@ -64,6 +65,28 @@ fn prices() -> MarketPrices {
     }
 }
 
+/// A margin account of `market` as the program stores it (discriminator and all), active,
+/// with `collateral` and `debt_shares`: the synthetic account of the bench and the tests.
+pub fn margin_bytes(market: Pubkey, collateral: u64, debt_shares: u64) -> Vec<u8> {
+    let m = MarginAccount {
+        version: 1,
+        bump: 255,
+        status: AccountStatus::Active,
+        last_zone: Zone::Healthy,
+        open_auctions: 0,
+        market,
+        owner: Default::default(),
+        collateral,
+        debt_shares,
+        last_ltv_bps: 0,
+        last_health_ts: 0,
+        reserved: [0; 70],
+    };
+    let mut data = Vec::with_capacity(MarginAccount::SIZE);
+    m.try_serialize(&mut data).expect("serializes");
+    data
+}
+
 /// `n` margin accounts as the program stores them (discriminator and all):
 /// collateral 1-100 units, LTVs from 10% to 99% at $100, deterministic.
 fn accounts(n: usize) -> Vec<Vec<u8>> {
@@ -80,23 +103,7 @@ fn accounts(n: usize) -> Vec<Vec<u8>> {
             let ltv_bps = 1_000 + next() % 8_900;
             // Debt at index 1: collateral x $100 x LTV, in 6-decimal units.
             let debt = collateral / 10 * ltv_bps / 10_000;
-            let m = MarginAccount {
-                version: 1,
-                bump: 255,
-                status: AccountStatus::Active,
-                last_zone: Zone::Healthy,
-                open_auctions: 0,
-                market: Default::default(),
-                owner: Default::default(),
-                collateral,
-                debt_shares: debt,
-                last_ltv_bps: 0,
-                last_health_ts: 0,
-                reserved: [0; 70],
-            };
-            let mut data = Vec::with_capacity(MarginAccount::SIZE);
-            m.try_serialize(&mut data).expect("serializes");
-            data
+            margin_bytes(Default::default(), collateral, debt)
         })
         .collect()
 }
@@ -119,7 +126,7 @@ pub fn run(n: usize, repeat: usize, feed: bool) -> anyhow::Result<BenchScan> {
                 executable: false,
                 rent_epoch: 0,
             };
-            f.apply(anchor_lang::prelude::Pubkey::new_unique(), 1, Some(acc));
+            f.apply(Pubkey::new_unique(), 1, Some(acc));
         }
         f
     });

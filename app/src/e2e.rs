@@ -17,12 +17,6 @@ use crate::fees::FeePolicy;
 use crate::metrics;
 use crate::rpc::{set_compute_unit_limit, set_compute_unit_price, RpcChain};
 
-/// The accounts every keeper transaction on `market` write-locks, as the keeper asks the
-/// network about them: the market and its vaults.
-pub fn writable_of(keys: &zero_loss::client::MarketKeys) -> Vec<Pubkey> {
-    std::iter::once(keys.market).chain(keys.vaults).collect()
-}
-
 /// Sends, for `duration`, `per_sec` transactions a second that write-lock `writable` and bid
 /// `fee` micro-lamports a unit: a one-lamport transfer to the sender with the accounts
 /// appended (the system program ignores them; the runtime still locks them). Returns how

@@ -378,25 +378,9 @@ mod tests {
     use super::*;
 
     fn margin(market: &Pubkey, collateral: u64) -> Account {
-        let m = MarginAccount {
-            version: 1,
-            bump: 0,
-            status: zero_loss::state::AccountStatus::Active,
-            last_zone: zero_loss::state::Zone::Healthy,
-            open_auctions: 0,
-            market: *market,
-            owner: Pubkey::new_unique(),
-            collateral,
-            debt_shares: 1,
-            last_ltv_bps: 0,
-            last_health_ts: 0,
-            reserved: [0; 70],
-        };
-        let mut data = Vec::new();
-        anchor_lang::AccountSerialize::try_serialize(&m, &mut data).unwrap();
         Account {
             lamports: 1,
-            data,
+            data: crate::bench_scan::margin_bytes(*market, collateral, 1),
             owner: zero_loss::ID,
             executable: false,
             rent_epoch: 0,

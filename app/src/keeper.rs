@@ -222,8 +222,8 @@ struct Look {
     prices: MarketPrices,
     keys: MarketKeys,
     keeper: Pubkey,
-    /// The keeper's debt account exists (a kick pays its tip there).
-    can_kick: bool,
+    /// The keeper's debt account exists: kicks and restarts pay their reward there.
+    tips_payable: bool,
 }
 
 /// Partial liquidations gathered for one transaction, and the market as the program
@@ -289,6 +289,8 @@ pub struct TickReport {
     pub collateral_balance: Option<u64>,
     /// What stopped this keeper's work (a missing token account).
     pub missing: Vec<String>,
+    /// The cluster's time the tick read.
+    pub now: i64,
 }
 
 /// Program errors that mean another keeper (or the market) got there first:
@@ -613,22 +615,37 @@ impl Keeper {
         venue: &V,
     ) -> anyhow::Result<TickReport> {
         let mut report = TickReport::default();
-        let Some(mut look) = self.look(chain, &mut report).await? else {
+        let Some(look) = self.look(chain, &mut report).await? else {
             return Ok(report);
         };
-        let judged = self.judge_all(chain, &look, &mut report).await?;
-        self.work_accounts(chain, venue, &mut look, judged, &mut report)
-            .await?;
-        self.work_auctions(
-            chain,
-            venue,
-            &look.market,
-            &look.prices,
-            look.now,
-            &mut report,
-        )
-        .await?;
+        self.act(chain, venue, look, &mut report).await?;
         Ok(report)
+    }
+
+    /// [`Keeper::tick`] with the oracle's spot, as this tick read it, as the venue: the
+    /// keeper over RPC, which sells nowhere it could quote.
+    pub async fn tick_at_oracle<C: Chain>(&mut self, chain: &mut C) -> anyhow::Result<TickReport> {
+        let mut report = TickReport::default();
+        let Some(look) = self.look(chain, &mut report).await? else {
+            return Ok(report);
+        };
+        let venue = OracleVenue(look.prices.spot_mid);
+        self.act(chain, &venue, look, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Steps 2 and 3 on what [`Keeper::look`] read.
+    async fn act<C: Chain, V: Venue>(
+        &mut self,
+        chain: &mut C,
+        venue: &V,
+        mut look: Look,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let judged = self.judge_all(chain, &look, report).await?;
+        self.work_accounts(chain, venue, &mut look, judged, report)
+            .await?;
+        self.work_auctions(chain, venue, &look, report).await
     }
 
     /// Step 1: the market, its prices, the keeper's balances (one read), and a refresh when
@@ -640,6 +657,7 @@ impl Keeper {
         report: &mut TickReport,
     ) -> anyhow::Result<Option<Look>> {
         let now = chain.now().await?;
+        report.now = now;
         let cfg = self.cfg.clone();
         let fetched = chain
             .get_accounts(&[
@@ -742,7 +760,7 @@ impl Keeper {
             prices,
             keys,
             keeper: chain.keeper(),
-            can_kick: report.debt_balance.is_some(),
+            tips_payable: report.debt_balance.is_some(),
         }))
     }
 
@@ -804,7 +822,7 @@ impl Keeper {
                 0
             };
             let kick_now = cfg.role.maintain
-                && look.can_kick
+                && look.tips_payable
                 && past_zone
                 && (!open || offered_for >= cfg.kick_after_secs);
             if kick_now {
@@ -966,10 +984,7 @@ impl Keeper {
             ("liquidate_batch", ix)
         };
         let before = out.len();
-        if self
-            .send(chain, what, &batch.keys.clone(), &[ix], out)
-            .await?
-        {
+        if self.send(chain, what, &batch.keys, &[ix], out).await? {
             if n == 1 {
                 self.stats.partials += 1;
             } else {
@@ -1012,11 +1027,10 @@ impl Keeper {
         &mut self,
         chain: &mut C,
         venue: &V,
-        market: &Market,
-        prices: &MarketPrices,
-        now: i64,
+        look: &Look,
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
+        let (market, prices, now) = (&look.market, &look.prices, look.now);
         // The backstops as this tick has left them: settlements and backstops spend them.
         let mut left = market.clone();
         let cfg = self.cfg.clone();
@@ -1137,9 +1151,7 @@ impl Keeper {
                         }
                     }
                 }
-            } else if report.debt_balance.is_some()
-                && rules::preview_restart(&left, &au, prices, now).is_ok()
-            {
+            } else if look.tips_payable && rules::preview_restart(&left, &au, prices, now).is_ok() {
                 let rs = mk.restart(keeper, *key, cfg.debt_account);
                 if self
                     .send(chain, "restart_auction", &[*key], &[rs], &mut report.events)

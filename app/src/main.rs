@@ -655,7 +655,7 @@ async fn localnet_load(url: &str, keypair: Option<PathBuf>, a: LoadArgs) -> anyh
     init_logs("info");
     let setup = Setup::read(&a.setup)?;
     let keys = setup.keys()?;
-    let writable = zl_keeper::e2e::writable_of(&keys);
+    let writable = zl_keeper::rpc::fee_accounts(&keys);
     let policy = match &a.config {
         Some(p) => RunFile::load(p)?.fees.unwrap_or_default(),
         None => zl_keeper::fees::FeePolicy::default(),

@@ -488,24 +488,8 @@ pub async fn serve(listener: TcpListener, shared: Shared) {
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            let mut len = 0;
             // The request line and headers; the body (none for GET) is ignored.
-            while len < buf.len() {
-                let read = tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    stream.read(&mut buf[len..]),
-                )
-                .await;
-                match read {
-                    Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
-                    Ok(Ok(n)) => len += n,
-                }
-                if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
-                }
-            }
-            let head = String::from_utf8_lossy(&buf[..len]);
+            let (head, _) = read_request(&mut stream, 4096).await;
             let mut parts = head.lines().next().unwrap_or_default().split_whitespace();
             let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             let (code, kind, body) = if method == "GET" {
@@ -526,6 +510,46 @@ pub async fn serve(listener: TcpListener, shared: Shared) {
             let _ = stream.write_all(reply.as_bytes()).await;
             let _ = stream.shutdown().await;
         });
+    }
+}
+
+/// One HTTP/1.1 request from `stream`: its head (request line and headers) and its body
+/// (`Content-Length` bytes). Reading stops at `max` bytes, at the peer's end, or after 5 s
+/// without data; what was read by then is returned (the head lossily decoded).
+pub async fn read_request<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    max: usize,
+) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_string();
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if buf.len() >= i + 4 + len {
+                return (head, buf[i + 4..i + 4 + len].to_vec());
+            }
+        }
+        if buf.len() >= max {
+            return (String::from_utf8_lossy(&buf).to_string(), vec![]);
+        }
+        let want = chunk.len().min(max - buf.len());
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read(&mut chunk[..want]),
+        )
+        .await;
+        match read {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return (String::from_utf8_lossy(&buf).to_string(), vec![]),
+        }
     }
 }
 

@@ -14,9 +14,9 @@ use zero_loss::client::MarketKeys;
 use crate::chain::Chain;
 use crate::config::{MarketSettings, RunSettings};
 use crate::feed::{self, Feed, FeedChain, FeedConfig};
-use crate::keeper::{fetch_market, market_and_prices, Keeper, KeeperConfig, OracleVenue};
+use crate::keeper::{fetch_market, Keeper, KeeperConfig};
 use crate::metrics::{self, MarketView, Snapshot};
-use crate::rpc::RpcChain;
+use crate::rpc::{fee_accounts, RpcChain};
 use crate::tokens::{ata, create_ata_ix};
 
 /// One market's keeper and what the metrics show of it.
@@ -120,26 +120,14 @@ pub async fn prepare_market(
 /// the keeper's tick with the oracle's spot as the venue, the view updated.
 pub async fn tick_market(chain: &mut FeedChain, run: &mut MarketRun) {
     let started = std::time::Instant::now();
-    let writable: Vec<Pubkey> = std::iter::once(run.keys.market)
-        .chain(run.keys.vaults)
-        .collect();
-    run.view.priority_fee = chain.rpc.refresh_fee(&writable).await;
-    let result = async {
-        let now = chain.now().await?;
-        // The reference price over RPC: the oracle's spot, through the program's code.
-        let (_, prices) = market_and_prices(chain, &run.keys, now).await?;
-        let report = run
-            .keeper
-            .tick(chain, &OracleVenue(prices.spot_mid))
-            .await?;
-        anyhow::Ok((now, report))
-    }
-    .await;
+    run.view.priority_fee = chain.rpc.refresh_fee(&fee_accounts(&run.keys)).await;
+    // The reference price over RPC: the oracle's spot, as the tick reads it.
+    let result = run.keeper.tick_at_oracle(chain).await;
     let v = &mut run.view;
     v.ticks += 1;
     v.tick_seconds.observe(started.elapsed().as_secs_f64());
     match result {
-        Ok((now, report)) => {
+        Ok(report) => {
             for e in &report.events {
                 tracing::info!(market = %run.keys.market, "{}", e.summary());
             }
@@ -161,7 +149,7 @@ pub async fn tick_market(chain: &mut FeedChain, run: &mut MarketRun) {
             v.collateral_balance = report.collateral_balance;
             v.oracle_age_secs = report.oracle_age_secs;
             if report.prices_ok {
-                v.last_good_tick = Some(now);
+                v.last_good_tick = Some(report.now);
             }
             // What is missing now; start-up problems give way to the tick's own reading.
             v.problems = report.missing;

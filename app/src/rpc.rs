@@ -64,6 +64,12 @@ pub fn margin_accounts_config(market: &Pubkey) -> RpcProgramAccountsConfig {
     }
 }
 
+/// The accounts every keeper transaction on a market write-locks, as the keeper asks the
+/// network about their fees: the market and its vaults.
+pub fn fee_accounts(keys: &zero_loss::client::MarketKeys) -> Vec<Pubkey> {
+    std::iter::once(keys.market).chain(keys.vaults).collect()
+}
+
 /// The URL of a Solana CLI moniker (mainnet-beta, testnet, devnet, localhost, or their
 /// initials); anything else is a URL already.
 pub fn url_for(moniker: &str) -> String {
@@ -642,7 +648,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bundle_carries_its_tip_and_lands_through_the_block_engine() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
         // A stand-in block engine that keeps what it was sent.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/api/v1/bundles", listener.local_addr().unwrap());
@@ -650,26 +656,7 @@ mod tests {
         tokio::spawn(async move {
             loop {
                 let (mut s, _) = listener.accept().await.unwrap();
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let body = loop {
-                    let n = s.read(&mut chunk).await.unwrap();
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(i) = text.find("\r\n\r\n") {
-                        let len: usize = text[..i]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse().ok())?
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= i + 4 + len {
-                            break buf[i + 4..i + 4 + len].to_vec();
-                        }
-                    }
-                };
+                let (_, body) = crate::metrics::read_request(&mut s, 1 << 20).await;
                 got.send(serde_json::from_slice(&body).unwrap()).unwrap();
                 let reply = r#"{"jsonrpc":"2.0","result":"bundle-id","id":1}"#;
                 let head = format!(

@@ -17,7 +17,7 @@ use solana_account::Account;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -83,29 +83,10 @@ async fn serve_rpc(listener: TcpListener, cluster: Shared) {
         let (mut s, _) = listener.accept().await.unwrap();
         let cluster = cluster.clone();
         tokio::spawn(async move {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let body = loop {
-                let n = s.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    return;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf).to_string();
-                if let Some(i) = text.find("\r\n\r\n") {
-                    let len: usize = text[..i]
-                        .lines()
-                        .find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse().ok())?
-                        })
-                        .unwrap_or(0);
-                    if buf.len() >= i + 4 + len {
-                        break buf[i + 4..i + 4 + len].to_vec();
-                    }
-                }
-            };
+            let (_, body) = zl_keeper::metrics::read_request(&mut s, 1 << 20).await;
+            if body.is_empty() {
+                return;
+            }
             let req: Value = serde_json::from_slice(&body).unwrap();
             let reply = {
                 let mut c = cluster.lock().unwrap();
@@ -193,25 +174,9 @@ async fn serve_ws(
 }
 
 fn margin(market: &Pubkey, collateral: u64) -> Account {
-    let m = MarginAccount {
-        version: 1,
-        bump: 0,
-        status: zero_loss::state::AccountStatus::Active,
-        last_zone: zero_loss::state::Zone::Healthy,
-        open_auctions: 0,
-        market: *market,
-        owner: Pubkey::new_unique(),
-        collateral,
-        debt_shares: 1,
-        last_ltv_bps: 0,
-        last_health_ts: 0,
-        reserved: [0; 70],
-    };
-    let mut data = Vec::new();
-    anchor_lang::AccountSerialize::try_serialize(&m, &mut data).unwrap();
     Account {
         lamports: 1_000_000,
-        data,
+        data: zl_keeper::bench_scan::margin_bytes(*market, collateral, 1),
         owner: zero_loss::ID,
         executable: false,
         rent_epoch: 0,
